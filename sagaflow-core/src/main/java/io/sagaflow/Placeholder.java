@@ -1,0 +1,1 @@
+package io.sagaflow; public final class Placeholder { private Placeholder() {} }

@@ -1,0 +1,381 @@
+package io.sagaflow.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * A real Apache Kafka cluster in KRaft mode, running in this JVM and listening on 127.0.0.1 only.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+ *   Properties p = new Properties();
+ *   p.put("bootstrap.servers", kafka.bootstrapServers());
+ *   // ... any Kafka client works against it
+ * }
+ * }</pre>
+ *
+ * <p>One broker (a combined broker and controller node, id 1) by default. With
+ * {@code withBrokers(3)} it runs brokers 1, 2 and 3 and a separate controller (id 100), and any
+ * broker can be {@linkplain #stopBroker(int) stopped} and {@linkplain #restartBroker(int)
+ * restarted} on the same port and data directory while clients keep running, for fault tests.
+ *
+ * <p>Defaults suit a small machine: internal topics replicated as widely as the cluster allows,
+ * 10 partitions for the offsets and transaction logs, no initial rebalance delay, 8 MiB log
+ * segments and a 4 MiB log-cleaner buffer.
+ *
+ * <p>A fatal broker fault makes Kafka halt the hosting JVM; run processes that you want to survive
+ * a broker crash in a JVM of their own.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private static final int CONTROLLER_ID = 100;
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+  private final EmbeddedKafkaOptions options;
+  private final Path dataDir;
+  private final boolean deleteDataDir;
+  private final Map<Integer, KafkaNode> nodes = new LinkedHashMap<>();
+  private final String bootstrapServers;
+  private boolean closed;
+
+  private EmbeddedKafka(EmbeddedKafkaOptions options) throws IOException {
+    this.options = options;
+    if (options.dataDir() != null) {
+      this.dataDir = Files.createDirectories(options.dataDir());
+      this.deleteDataDir = false;
+    } else {
+      this.dataDir = Files.createTempDirectory("sagaflow-kafka-");
+      this.deleteDataDir = !options.keepDataDir();
+    }
+    int replication = Math.min(3, options.brokers());
+    int minIsr = options.brokers() == 1 ? 1 : 2;
+    Map<String, String> shared = new HashMap<>();
+    shared.put("offsets.topic.replication.factor", Integer.toString(replication));
+    shared.put("offsets.topic.num.partitions", "10");
+    shared.put("transaction.state.log.replication.factor", Integer.toString(replication));
+    shared.put("transaction.state.log.min.isr", Integer.toString(minIsr));
+    shared.put("transaction.state.log.num.partitions", "10");
+    shared.put("share.coordinator.state.topic.replication.factor", Integer.toString(replication));
+    shared.put("share.coordinator.state.topic.min.isr", Integer.toString(minIsr));
+    shared.put("share.coordinator.state.topic.num.partitions", "3");
+    shared.put("default.replication.factor", Integer.toString(replication));
+    shared.put("min.insync.replicas", Integer.toString(minIsr));
+    shared.put("group.initial.rebalance.delay.ms", "0");
+    shared.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
+    shared.put("log.segment.bytes", Integer.toString(8 * 1024 * 1024));
+    shared.put("num.network.threads", "2");
+    shared.put("num.io.threads", "4");
+    shared.put("background.threads", "4");
+    shared.put("num.recovery.threads.per.data.dir", "1");
+    shared.put("num.replica.fetchers", "1");
+    shared.put("auto.create.topics.enable", Boolean.toString(options.autoCreateTopics()));
+    shared.put("num.partitions", Integer.toString(options.defaultPartitions()));
+    shared.put("controlled.shutdown.enable", "true");
+    shared.putAll(options.brokerProperties());
+
+    List<Integer> brokerPorts = new ArrayList<>();
+    for (int i = 0; i < options.brokers(); i++) {
+      brokerPorts.add(options.port() == 0 ? freePort() : options.port() + i);
+    }
+    int controllerPort = freePort();
+    if (options.brokers() == 1) {
+      String voters = "1@127.0.0.1:" + controllerPort;
+      nodes.put(1, new KafkaNode(1, KafkaNode.Role.COMBINED, brokerPorts.get(0), controllerPort,
+          voters, dataDir.resolve("node-1"), shared));
+    } else {
+      String voters = CONTROLLER_ID + "@127.0.0.1:" + controllerPort;
+      nodes.put(CONTROLLER_ID, new KafkaNode(CONTROLLER_ID, KafkaNode.Role.CONTROLLER, -1,
+          controllerPort, voters, dataDir.resolve("controller-" + CONTROLLER_ID), shared));
+      for (int i = 1; i <= options.brokers(); i++) {
+        nodes.put(i, new KafkaNode(i, KafkaNode.Role.BROKER, brokerPorts.get(i - 1), -1, voters,
+            dataDir.resolve("node-" + i), shared));
+      }
+    }
+    this.bootstrapServers = brokerPorts.stream()
+        .map(p -> "127.0.0.1:" + p)
+        .collect(Collectors.joining(","));
+  }
+
+  /** Starts one broker with {@link EmbeddedKafkaOptions#defaults()}. */
+  public static EmbeddedKafka start() {
+    return start(EmbeddedKafkaOptions.defaults());
+  }
+
+  /**
+   * Formats storage, starts every node and returns once all brokers serve metadata.
+   *
+   * @throws IllegalStateException if a broker cannot start, for example because the given port is
+   *     taken; the message names the port and what to do
+   */
+  public static EmbeddedKafka start(EmbeddedKafkaOptions options) {
+    EmbeddedKafka kafka;
+    try {
+      kafka = new EmbeddedKafka(options);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the Kafka data directory: " + e.getMessage(), e);
+    }
+    try {
+      kafka.startAll();
+      return kafka;
+    } catch (RuntimeException | Error e) {
+      kafka.close();
+      throw e;
+    }
+  }
+
+  private void startAll() {
+    String clusterId = Uuid.randomUuid().toString();
+    for (KafkaNode node : nodes.values()) {
+      if (node.brokerPort() > 0 && !portIsFree(node.brokerPort())) {
+        throw new IllegalStateException("port " + node.brokerPort()
+            + " on 127.0.0.1 is already in use: stop what listens there, or choose another port"
+            + " (or 0 for a free one)");
+      }
+      try {
+        node.format(clusterId);
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot format Kafka storage in " + dataDir + ": " + e, e);
+      }
+    }
+    // The controller first, so that brokers find a quorum; the brokers in parallel, since each
+    // waits for its registration to be acknowledged.
+    List<Thread> starters = new ArrayList<>();
+    List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (KafkaNode node : nodes.values()) {
+      if (node.role() == KafkaNode.Role.CONTROLLER) {
+        node.start();
+        continue;
+      }
+      starters.add(Thread.ofPlatform().name("sagaflow-kafka-start-" + node.nodeId()).start(() -> {
+        try {
+          node.start();
+        } catch (RuntimeException e) {
+          failures.add(e);
+        }
+      }));
+    }
+    for (Thread t : starters) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while starting Kafka", e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      throw new IllegalStateException("a Kafka broker failed to start: " + failures.get(0), failures.get(0));
+    }
+    awaitBrokers(options.brokers());
+  }
+
+  /** The bootstrap address, e.g. {@code 127.0.0.1:41234} (comma-separated with 3 brokers). */
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** The data directory holding each node's log directory. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The ids of the brokers (not the controller): {@code [1]} or {@code [1, 2, 3]}. */
+  public List<Integer> brokerIds() {
+    return nodes.values().stream()
+        .filter(n -> n.role() != KafkaNode.Role.CONTROLLER)
+        .map(KafkaNode::nodeId)
+        .toList();
+  }
+
+  /** The port broker {@code brokerId} listens on. */
+  public int brokerPort(int brokerId) {
+    return broker(brokerId).brokerPort();
+  }
+
+  /** Whether broker {@code brokerId} is running. */
+  public boolean isRunning(int brokerId) {
+    return broker(brokerId).isRunning();
+  }
+
+  /**
+   * Stops one broker of a 3-broker cluster with a controlled shutdown; its data directory and port
+   * are kept for {@link #restartBroker(int)}.
+   */
+  public void stopBroker(int brokerId) {
+    KafkaNode node = broker(brokerId);
+    if (node.role() == KafkaNode.Role.COMBINED) {
+      throw new IllegalStateException(
+          "stopping the only broker would stop the cluster: start with withBrokers(3) to stop one"
+              + " broker while others serve, or use close()");
+    }
+    node.stop();
+  }
+
+  /** Starts a stopped broker again with the same id, port and data directory. */
+  public void restartBroker(int brokerId) {
+    KafkaNode node = broker(brokerId);
+    if (node.isRunning()) {
+      throw new IllegalStateException("broker " + brokerId + " is running: stopBroker it first");
+    }
+    node.start();
+    awaitBrokers((int) nodes.values().stream()
+        .filter(n -> n.role() != KafkaNode.Role.CONTROLLER && n.isRunning())
+        .count());
+  }
+
+  /** Creates a topic (doing nothing if it exists) with the cluster's default replication. */
+  public void createTopic(String topic, int partitions) {
+    try (Admin admin = Admin.create(clientProperties())) {
+      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) Math.min(3, options.brokers()))))
+          .all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause(), e.getCause());
+      }
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("cannot create topic " + topic + ": " + e, e);
+    }
+  }
+
+  /** Client properties with {@code bootstrap.servers} set, as a base for any client. */
+  public Properties clientProperties() {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    return p;
+  }
+
+  /** Stops every node and deletes the temporary data directory unless asked to keep it. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<KafkaNode> order = new ArrayList<>(nodes.values());
+    // Brokers before the controller, so that their controlled shutdown can reach it.
+    order.sort((a, b) -> Boolean.compare(
+        a.role() == KafkaNode.Role.CONTROLLER, b.role() == KafkaNode.Role.CONTROLLER));
+    RuntimeException first = null;
+    for (KafkaNode node : order) {
+      try {
+        node.stop();
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    if (deleteDataDir) {
+      deleteRecursively(dataDir);
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private KafkaNode broker(int brokerId) {
+    KafkaNode node = nodes.get(brokerId);
+    if (node == null || node.role() == KafkaNode.Role.CONTROLLER) {
+      throw new IllegalArgumentException("no broker " + brokerId + ": brokers are " + brokerIds());
+    }
+    return node;
+  }
+
+  private void awaitBrokers(int expected) {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    Properties p = clientProperties();
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+    try (Admin admin = Admin.create(p)) {
+      while (true) {
+        try {
+          int live = admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).size();
+          if (live >= expected) {
+            return;
+          }
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+          // not ready yet
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for Kafka", e);
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "Kafka brokers did not all register within " + READY_TIMEOUT.toSeconds() + " s");
+        }
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for Kafka", e);
+        }
+      }
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
+    }
+  }
+
+  private static boolean portIsFree(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static void deleteRecursively(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(root, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.deleteIfExists(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+          Files.deleteIfExists(dir);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete Kafka data directory " + root, e);
+    }
+  }
+}
