@@ -1,0 +1,26 @@
+package io.sagaflow.cli;
+
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code sagaflow demo}: runnable demos; without a subcommand, the purchases demo. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a demo on an embedded Kafka broker (or on yours with --bootstrap-servers).",
+      "Without a subcommand it runs the purchases demo; its options are accepted here too."
+    },
+    subcommands = {PurchasesDemoCommand.class})
+final class DemoCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Mixin PurchasesOptions purchases;
+
+  @Override
+  public Integer call() {
+    return purchases.run(spec.commandLine().getOut());
+  }
+}

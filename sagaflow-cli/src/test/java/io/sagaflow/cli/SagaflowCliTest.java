@@ -1,0 +1,108 @@
+package io.sagaflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+import picocli.CommandLine;
+
+class SagaflowCliTest {
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startKafka() {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopKafka() {
+    kafka.close();
+  }
+
+  record Run(int exitCode, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cmd = SagaflowCli.newCommandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    int code = cmd.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void helpListsEveryCommandAndEachCommandHasHelp() {
+    Run r = run("--help");
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).contains("demo", "broker", "lag");
+    for (String command : new String[] {"demo", "broker", "lag"}) {
+      Run sub = run(command, "--help");
+      assertThat(sub.exitCode()).as(command).isZero();
+      assertThat(sub.out()).as(command).contains("Usage: sagaflow " + command);
+    }
+    assertThat(run("demo", "purchases", "--help").out()).contains("KAFKA_BOOTSTRAP_SERVERS");
+  }
+
+  @Test
+  void unknownOptionIsAUsageErrorThatNamesTheOption() {
+    Run r = run("demo", "--no-such-flag");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("Unknown option: '--no-such-flag'");
+  }
+
+  @Test
+  void badValuesAreRejectedWithTheirName() {
+    Run r = run("demo", "--consumers", "0", "--bootstrap-servers", kafka.bootstrapServers());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("consumers (KAFKA_CONSUMER_COUNT, --consumers) (0) must be at least 1");
+    Run d = run("demo", "--duration", "soon");
+    assertThat(d.exitCode()).isEqualTo(2);
+    assertThat(d.err()).contains("'soon' is not a duration");
+  }
+
+  @Test
+  void unreachableBootstrapAddressGivesAClearErrorAndNonZeroExit() {
+    Run r = run("demo", "--bootstrap-servers", "127.0.0.1:1", "--count", "10");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("cannot reach Kafka at 127.0.0.1:1")
+        .contains("--bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS");
+  }
+
+  @Test
+  void purchasesDemoRunsEndToEndAndLagShowsTheGroupCaughtUp() {
+    Run r = run("demo", "purchases", "--bootstrap-servers", kafka.bootstrapServers(),
+        "--count", "400", "--rate", "0", "--group-id", "cli-test-group", "--partitions", "4");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out())
+        .contains("produced      400")
+        .contains("missing       0")
+        .contains("duplicates    0")
+        .contains("out of order  0")
+        .contains("OK: every purchase was consumed exactly once by group cli-test-group");
+
+    Run lag = run("lag", "--group", "cli-test-group", "--bootstrap-servers", kafka.bootstrapServers());
+    assertThat(lag.exitCode()).as(lag.err()).isZero();
+    assertThat(lag.out()).contains("purchases").containsPattern("total\\s+0\\s*$");
+  }
+
+  @Test
+  void demoWithoutBootstrapStartsItsOwnBroker() {
+    Run r = run("demo", "--count", "50", "--rate", "0");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("embedded Kafka at 127.0.0.1:").contains("OK: every purchase");
+  }
+
+  @Test
+  void lagOfAnUnknownGroupSaysSo() {
+    Run r = run("lag", "--group", "nobody-here", "--bootstrap-servers", kafka.bootstrapServers());
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out()).contains("group nobody-here has no committed offsets");
+  }
+}

@@ -1,0 +1,343 @@
+package io.sagaflow.examples.purchases;
+
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import io.sagaflow.admin.GroupLag;
+import io.sagaflow.embedded.EmbeddedKafka;
+
+/**
+ * The producer-consumer demo: a producer writes {@link Purchase} events keyed by user, a group of
+ * consumers reads them, and the summary proves that every purchase was consumed exactly once by
+ * the group and in order per user.
+ *
+ * <pre>{@code
+ * PurchaseDemo.Summary s = PurchaseDemo.run(PurchaseDemoConfig.fromEnvironment(System.getenv()), System.out);
+ * System.exit(s.ok() ? 0 : 1);
+ * }</pre>
+ */
+public final class PurchaseDemo {
+  private static final String[] ITEMS = {
+    "coffee beans", "headphones", "notebook", "desk lamp", "running shoes", "backpack",
+    "water bottle", "keyboard", "plant pot", "umbrella"
+  };
+  static final ObjectMapper JSON = new ObjectMapper()
+      .registerModule(new JavaTimeModule())
+      .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+  private PurchaseDemo() {}
+
+  /**
+   * What the demo saw.
+   *
+   * @param produced purchases produced and acknowledged
+   * @param consumedPerConsumer purchases of this run consumed by each consumer
+   * @param missing produced but never consumed
+   * @param duplicates consumed more than once
+   * @param outOfOrder consumed before an earlier purchase of the same user
+   */
+  public record Summary(
+      long produced, List<Long> consumedPerConsumer, long missing, long duplicates, long outOfOrder) {
+    /** Purchases consumed, duplicates included. */
+    public long consumed() {
+      return consumedPerConsumer.stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Exactly once per group and in order per user. */
+    public boolean ok() {
+      return produced > 0 && missing == 0 && duplicates == 0 && outOfOrder == 0;
+    }
+  }
+
+  /**
+   * Runs the demo, printing progress to {@code out}, and returns the summary.
+   *
+   * @throws IllegalStateException if Kafka cannot be reached or the topic cannot be created; the
+   *     message names the address and what to check
+   */
+  public static Summary run(PurchaseDemoConfig config, PrintStream out) {
+    EmbeddedKafka embedded = null;
+    String bootstrap = config.bootstrapServers();
+    try {
+      out.println("Sagaflow demo: purchases (producer and consumer group)");
+      if (bootstrap == null) {
+        long t0 = System.nanoTime();
+        embedded = EmbeddedKafka.start();
+        bootstrap = embedded.bootstrapServers();
+        out.printf(Locale.ROOT, "  broker     embedded Kafka at %s (ready in %.1f s)%n",
+            bootstrap, (System.nanoTime() - t0) / 1e9);
+      } else {
+        out.printf("  broker     %s%n", bootstrap);
+      }
+      int partitions;
+      try (Admin admin = Admin.create(adminProps(bootstrap))) {
+        awaitReachable(admin, bootstrap);
+        partitions = ensureTopic(admin, config, out);
+      }
+      out.printf("  topic      %s, %d partitions%n", config.topic(), partitions);
+      out.printf("  consumers  %d in group %s%n", config.consumers(), config.groupId());
+      out.printf("  producing  %s%s%n",
+          config.duration() != null && config.count() == Long.MAX_VALUE
+              ? "for " + config.duration().toSeconds() + " s"
+              : config.count() + " purchases",
+          config.rate() == 0 ? " as fast as possible" : " at " + config.rate() + "/s");
+      out.println();
+      return runWith(bootstrap, partitions, config, out);
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  private static Summary runWith(String bootstrap, int partitions, PurchaseDemoConfig config, PrintStream out) {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    PurchaseLedger ledger = new PurchaseLedger(run);
+    List<PurchaseConsumer> consumers = new ArrayList<>();
+    for (int i = 1; i <= config.consumers(); i++) {
+      consumers.add(new PurchaseConsumer("consumer-" + i, bootstrap, config, ledger));
+    }
+    consumers.forEach(PurchaseConsumer::start);
+    long start = System.nanoTime();
+    Progress progress = new Progress(bootstrap, config.groupId(), out, start, ledger, partitions);
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(bootstrap),
+        new StringSerializer(), new ByteArraySerializer())) {
+      produce(producer, config, run, ledger, progress);
+      producer.flush();
+      awaitConsumed(ledger, consumers, progress);
+    } finally {
+      consumers.forEach(PurchaseConsumer::stop);
+      try {
+        progress.print(true);
+      } finally {
+        progress.close();
+      }
+    }
+    Summary summary = ledger.summary(consumers.stream().map(PurchaseConsumer::consumed).toList());
+    printSummary(summary, consumers, config, out);
+    return summary;
+  }
+
+  private static void produce(KafkaProducer<String, byte[]> producer, PurchaseDemoConfig config,
+      String run, PurchaseLedger ledger, Progress progress) {
+    Random random = new Random();
+    long[] userSeq = new long[config.users()];
+    long start = System.nanoTime();
+    long end = config.duration() == null ? Long.MAX_VALUE : start + config.duration().toNanos();
+    for (long i = 0; i < config.count(); i++) {
+      long now = System.nanoTime();
+      if (now >= end) {
+        break;
+      }
+      if (config.rate() > 0) {
+        long due = start + (long) (i * (1e9 / config.rate()));
+        if (due > now) {
+          sleepNanos(due - now);
+        }
+      }
+      int user = random.nextInt(config.users());
+      String userId = String.format(Locale.ROOT, "user-%03d", user + 1);
+      Purchase p = new Purchase(run + "-" + i, userId, ITEMS[random.nextInt(ITEMS.length)],
+          BigDecimal.valueOf(100 + random.nextInt(9900)).movePointLeft(2).setScale(2, RoundingMode.UNNECESSARY),
+          Instant.now(), run, ++userSeq[user]);
+      byte[] value;
+      try {
+        value = JSON.writeValueAsBytes(p);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("cannot encode " + p, e);
+      }
+      // Sends are pipelined; a failed send ends the demo with the broker's reason.
+      producer.send(new ProducerRecord<>(config.topic(), userId, value), (md, e) -> {
+        if (e == null) {
+          ledger.produced(p);
+        } else {
+          ledger.produceFailed(e);
+        }
+      });
+      progress.maybePrint();
+    }
+  }
+
+  private static void awaitConsumed(PurchaseLedger ledger, List<PurchaseConsumer> consumers, Progress progress) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (ledger.outstanding() > 0 && System.nanoTime() < deadline) {
+      ledger.throwIfProduceFailed();
+      for (PurchaseConsumer c : consumers) {
+        c.throwIfFailed();
+      }
+      progress.maybePrint();
+      sleepNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+    ledger.throwIfProduceFailed();
+  }
+
+  private static void printSummary(Summary s, List<PurchaseConsumer> consumers, PurchaseDemoConfig config, PrintStream out) {
+    out.println();
+    out.println("Summary");
+    out.printf("  produced      %d%n", s.produced());
+    String per = consumers.stream()
+        .map(c -> c.name() + ": " + c.consumed())
+        .collect(Collectors.joining(", "));
+    out.printf("  consumed      %d   (%s)%n", s.consumed(), per);
+    out.printf("  missing       %d%n", s.missing());
+    out.printf("  duplicates    %d%n", s.duplicates());
+    out.printf("  out of order  %d%n", s.outOfOrder());
+    if (s.ok()) {
+      out.printf("OK: every purchase was consumed exactly once by group %s, in order per user.%n",
+          config.groupId());
+    } else {
+      out.printf("FAILED: the group %s did not consume every purchase exactly once and in order.%n",
+          config.groupId());
+    }
+  }
+
+  static void sleepNanos(long nanos) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(nanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  static Properties adminProps(String bootstrap) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+    return p;
+  }
+
+  private static Properties producerProps(String bootstrap) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    return p;
+  }
+
+  private static void awaitReachable(Admin admin, String bootstrap) {
+    try {
+      admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while connecting to Kafka", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot reach Kafka at " + bootstrap + " within 10 s: check"
+          + " --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS, or leave both unset to run an"
+          + " embedded broker", e);
+    }
+  }
+
+  private static int ensureTopic(Admin admin, PurchaseDemoConfig config, PrintStream out) {
+    try {
+      admin.createTopics(List.of(new NewTopic(config.topic(), config.partitions(), (short) -1)))
+          .all().get(30, TimeUnit.SECONDS);
+      return config.partitions();
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("cannot create topic " + config.topic() + ": "
+            + e.getCause().getMessage(), e.getCause());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topic " + config.topic(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Kafka did not create topic " + config.topic() + " within 30 s", e);
+    }
+    try {
+      int existing = admin.describeTopics(List.of(config.topic())).allTopicNames()
+          .get(30, TimeUnit.SECONDS).get(config.topic()).partitions().size();
+      if (existing != config.partitions()) {
+        out.printf("  note       topic %s exists with %d partitions; using those%n", config.topic(), existing);
+      }
+      return existing;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("cannot describe topic " + config.topic() + ": " + e, e);
+    }
+  }
+
+  /** Prints a progress line about once a second: produced, consumed and the group's lag. */
+  private static final class Progress implements AutoCloseable {
+    private final Admin admin;
+    private final String groupId;
+    private final PrintStream out;
+    private final long start;
+    private final PurchaseLedger ledger;
+    private final int partitions;
+    private long nextPrint;
+
+    Progress(String bootstrap, String groupId, PrintStream out, long start, PurchaseLedger ledger, int partitions) {
+      this.admin = Admin.create(adminProps(bootstrap));
+      this.groupId = groupId;
+      this.out = out;
+      this.start = start;
+      this.ledger = ledger;
+      this.partitions = partitions;
+      this.nextPrint = start + TimeUnit.SECONDS.toNanos(1);
+    }
+
+    void maybePrint() {
+      if (System.nanoTime() >= nextPrint) {
+        nextPrint += TimeUnit.SECONDS.toNanos(1);
+        print(false);
+      }
+    }
+
+    void print(boolean last) {
+      String lag;
+      try {
+        List<GroupLag.PartitionLag> lags = GroupLag.read(admin, groupId, Duration.ofSeconds(5));
+        long[] byPartition = new long[partitions];
+        lags.stream().filter(l -> l.partition().partition() < partitions)
+            .forEach(l -> byPartition[l.partition().partition()] = l.lag());
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < partitions; i++) {
+          sb.append(i == 0 ? "" : " ").append('p').append(i).append('=').append(byPartition[i]);
+        }
+        lag = sb.toString();
+      } catch (RuntimeException e) {
+        lag = "unavailable (" + e.getMessage() + ")";
+      }
+      out.printf(Locale.ROOT, "[%5.1fs] produced %7d  consumed %7d  lag %s%s%n",
+          (System.nanoTime() - start) / 1e9, ledger.producedCount(), ledger.consumedCount(), lag,
+          last ? "  (final)" : "");
+    }
+
+    @Override
+    public void close() {
+      admin.close(Duration.ofSeconds(5));
+    }
+  }
+}
