@@ -58,6 +58,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final boolean deleteDataDir;
   private final Map<Integer, KafkaNode> nodes = new LinkedHashMap<>();
   private final String bootstrapServers;
+  private final String saslBootstrapServers;
   private boolean closed;
 
   private EmbeddedKafka(EmbeddedKafkaOptions options) throws IOException {
@@ -99,21 +100,29 @@ public final class EmbeddedKafka implements AutoCloseable {
     for (int i = 0; i < options.brokers(); i++) {
       brokerPorts.add(options.port() == 0 ? freePort() : options.port() + i);
     }
+    List<Integer> saslPorts = new ArrayList<>();
+    for (int i = 0; i < options.brokers(); i++) {
+      saslPorts.add(options.saslUsers().isEmpty() ? -1 : freePort());
+    }
+    Map<String, String> users = options.saslUsers();
     int controllerPort = freePort();
     if (options.brokers() == 1) {
       String voters = "1@127.0.0.1:" + controllerPort;
       nodes.put(1, new KafkaNode(1, KafkaNode.Role.COMBINED, brokerPorts.get(0), controllerPort,
-          voters, dataDir.resolve("node-1"), shared));
+          saslPorts.get(0), voters, dataDir.resolve("node-1"), shared, users));
     } else {
       String voters = CONTROLLER_ID + "@127.0.0.1:" + controllerPort;
       nodes.put(CONTROLLER_ID, new KafkaNode(CONTROLLER_ID, KafkaNode.Role.CONTROLLER, -1,
-          controllerPort, voters, dataDir.resolve("controller-" + CONTROLLER_ID), shared));
+          controllerPort, -1, voters, dataDir.resolve("controller-" + CONTROLLER_ID), shared, users));
       for (int i = 1; i <= options.brokers(); i++) {
-        nodes.put(i, new KafkaNode(i, KafkaNode.Role.BROKER, brokerPorts.get(i - 1), -1, voters,
-            dataDir.resolve("node-" + i), shared));
+        nodes.put(i, new KafkaNode(i, KafkaNode.Role.BROKER, brokerPorts.get(i - 1), -1,
+            saslPorts.get(i - 1), voters, dataDir.resolve("node-" + i), shared, users));
       }
     }
     this.bootstrapServers = brokerPorts.stream()
+        .map(p -> "127.0.0.1:" + p)
+        .collect(Collectors.joining(","));
+    this.saslBootstrapServers = options.saslUsers().isEmpty() ? null : saslPorts.stream()
         .map(p -> "127.0.0.1:" + p)
         .collect(Collectors.joining(","));
   }
@@ -193,6 +202,20 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** The bootstrap address, e.g. {@code 127.0.0.1:41234} (comma-separated with 3 brokers). */
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /**
+   * The bootstrap address of the SASL/PLAIN listener (clients use {@code security.protocol=
+   * SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN}).
+   *
+   * @throws IllegalStateException if no SASL user was configured
+   */
+  public String saslBootstrapServers() {
+    if (saslBootstrapServers == null) {
+      throw new IllegalStateException(
+          "this broker has no SASL listener: start it with options.withSaslPlainUser(user, password)");
+    }
+    return saslBootstrapServers;
   }
 
   /** The data directory holding each node's log directory. */

@@ -25,6 +25,7 @@ import java.util.TreeMap;
  * @param autoCreateTopics whether producing to or fetching from an unknown topic creates it
  * @param defaultPartitions partition count of auto-created topics ({@code num.partitions})
  * @param brokerProperties raw broker properties applied last, overriding the defaults
+ * @param saslUsers users and passwords for an extra SASL/PLAIN listener; empty for none
  */
 public record EmbeddedKafkaOptions(
     int port,
@@ -33,7 +34,8 @@ public record EmbeddedKafkaOptions(
     boolean keepDataDir,
     boolean autoCreateTopics,
     int defaultPartitions,
-    Map<String, String> brokerProperties) {
+    Map<String, String> brokerProperties,
+    Map<String, String> saslUsers) {
 
   /** Validates every value and copies the property map. */
   public EmbeddedKafkaOptions {
@@ -51,42 +53,54 @@ public record EmbeddedKafkaOptions(
     }
     Objects.requireNonNull(brokerProperties, "brokerProperties");
     brokerProperties = Map.copyOf(new TreeMap<>(brokerProperties));
+    Objects.requireNonNull(saslUsers, "saslUsers");
+    saslUsers.forEach((user, password) -> {
+      if (user.isBlank() || !user.matches("[A-Za-z0-9_.-]+")) {
+        throw new IllegalArgumentException(
+            "SASL user name '" + user + "' must be letters, digits, '_', '.' or '-'");
+      }
+      if (password.contains("\"") || password.contains("\\")) {
+        throw new IllegalArgumentException("the SASL password of " + user
+            + " must not contain quotes or backslashes (they would break the JAAS configuration)");
+      }
+    });
+    saslUsers = Map.copyOf(new TreeMap<>(saslUsers));
   }
 
   /** One broker on free ports, a temporary data directory, auto-created topics with 6 partitions. */
   public static EmbeddedKafkaOptions defaults() {
-    return new EmbeddedKafkaOptions(0, 1, null, false, true, 6, Map.of());
+    return new EmbeddedKafkaOptions(0, 1, null, false, true, 6, Map.of(), Map.of());
   }
 
   public EmbeddedKafkaOptions withPort(int port) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
   }
 
   public EmbeddedKafkaOptions withBrokers(int brokers) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
   }
 
   /** Keeps the brokers' logs in {@code dataDir}, which is never deleted by {@code close()}. */
   public EmbeddedKafkaOptions withDataDir(Path dataDir) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
   }
 
   public EmbeddedKafkaOptions withKeepDataDir(boolean keepDataDir) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
   }
 
   public EmbeddedKafkaOptions withAutoCreateTopics(boolean autoCreateTopics) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
   }
 
   public EmbeddedKafkaOptions withDefaultPartitions(int defaultPartitions) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
   }
 
   /** Adds one raw broker property (for example {@code log.retention.ms}); it wins over defaults. */
@@ -94,6 +108,17 @@ public record EmbeddedKafkaOptions(
     Map<String, String> copy = new TreeMap<>(brokerProperties);
     copy.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, copy);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, copy, saslUsers);
+  }
+
+  /**
+   * Adds a SASL/PLAIN listener (on its own port, see {@link EmbeddedKafka#saslBootstrapServers()})
+   * that accepts this user; call again for more users. The plaintext listener stays open.
+   */
+  public EmbeddedKafkaOptions withSaslPlainUser(String user, String password) {
+    Map<String, String> copy = new TreeMap<>(saslUsers);
+    copy.put(Objects.requireNonNull(user, "user"), Objects.requireNonNull(password, "password"));
+    return new EmbeddedKafkaOptions(
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, copy);
   }
 }

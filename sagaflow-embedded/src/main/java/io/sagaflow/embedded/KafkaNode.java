@@ -35,6 +35,7 @@ final class KafkaNode {
   private final Role role;
   private final int brokerPort;
   private final int controllerPort;
+  private final int saslPort;
   private final Path logDir;
   private final Map<String, String> config;
   private KafkaRaftServer server;
@@ -44,20 +45,24 @@ final class KafkaNode {
       Role role,
       int brokerPort,
       int controllerPort,
+      int saslPort,
       String quorumVoters,
       Path logDir,
-      Map<String, String> sharedConfig) {
+      Map<String, String> sharedConfig,
+      Map<String, String> saslUsers) {
     this.nodeId = nodeId;
     this.role = role;
     this.brokerPort = brokerPort;
     this.controllerPort = controllerPort;
+    this.saslPort = saslPort;
     this.logDir = logDir;
     Map<String, String> c = new HashMap<>();
     c.put("process.roles", role.roles);
     c.put("node.id", Integer.toString(nodeId));
     c.put("controller.quorum.voters", quorumVoters);
     c.put("controller.listener.names", "CONTROLLER");
-    c.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+    c.put("listener.security.protocol.map",
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
     c.put("inter.broker.listener.name", "PLAINTEXT");
     c.put("log.dirs", logDir.toString());
     switch (role) {
@@ -71,6 +76,17 @@ final class KafkaNode {
         c.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + brokerPort);
       }
       case CONTROLLER -> c.put("listeners", "CONTROLLER://127.0.0.1:" + controllerPort);
+    }
+    if (saslPort > 0 && role != Role.CONTROLLER) {
+      c.put("listeners", c.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+      c.put("advertised.listeners",
+          c.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
+      c.put("sasl.enabled.mechanisms", "PLAIN");
+      StringBuilder jaas = new StringBuilder(
+          "org.apache.kafka.common.security.plain.PlainLoginModule required");
+      saslUsers.forEach((user, password) ->
+          jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+      c.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
     }
     c.putAll(sharedConfig);
     this.config = Map.copyOf(c);
@@ -90,6 +106,10 @@ final class KafkaNode {
 
   int controllerPort() {
     return controllerPort;
+  }
+
+  int saslPort() {
+    return saslPort;
   }
 
   synchronized boolean isRunning() {

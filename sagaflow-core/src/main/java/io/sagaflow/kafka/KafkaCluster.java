@@ -1,0 +1,145 @@
+package io.sagaflow.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.Admin;
+
+/**
+ * One Kafka cluster and the clients Sagaflow keeps for it: a shared idempotent producer and an
+ * admin client, created on first use. Several clusters live side by side in one process and
+ * share nothing; consuming from one and producing to another is allowed, but it is at-least-once
+ * (a Kafka transaction never spans clusters).
+ *
+ * <pre>{@code
+ * try (KafkaCluster main = KafkaCluster.create(ClusterOptions.of("main", "127.0.0.1:9092"));
+ *      KafkaCluster audit = KafkaCluster.create(ClusterOptions.of("audit", "audit-kafka:9092"))) {
+ *   main.verifyReachable(Duration.ofSeconds(10));
+ *   audit.producer().send("audit-log", null, bytes).join();
+ * }
+ * }</pre>
+ */
+public final class KafkaCluster implements AutoCloseable {
+  private final ClusterOptions options;
+  private final List<EventProducer> producers = new ArrayList<>();
+  private EventProducer shared;
+  private Admin admin;
+  private boolean closed;
+
+  private KafkaCluster(ClusterOptions options) {
+    this.options = options;
+  }
+
+  /** A cluster handle; no connection is made until a client is first used. */
+  public static KafkaCluster create(ClusterOptions options) {
+    return new KafkaCluster(java.util.Objects.requireNonNull(options, "options"));
+  }
+
+  public String name() {
+    return options.name();
+  }
+
+  public ClusterOptions options() {
+    return options;
+  }
+
+  /** Properties for any client of this cluster: bootstrap servers, security, overrides. */
+  public Map<String, Object> clientProperties() {
+    return options.clientProperties();
+  }
+
+  /** The shared idempotent producer with {@link ProducerOptions#defaults()}. */
+  public synchronized EventProducer producer() {
+    ensureOpen();
+    if (shared == null) {
+      shared = newProducer(ProducerOptions.defaults());
+    }
+    return shared;
+  }
+
+  /** A new producer of its own with these options; closed with the cluster. */
+  public synchronized EventProducer newProducer(ProducerOptions producerOptions) {
+    ensureOpen();
+    Map<String, Object> p = new HashMap<>(options.clientProperties());
+    p.putAll(producerOptions.toProperties());
+    p.putIfAbsent("client.id", "sagaflow-" + options.name() + "-producer-" + (producers.size() + 1));
+    EventProducer producer = new EventProducer(options.name(), p);
+    producers.add(producer);
+    return producer;
+  }
+
+  /** The shared admin client. */
+  public synchronized Admin admin() {
+    ensureOpen();
+    if (admin == null) {
+      Map<String, Object> p = new HashMap<>(options.clientProperties());
+      p.putIfAbsent("client.id", "sagaflow-" + options.name() + "-admin");
+      admin = Admin.create(p);
+    }
+    return admin;
+  }
+
+  /**
+   * Checks that the cluster answers within {@code timeout}.
+   *
+   * @throws IllegalStateException naming the cluster, its bootstrap servers and the likely fixes;
+   *     never the credentials
+   */
+  public void verifyReachable(Duration timeout) {
+    try {
+      admin().describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while connecting to cluster " + name(), e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cluster " + name() + " at " + options.bootstrapServers()
+          + " refused us: " + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage()
+          + " (check the security settings and credentials)", e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("cannot reach cluster " + name() + " at "
+          + options.bootstrapServers() + " within " + timeout.toMillis() + " ms: check the bootstrap"
+          + " servers, the network, and that the security protocol matches the listener", e);
+    }
+  }
+
+  /** Flushes and closes every producer, then the admin client, within {@code timeout} overall. */
+  public synchronized void close(Duration timeout) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (EventProducer p : producers) {
+      p.close(remaining(deadline));
+    }
+    if (admin != null) {
+      admin.close(remaining(deadline));
+    }
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  private static Duration remaining(long deadline) {
+    return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("cluster " + name() + " is closed");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KafkaCluster[" + options + "]";
+  }
+}
