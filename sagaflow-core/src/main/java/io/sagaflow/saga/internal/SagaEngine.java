@@ -423,6 +423,7 @@ public final class SagaEngine {
     final LinkedBlockingQueue<Branch> finished = new LinkedBlockingQueue<>();
     final SagaContextImpl ctx;
     final String what;
+    private boolean parentWaiting;
 
     Branches(Map<String, Effect<?>> effects, String idPrefix, SagaContextImpl ctx, boolean race) {
       this.ctx = ctx;
@@ -443,8 +444,7 @@ public final class SagaEngine {
           } catch (Throwable t) {
             b.error = t;
           } finally {
-            activity.threadEnded();
-            finished.add(b);
+            finish(b);
           }
         });
       }
@@ -480,8 +480,28 @@ public final class SagaEngine {
       return winner;
     }
 
+    /**
+     * A finishing branch wakes its waiting parent before it ends, so an {@link Activity} never sees
+     * a moment where neither runs.
+     */
+    private void finish(Branch b) {
+      synchronized (this) {
+        finished.add(b);
+        if (parentWaiting) {
+          parentWaiting = false;
+          activity.unblocked(true, what);
+        }
+      }
+      activity.threadEnded();
+    }
+
     private Branch next() throws Exception {
-      activity.blocked(true, what);
+      synchronized (this) {
+        if (finished.isEmpty()) {
+          parentWaiting = true;
+          activity.blocked(true, what);
+        }
+      }
       try {
         return finished.take();
       } catch (InterruptedException e) {
@@ -489,7 +509,12 @@ public final class SagaEngine {
         list.forEach(x -> x.undoMoveTo(ctx.undo));
         throw cancelled(what);
       } finally {
-        activity.unblocked(true, what);
+        synchronized (this) {
+          if (parentWaiting) {
+            parentWaiting = false;
+            activity.unblocked(true, what);
+          }
+        }
       }
     }
 
