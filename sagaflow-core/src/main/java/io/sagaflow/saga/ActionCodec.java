@@ -1,0 +1,155 @@
+package io.sagaflow.saga;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The wire format of actions, compatible with the {@code kafka-sagas} npm package: the record value
+ * is the JSON object {@code {"transaction_id": "...", "payload": ...}} ({@code payload} omitted when
+ * null), headers are copied as they are, and Sagaflow also sets the record key to the transaction
+ * id (UTF-8) so that a transaction's actions share a partition.
+ *
+ * <pre>{@code
+ * ActionCodec codec = ActionCodec.create();
+ * Action<JsonNode> a = codec.decode(record);        // throws ActionDecodingException
+ * Action<Order> o = codec.convert(a, Order.class);
+ * }</pre>
+ */
+public final class ActionCodec {
+
+  /** The JSON field holding the transaction id. */
+  public static final String TRANSACTION_ID = "transaction_id";
+  /** The JSON field holding the payload. */
+  public static final String PAYLOAD = "payload";
+
+  private final ObjectMapper mapper;
+
+  private ActionCodec(ObjectMapper mapper) {
+    this.mapper = Objects.requireNonNull(mapper, "mapper");
+  }
+
+  /** A codec with a default {@link ObjectMapper}. */
+  public static ActionCodec create() {
+    return new ActionCodec(new ObjectMapper());
+  }
+
+  /** A codec using {@code mapper} for payloads. */
+  public static ActionCodec create(ObjectMapper mapper) {
+    return new ActionCodec(mapper);
+  }
+
+  /** The mapper payloads are (de)serialized and converted with. */
+  public ObjectMapper mapper() {
+    return mapper;
+  }
+
+  /** The record value of {@code action}. */
+  public byte[] encodeValue(Action<?> action) {
+    ObjectNode node = mapper.createObjectNode();
+    node.put(TRANSACTION_ID, action.transactionId());
+    if (action.payload() != null) {
+      node.set(PAYLOAD, mapper.valueToTree(action.payload()));
+    }
+    try {
+      return mapper.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot serialize the payload of " + action, e);
+    }
+  }
+
+  /** The producer record for {@code action}: key = transaction id, JSON value, copied headers. */
+  public ProducerRecord<byte[], byte[]> toRecord(Action<?> action) {
+    Headers headers = new RecordHeaders();
+    action.headers().forEach(headers::add);
+    return new ProducerRecord<>(action.topic(), null,
+        action.transactionId().getBytes(StandardCharsets.UTF_8), encodeValue(action), headers);
+  }
+
+  /**
+   * Decodes a consumed record; the payload is a Jackson tree (null when absent).
+   *
+   * @throws ActionDecodingException when the value is absent, not JSON, not an object, or lacks a
+   *     string {@code transaction_id}
+   */
+  public Action<JsonNode> decode(ConsumerRecord<byte[], byte[]> record) {
+    String where = record.topic() + "-" + record.partition() + "@" + record.offset();
+    return decode(record.topic(), record.value(), headerMap(record.headers()), where);
+  }
+
+  /** Decodes a value read from {@code topic}; see {@link #decode(ConsumerRecord)}. */
+  public Action<JsonNode> decode(String topic, byte[] value, Map<String, byte[]> headers) {
+    return decode(topic, value, headers, topic);
+  }
+
+  private Action<JsonNode> decode(String topic, byte[] value, Map<String, byte[]> headers, String where) {
+    String expected = "; a saga action is JSON {\"transaction_id\": \"...\", \"payload\": ...}";
+    if (value == null) {
+      throw new ActionDecodingException(topic, "record " + where + " has no value (null)" + expected, null);
+    }
+    JsonNode node;
+    try {
+      node = mapper.readTree(value);
+    } catch (JsonProcessingException e) {
+      throw new ActionDecodingException(topic, "record " + where + " is not JSON (" + e.getOriginalMessage()
+          + ")" + expected, e);
+    } catch (IOException e) {
+      throw new ActionDecodingException(topic, "record " + where + " is not JSON (" + e.getMessage()
+          + ")" + expected, e);
+    }
+    if (node == null || !node.isObject()) {
+      throw new ActionDecodingException(topic, "record " + where + " is JSON but not an object ("
+          + (node == null ? "empty" : node.getNodeType()) + ")" + expected, null);
+    }
+    JsonNode tx = node.get(TRANSACTION_ID);
+    if (tx == null || !tx.isTextual() || tx.asText().isBlank()) {
+      throw new ActionDecodingException(topic, "record " + where + " has "
+          + (tx == null ? "no transaction_id" : "an invalid transaction_id (" + tx + ")")
+          + expected, null);
+    }
+    JsonNode payload = node.get(PAYLOAD);
+    return new Action<>(topic, tx.asText(), payload == null || payload.isMissingNode() ? null : payload, headers);
+  }
+
+  /**
+   * {@code action} with its payload converted to {@code type} (Jackson {@code convertValue}); a
+   * payload already of that type is kept.
+   *
+   * @throws ActionDecodingException when the payload does not convert
+   */
+  public <P> Action<P> convert(Action<?> action, Class<P> type) {
+    Object payload = action.payload();
+    if (payload == null || type.isInstance(payload)) {
+      return action.withPayload(type.cast(payload));
+    }
+    try {
+      return action.withPayload(mapper.convertValue(payload, type));
+    } catch (IllegalArgumentException e) {
+      throw new ActionDecodingException(action.topic(), "the payload of an action on " + action.topic()
+          + " (transaction " + action.transactionId() + ") does not convert to " + type.getName() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Kafka headers as a map (the last value of a repeated name wins). */
+  public static Map<String, byte[]> headerMap(Headers headers) {
+    Map<String, byte[]> map = new LinkedHashMap<>();
+    if (headers != null) {
+      for (Header h : headers) {
+        map.put(h.key(), h.value());
+      }
+    }
+    return map;
+  }
+}

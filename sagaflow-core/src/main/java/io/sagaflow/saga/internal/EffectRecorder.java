@@ -1,0 +1,33 @@
+package io.sagaflow.saga.internal;
+
+import io.sagaflow.saga.Effect;
+import io.sagaflow.saga.SagaContext;
+
+/**
+ * The one place every effect's result passes through, after the middleware chain, keyed by the
+ * effect's deterministic id. Today it only executes; a durable journal will implement it to record
+ * results and, on replay, return recorded results without executing (and to detect
+ * non-determinism when a replayed effect id names a different effect).
+ */
+public interface EffectRecorder {
+
+  /** Executes effects without recording. */
+  EffectRecorder PASS_THROUGH = (id, effect, ctx, execution) -> execution.execute();
+
+  /**
+   * Produces the result of {@code effect}.
+   *
+   * @param effectId the deterministic id
+   * @param effect the effect as it left the middleware chain
+   * @param ctx the context performing it
+   * @param execution performs the effect for real
+   */
+  Object record(String effectId, Effect<?> effect, SagaContext ctx, Execution execution) throws Exception;
+
+  /** Performs an effect. */
+  @FunctionalInterface
+  interface Execution {
+    /** Performs it and returns its result. */
+    Object execute() throws Exception;
+  }
+}
