@@ -78,6 +78,19 @@ public final class SagaRuntime implements AutoCloseable {
     return transactionId;
   }
 
+  /**
+   * Runs {@code saga} for every action on {@code topic} with a plain Kafka consumer of this
+   * runtime's Kafka properties; see {@link SagaConsumer}. (A stand-in until sagas run on the
+   * Processor.)
+   */
+  public <P> SagaConsumer consumer(String topic, Class<P> payloadType, Saga<P> saga, SagaConsumerOptions consumerOptions) {
+    if (!options.kafkaProperties().containsKey("bootstrap.servers")) {
+      throw new IllegalStateException("this runtime has no bootstrap.servers; a saga consumer needs Kafka");
+    }
+    return new io.sagaflow.saga.internal.SimpleSagaConsumer<>(options.kafkaProperties(), topic, payloadType, saga,
+        consumerOptions, runner, codec);
+  }
+
   /** The wire codec. */
   public ActionCodec codec() {
     return codec;

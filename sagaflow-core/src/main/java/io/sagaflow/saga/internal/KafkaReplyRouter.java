@@ -110,7 +110,12 @@ public final class KafkaReplyRouter implements ActionSource {
       throw new IllegalStateException("the saga runtime's reply consumer is closed");
     }
     Sub sub = new Sub(transactionId, topics, sink);
-    subscriptions.computeIfAbsent(transactionId, k -> new CopyOnWriteArrayList<>()).add(sub);
+    // Added inside compute so that a concurrent close of the last subscription cannot orphan it.
+    subscriptions.compute(transactionId, (k, list) -> {
+      List<Sub> subs = list == null ? new CopyOnWriteArrayList<>() : list;
+      subs.add(sub);
+      return subs;
+    });
     try {
       for (String topic : topics) {
         awaitFollowed(topic);
