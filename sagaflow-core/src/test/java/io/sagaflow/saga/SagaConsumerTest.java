@@ -120,6 +120,8 @@ class SagaConsumerTest {
       });
       assertThat(consumer.isAssigned()).isTrue();
     }
+    Await.until("no sagaflow thread is left", () -> Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.isAlive() && t.getName().startsWith("sagaflow-")));
   }
 
   @Test
