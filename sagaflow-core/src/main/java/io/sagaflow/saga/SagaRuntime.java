@@ -1,0 +1,120 @@
+package io.sagaflow.saga;
+
+import io.sagaflow.saga.internal.EffectRecorder;
+import io.sagaflow.saga.internal.SagaEngine;
+import io.sagaflow.saga.internal.SagaRunner;
+import io.sagaflow.saga.internal.Timer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * Runs sagas: the effect interpreter with its middleware, a publisher for puts and one shared reply
+ * consumer for takes and channels. Create one per application with {@link Sagas#runtime} and close
+ * it on shutdown.
+ *
+ * <pre>{@code
+ * try (SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults()
+ *     .withKafkaProperty("bootstrap.servers", "localhost:9092"))) {
+ *   String tx = runtime.start("ORDER_PLACED", order);           // a new transaction
+ *   runtime.run(orderSaga, Order.class, record).join();         // one run per input record
+ * }
+ * }</pre>
+ */
+public final class SagaRuntime implements AutoCloseable {
+  private final SagaOptions options;
+  private final ActionPublisher publisher;
+  private final ActionSource source;
+  private final ActionCodec codec;
+  private final SagaRunner runner;
+
+  SagaRuntime(SagaOptions options, ActionPublisher publisher, ActionSource source, ActionCodec codec) {
+    this.options = options;
+    this.publisher = publisher;
+    this.source = source;
+    this.codec = codec;
+    Timer timer = Timer.system();
+    SagaEngine engine = new SagaEngine(options.middleware(), publisher, source, timer, EffectRecorder.PASS_THROUGH,
+        codec, options.channelCapacity(), io.sagaflow.saga.internal.Activity.NONE);
+    this.runner = new SagaRunner(engine, timer, options.sagaTimeout(), options.contextFactory());
+  }
+
+  /**
+   * Runs {@code saga} on an input record: decodes it (payload converted to {@code payloadType}) and
+   * runs the saga on a virtual thread. The future completes when the saga ends; exceptionally with
+   * {@link ActionDecodingException} when the record is not an action (nothing ran), with the saga's
+   * exception, or with a {@link java.util.concurrent.TimeoutException} when it exceeded
+   * {@link SagaOptions#sagaTimeout()} and was cancelled.
+   */
+  public <P> CompletableFuture<Void> run(Saga<P> saga, Class<P> payloadType, ConsumerRecord<byte[], byte[]> record) {
+    return runner.run(saga, payloadType, record);
+  }
+
+  /** Runs {@code saga} on an action that did not come from a record (tests, HTTP). */
+  public <P> CompletableFuture<Void> run(Saga<P> saga, Action<P> action) {
+    return runner.run(saga, action, null);
+  }
+
+  /**
+   * Starts a new transaction: puts {@code payload} to {@code topic} with a newly generated
+   * transaction id and returns the id once the broker acknowledged.
+   */
+  public String start(String topic, Object payload) {
+    return start(topic, payload, Map.of());
+  }
+
+  /** Starts a new transaction with headers. */
+  public String start(String topic, Object payload, Map<String, byte[]> headers) {
+    String transactionId = options.transactionIds().get();
+    try {
+      publisher.publish(new Action<>(topic, transactionId, payload, headers)).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SagaCancelledException("interrupted while starting a transaction on " + topic);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot start a transaction on " + topic + ": " + e.getCause(), e.getCause());
+    }
+    return transactionId;
+  }
+
+  /**
+   * Runs {@code saga} for every action on {@code topic} with a plain Kafka consumer of this
+   * runtime's Kafka properties; see {@link SagaConsumer}. (A stand-in until sagas run on the
+   * Processor.)
+   */
+  public <P> SagaConsumer consumer(String topic, Class<P> payloadType, Saga<P> saga, SagaConsumerOptions consumerOptions) {
+    if (!options.kafkaProperties().containsKey("bootstrap.servers")) {
+      throw new IllegalStateException("this runtime has no bootstrap.servers; a saga consumer needs Kafka");
+    }
+    return new io.sagaflow.saga.internal.SimpleSagaConsumer<>(options.kafkaProperties(), topic, payloadType, saga,
+        consumerOptions, runner, codec);
+  }
+
+  /** The wire codec. */
+  public ActionCodec codec() {
+    return codec;
+  }
+
+  /** The number of sagas running. */
+  public int running() {
+    return runner.running();
+  }
+
+  /** Cancels running sagas, then closes the reply consumer and the publisher. */
+  @Override
+  public void close() {
+    runner.cancelAll();
+    try {
+      source.close();
+    } catch (Exception e) {
+      throw new IllegalStateException("closing the saga action source failed: " + e, e);
+    } finally {
+      try {
+        publisher.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing the saga publisher failed: " + e, e);
+      }
+    }
+  }
+}

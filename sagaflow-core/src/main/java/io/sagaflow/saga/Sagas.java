@@ -1,0 +1,53 @@
+package io.sagaflow.saga;
+
+import io.sagaflow.saga.internal.KafkaActionPublisher;
+import io.sagaflow.saga.internal.KafkaReplyRouter;
+import java.util.Objects;
+
+/**
+ * The entry point to sagas.
+ *
+ * <pre>{@code
+ * SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults()
+ *     .withKafkaProperty("bootstrap.servers", "localhost:9092"));
+ * }</pre>
+ */
+public final class Sagas {
+  private Sagas() {}
+
+  /**
+   * A runtime on Kafka: an idempotent producer for puts and one shared reply consumer.
+   *
+   * @throws IllegalArgumentException when {@code bootstrap.servers} is missing
+   */
+  public static SagaRuntime runtime(SagaOptions options) {
+    Objects.requireNonNull(options, "options");
+    if (!options.kafkaProperties().containsKey("bootstrap.servers")) {
+      throw new IllegalArgumentException("SagaOptions.kafkaProperties needs bootstrap.servers; "
+          + "use withKafkaProperty(\"bootstrap.servers\", \"host:9092\")");
+    }
+    ActionCodec codec = ActionCodec.create(options.objectMapper());
+    ActionPublisher publisher = kafkaPublisher(options);
+    try {
+      ActionSource source = new KafkaReplyRouter(options.kafkaProperties(), codec, options.followTimeout());
+      return new SagaRuntime(options, publisher, source, codec);
+    } catch (RuntimeException e) {
+      publisher.close();
+      throw e;
+    }
+  }
+
+  /** A runtime on a transport of your own (an in-memory bus, another broker). */
+  public static SagaRuntime runtime(SagaOptions options, ActionPublisher publisher, ActionSource source) {
+    return new SagaRuntime(Objects.requireNonNull(options, "options"), Objects.requireNonNull(publisher, "publisher"),
+        Objects.requireNonNull(source, "source"), ActionCodec.create(options.objectMapper()));
+  }
+
+  /**
+   * The Kafka publisher alone: idempotent producer, {@code acks=all}, 2 ms linger; each publish
+   * completes once acknowledged.
+   */
+  public static ActionPublisher kafkaPublisher(SagaOptions options) {
+    return new KafkaActionPublisher(options.kafkaProperties(), ActionCodec.create(options.objectMapper()));
+  }
+}

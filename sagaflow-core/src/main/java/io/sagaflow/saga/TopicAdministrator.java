@@ -1,0 +1,29 @@
+package io.sagaflow.saga;
+
+import io.sagaflow.saga.internal.KafkaTopicAdministrator;
+import java.util.Collection;
+import java.util.Map;
+
+/**
+ * Creates the topics sagas use. Replace it to create topics your own way (infrastructure as code,
+ * a platform API); the default works on Kafka's {@code Admin} client.
+ */
+public interface TopicAdministrator extends AutoCloseable {
+
+  /**
+   * Creates the topics that do not exist yet; existing topics are left as they are (not altered).
+   * Returns when the topics exist.
+   *
+   * @throws IllegalStateException when a topic cannot be created
+   */
+  void ensureTopics(Collection<TopicSpec> topics);
+
+  /** Releases resources; the default does nothing. */
+  @Override
+  default void close() {}
+
+  /** The default administrator on a Kafka {@code Admin} client built from raw properties. */
+  static TopicAdministrator kafka(Map<String, Object> adminProperties) {
+    return new KafkaTopicAdministrator(adminProperties);
+  }
+}

@@ -1,0 +1,264 @@
+package io.sagaflow.saga.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sagaflow.saga.Action;
+import io.sagaflow.saga.ActionCodec;
+import io.sagaflow.saga.ActionDecodingException;
+import io.sagaflow.saga.ActionSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared reply consumer of a saga runtime.
+ *
+ * <p>Design: one platform thread owns one {@link KafkaConsumer} without a group. Other threads send
+ * it commands through a queue (and {@code wakeup()} it out of {@code poll}). The first subscription
+ * to a topic makes the thread {@code assign} all its partitions, {@code seekToEnd} them and call
+ * {@code position()} on each, which resolves the end offsets synchronously; only then does
+ * {@link #subscribe} return. A subscription is registered before that, so every record produced
+ * after {@code subscribe} returns has an offset at or above the position and is dispatched to it.
+ * Records are decoded and dispatched by transaction id to the subscriptions of that transaction on
+ * that topic; sinks never block (channels buffer without waiting).
+ *
+ * <p>Records that are not saga actions are logged and skipped: the router reads other services'
+ * topics, whose own consumers own their recovery. Partitions added to a topic after it was first
+ * followed are not followed.
+ */
+public final class KafkaReplyRouter implements ActionSource {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaReplyRouter.class);
+
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final ActionCodec codec;
+  private final Duration followTimeout;
+  private final Thread thread;
+  private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
+  private final Map<String, CompletableFuture<Void>> followed = new ConcurrentHashMap<>();
+  private final Map<String, List<Sub>> subscriptions = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  private final class Sub implements Subscription {
+    final String transactionId;
+    final Set<String> topics;
+    final Consumer<Action<?>> sink;
+
+    Sub(String transactionId, Set<String> topics, Consumer<Action<?>> sink) {
+      this.transactionId = transactionId;
+      this.topics = Set.copyOf(topics);
+      this.sink = sink;
+    }
+
+    @Override
+    public void close() {
+      subscriptions.computeIfPresent(transactionId, (k, list) -> {
+        list.remove(this);
+        return list.isEmpty() ? null : list;
+      });
+    }
+  }
+
+  /**
+   * A router; starts its thread.
+   *
+   * @param properties raw consumer properties ({@code bootstrap.servers} at least); group id,
+   *     auto commit and deserializers are managed here
+   * @param codec the wire codec
+   * @param followTimeout how long {@link #subscribe} waits for a topic to be positioned
+   */
+  public KafkaReplyRouter(Map<String, Object> properties, ActionCodec codec, Duration followTimeout) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "sagaflow-replies");
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    // Following a topic must not create it by accident (a typo would wait forever for replies).
+    config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
+    config.putAll(properties);
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    this.consumer = new KafkaConsumer<>(config);
+    this.codec = codec;
+    this.followTimeout = followTimeout;
+    this.thread = Thread.ofPlatform().name("sagaflow-reply-router").daemon().unstarted(this::loop);
+    thread.start();
+  }
+
+  @Override
+  public Subscription subscribe(String transactionId, Set<String> topics, Consumer<Action<?>> sink) {
+    if (closed) {
+      throw new IllegalStateException("the saga runtime's reply consumer is closed");
+    }
+    Sub sub = new Sub(transactionId, topics, sink);
+    // Added inside compute so that a concurrent close of the last subscription cannot orphan it.
+    subscriptions.compute(transactionId, (k, list) -> {
+      List<Sub> subs = list == null ? new CopyOnWriteArrayList<>() : list;
+      subs.add(sub);
+      return subs;
+    });
+    try {
+      for (String topic : topics) {
+        awaitFollowed(topic);
+      }
+    } catch (RuntimeException e) {
+      sub.close();
+      throw e;
+    }
+    return sub;
+  }
+
+  /** The topics followed so far (positioned or in progress). */
+  public Set<String> followedTopics() {
+    return Set.copyOf(followed.keySet());
+  }
+
+  private void awaitFollowed(String topic) {
+    CompletableFuture<Void> f = followed.computeIfAbsent(topic, t -> {
+      CompletableFuture<Void> positioned = new CompletableFuture<>();
+      commands.add(() -> follow(t, positioned));
+      consumer.wakeup();
+      return positioned;
+    });
+    try {
+      f.get(followTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new io.sagaflow.saga.SagaCancelledException("cancelled while following topic " + topic);
+    } catch (ExecutionException e) {
+      followed.remove(topic, f);
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("the reply consumer did not position on topic " + topic + " within "
+          + followTimeout + "; is the broker reachable?", e);
+    }
+  }
+
+  private void follow(String topic, CompletableFuture<Void> positioned) {
+    try {
+      List<PartitionInfo> infos = retryOnWakeup(() -> consumer.partitionsFor(topic, followTimeout));
+      if (infos == null || infos.isEmpty()) {
+        positioned.completeExceptionally(new IllegalStateException("topic " + topic
+            + " does not exist; create it (for example with TopicAdministrator) before a saga takes from it"));
+        return;
+      }
+      List<TopicPartition> added = new ArrayList<>();
+      for (PartitionInfo p : infos) {
+        added.add(new TopicPartition(topic, p.partition()));
+      }
+      Set<TopicPartition> all = new HashSet<>(consumer.assignment());
+      all.addAll(added);
+      consumer.assign(all);
+      consumer.seekToEnd(added);
+      for (TopicPartition tp : added) {
+        // position() resolves the lazy seekToEnd now, so the caller's guarantee holds on return.
+        retryOnWakeup(() -> consumer.position(tp, followTimeout));
+      }
+      positioned.complete(null);
+    } catch (RuntimeException e) {
+      positioned.completeExceptionally(new IllegalStateException("cannot follow topic " + topic + ": " + e, e));
+    }
+  }
+
+  private static <T> T retryOnWakeup(java.util.function.Supplier<T> call) {
+    while (true) {
+      try {
+        return call.get();
+      } catch (WakeupException e) {
+        // A command arrived meanwhile; we are already running commands, so just go on.
+      }
+    }
+  }
+
+  private void loop() {
+    try {
+      while (!closed) {
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+          command.run();
+        }
+        if (consumer.assignment().isEmpty()) {
+          command = commands.poll(100, TimeUnit.MILLISECONDS);
+          if (command != null) {
+            command.run();
+          }
+          continue;
+        }
+        try {
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+            dispatch(record);
+          }
+        } catch (WakeupException e) {
+          // Commands or close: handled at the top of the loop.
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("the saga reply consumer failed; takes will wait until the runtime is closed", e);
+    } finally {
+      IllegalStateException gone = new IllegalStateException("the saga runtime's reply consumer is closed");
+      followed.values().forEach(f -> f.completeExceptionally(gone));
+      commands.clear();
+      try {
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(10)));
+      } catch (RuntimeException e) {
+        LOG.warn("closing the saga reply consumer failed", e);
+      }
+    }
+  }
+
+  private void dispatch(ConsumerRecord<byte[], byte[]> record) {
+    List<Sub> subs;
+    Action<JsonNode> action;
+    try {
+      action = codec.decode(record);
+    } catch (ActionDecodingException e) {
+      LOG.warn("skipping a record that is not a saga action: {}", e.getMessage());
+      return;
+    }
+    subs = subscriptions.get(action.transactionId());
+    if (subs == null) {
+      return;
+    }
+    for (Sub sub : subs) {
+      if (sub.topics.contains(record.topic())) {
+        try {
+          sub.sink.accept(action);
+        } catch (RuntimeException e) {
+          LOG.error("a saga channel rejected an action on {}", record.topic(), e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    consumer.wakeup();
+    try {
+      thread.join(Duration.ofSeconds(30));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.sagaflow.saga.internal;
+
+import io.sagaflow.saga.Action;
+import io.sagaflow.saga.ActionDecodingException;
+import io.sagaflow.saga.Saga;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The seam between a topic consumer (the Processor) and the interpreter: runs one saga per input
+ * record on a virtual thread and completes when it ends. A run that exceeds the timeout is
+ * cancelled (interrupted; pending effects cancelled) and, once its thread has ended, completes
+ * with a {@link TimeoutException}. Decoding failures complete the future with
+ * {@link ActionDecodingException} without running anything, for the caller to dead-letter.
+ */
+public final class SagaRunner {
+  private final SagaEngine engine;
+  private final Timer timer;
+  private final Duration timeout;
+  private final Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory;
+  private final Set<SagaEngine.SagaRun> running = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A runner.
+   *
+   * @param engine the interpreter
+   * @param timer time for timeouts
+   * @param timeout the longest a run may take
+   * @param contextFactory builds the user context from the input record (null when none)
+   */
+  public SagaRunner(SagaEngine engine, Timer timer, Duration timeout,
+      Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.timer = Objects.requireNonNull(timer, "timer");
+    this.timeout = Objects.requireNonNull(timeout, "timeout");
+    this.contextFactory = Objects.requireNonNull(contextFactory, "contextFactory");
+  }
+
+  /** Decodes {@code record} (payload converted to {@code payloadType}) and runs {@code saga} on it. */
+  public <P> CompletableFuture<Void> run(Saga<P> saga, Class<P> payloadType, ConsumerRecord<byte[], byte[]> record) {
+    Action<P> action;
+    try {
+      action = engine.codec().convert(engine.codec().decode(record), payloadType);
+    } catch (ActionDecodingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return run(saga, action, record);
+  }
+
+  /** Runs {@code saga} on a decoded action; {@code record} may be null. */
+  public <P> CompletableFuture<Void> run(Saga<P> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record) {
+    Object userContext;
+    try {
+      userContext = contextFactory.apply(record);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(new IllegalStateException("the saga context factory failed for "
+          + action.topic() + " transaction " + action.transactionId() + ": " + e, e));
+    }
+    SagaEngine.SagaRun run = engine.start(saga, action, record, userContext);
+    running.add(run);
+    AtomicBoolean timedOut = new AtomicBoolean();
+    CompletableFuture<Void> deadline = timer.after(timeout);
+    deadline.thenRun(() -> {
+      timedOut.set(true);
+      run.cancel();
+    });
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    run.done().whenComplete((v, e) -> {
+      running.remove(run);
+      deadline.cancel(false);
+      if (timedOut.get()) {
+        result.completeExceptionally(new TimeoutException("the saga for " + action.topic() + " transaction "
+            + action.transactionId() + " did not finish within " + timeout + " and was cancelled"));
+      } else if (e != null) {
+        result.completeExceptionally(e);
+      } else {
+        result.complete(null);
+      }
+    });
+    return result;
+  }
+
+  /** Cancels every running saga (their futures complete once their threads ended). */
+  public void cancelAll() {
+    running.forEach(SagaEngine.SagaRun::cancel);
+  }
+
+  /** The number of runs in progress. */
+  public int running() {
+    return running.size();
+  }
+}
