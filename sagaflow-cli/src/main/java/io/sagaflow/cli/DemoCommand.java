@@ -11,16 +11,16 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = {
       "Runs a demo on an embedded Kafka broker (or on yours with --bootstrap-servers).",
-      "Without a subcommand it runs the purchases demo; its options are accepted here too."
+      "Without a subcommand it runs the pizza saga demo; its options are accepted here too."
     },
-    subcommands = {PurchasesDemoCommand.class})
+    subcommands = {PizzaDemoCommand.class, PurchasesDemoCommand.class})
 final class DemoCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @CommandLine.Mixin PurchasesOptions purchases;
+  @CommandLine.Mixin PizzaOptions pizza;
 
   @Override
-  public Integer call() {
-    return purchases.run(spec.commandLine().getOut());
+  public Integer call() throws InterruptedException {
+    return pizza.run(spec.commandLine().getOut());
   }
 }

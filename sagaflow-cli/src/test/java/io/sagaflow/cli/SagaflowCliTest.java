@@ -48,6 +48,7 @@ class SagaflowCliTest {
       assertThat(sub.out()).as(command).contains("Usage: sagaflow " + command);
     }
     assertThat(run("demo", "purchases", "--help").out()).contains("KAFKA_BOOTSTRAP_SERVERS");
+    assertThat(run("demo", "pizza", "--help").out()).contains("--role");
   }
 
   @Test
@@ -59,17 +60,17 @@ class SagaflowCliTest {
 
   @Test
   void badValuesAreRejectedWithTheirName() {
-    Run r = run("demo", "--consumers", "0", "--bootstrap-servers", kafka.bootstrapServers());
+    Run r = run("demo", "purchases", "--consumers", "0", "--bootstrap-servers", kafka.bootstrapServers());
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).contains("consumers (KAFKA_CONSUMER_COUNT, --consumers) (0) must be at least 1");
-    Run d = run("demo", "--duration", "soon");
+    Run d = run("demo", "purchases", "--duration", "soon");
     assertThat(d.exitCode()).isEqualTo(2);
     assertThat(d.err()).contains("'soon' is not a duration");
   }
 
   @Test
   void unreachableBootstrapAddressGivesAClearErrorAndNonZeroExit() {
-    Run r = run("demo", "--bootstrap-servers", "127.0.0.1:1", "--count", "10");
+    Run r = run("demo", "purchases", "--bootstrap-servers", "127.0.0.1:1", "--count", "10");
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).contains("cannot reach Kafka at 127.0.0.1:1")
         .contains("--bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS");
@@ -93,10 +94,35 @@ class SagaflowCliTest {
   }
 
   @Test
-  void demoWithoutBootstrapStartsItsOwnBroker() {
-    Run r = run("demo", "--count", "50", "--rate", "0");
+  void purchasesDemoWithoutBootstrapStartsItsOwnBroker() {
+    Run r = run("demo", "purchases", "--count", "50", "--rate", "0");
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("embedded Kafka at 127.0.0.1:").contains("OK: every purchase");
+  }
+
+  @Test
+  void pizzaDemoIsTheDefaultAndEveryOrderEnds() {
+    Run r = run("demo", "--bootstrap-servers", kafka.bootstrapServers(), "--orders", "5", "--interval", "50ms");
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out())
+        .contains("Sagaflow demo: pizza")
+        .contains("placed     5")
+        .contains("delivered  4")
+        .contains("order-005=kitchen: the oven refuses to bake pineapple")
+        .contains("no outcome 0")
+        .contains("OK: every order ended");
+    assertThat(r.out()).contains("kitchen   put CREATE_PIZZA_SUCCESS", "delivery  put DELIVER_PIZZA_SUCCESS",
+        "order     put PIZZA_ORDER_COMPLETED");
+  }
+
+  @Test
+  void aSingleRoleNeedsASharedBroker() {
+    Run r = run("demo", "pizza", "--role", "kitchen");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("--role kitchen runs one saga of a demo spread over processes");
+    Run bad = run("demo", "pizza", "--role", "chef", "--bootstrap-servers", kafka.bootstrapServers());
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err()).contains("--role chef is not one of all, order, kitchen, delivery");
   }
 
   @Test

@@ -1,0 +1,303 @@
+package io.sagaflow.examples.pizza;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.saga.Action;
+import io.sagaflow.saga.Put;
+import io.sagaflow.saga.SagaConsumer;
+import io.sagaflow.saga.SagaConsumerOptions;
+import io.sagaflow.saga.SagaMiddleware;
+import io.sagaflow.saga.SagaOptions;
+import io.sagaflow.saga.SagaRuntime;
+import io.sagaflow.saga.Sagas;
+
+/**
+ * The pizza demo: three sagas (order, kitchen, delivery), each with its own saga runtime as if
+ * deployed separately, talking over Kafka topics. A customer places orders; the demo prints every
+ * put as it happens and ends with each order's outcome.
+ *
+ * <p>With {@link Role#ALL} everything runs here; with one role, only that saga runs (start the
+ * kitchen and delivery in other processes against the same broker), and the order role also
+ * places the orders.
+ */
+public final class PizzaDemo {
+  private static final String[] PIZZAS = {"margherita", "funghi", "quattro formaggi", "diavola", "pineapple"};
+
+  /** Which sagas this process runs. */
+  public enum Role { ALL, ORDER, KITCHEN, DELIVERY }
+
+  /**
+   * Settings of the demo.
+   *
+   * @param bootstrapServers Kafka to use, or {@code null} for an embedded broker
+   * @param role which sagas to run here
+   * @param orders orders to place (order and all roles)
+   * @param interval time between two orders
+   * @param oven how long the oven bakes, at most (at least a third of it)
+   * @param drive how long a delivery takes
+   * @param timeout how long the order saga waits for the kitchen and for the driver
+   */
+  public record Config(String bootstrapServers, Role role, int orders, Duration interval, Duration oven,
+      Duration drive, Duration timeout) {
+    public Config {
+      if (orders < 1) {
+        throw new IllegalArgumentException("orders (" + orders + ") must be at least 1");
+      }
+      if (role != Role.ALL && role != null && (bootstrapServers == null || bootstrapServers.isBlank())) {
+        throw new IllegalArgumentException("--role " + role.name().toLowerCase(Locale.ROOT)
+            + " runs one saga of a demo spread over processes: give them all the same --bootstrap-servers"
+            + " (for example of a `sagaflow broker`)");
+      }
+    }
+
+    /** Everything in this process on an embedded broker: 10 orders, one every 150 ms. */
+    public static Config defaults() {
+      return new Config(null, Role.ALL, 10, Duration.ofMillis(150), Duration.ofMillis(400),
+          Duration.ofMillis(200), Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * How the orders ended.
+   *
+   * @param placed orders placed
+   * @param delivered orders delivered
+   * @param failed orders that failed, with why
+   * @param missing orders with no outcome before the deadline
+   */
+  public record Summary(int placed, int delivered, Map<String, String> failed, int missing) {
+    /** Every order ended, and only the pineapple ones failed (the oven refuses them, on purpose). */
+    public boolean ok() {
+      return missing == 0 && failed.values().stream().allMatch(r -> r.contains("refuses"));
+    }
+  }
+
+  private PizzaDemo() {}
+
+  /** Runs the demo and returns how the orders ended; for the kitchen and delivery roles, runs until interrupted. */
+  public static Summary run(Config config, PrintStream out) throws InterruptedException {
+    EmbeddedKafka embedded = null;
+    String bootstrap = config.bootstrapServers();
+    List<AutoCloseable> resources = new ArrayList<>();
+    try {
+      out.println("Sagaflow demo: pizza (three sagas talking over Kafka)");
+      if (bootstrap == null) {
+        long t0 = System.nanoTime();
+        embedded = EmbeddedKafka.start();
+        bootstrap = embedded.bootstrapServers();
+        out.printf(Locale.ROOT, "  broker  embedded Kafka at %s (ready in %.1f s)%n", bootstrap, (System.nanoTime() - t0) / 1e9);
+      } else {
+        out.printf("  broker  %s%n", bootstrap);
+      }
+      createTopics(bootstrap);
+      Role role = config.role();
+      List<SagaConsumer> consumers = new ArrayList<>();
+      if (role == Role.ALL || role == Role.KITCHEN) {
+        SagaRuntime kitchen = runtime(bootstrap, "kitchen", out, resources);
+        consumers.add(kitchen.consumer(PizzaTopics.CREATE_BEGIN, PizzaOrder.class,
+            new KitchenSaga(Oven.demo(config.oven().dividedBy(3), config.oven())),
+            SagaConsumerOptions.of("pizza-kitchen", PizzaTopics.CREATE_BEGIN + "-dlt")));
+      }
+      if (role == Role.ALL || role == Role.DELIVERY) {
+        SagaRuntime delivery = runtime(bootstrap, "delivery", out, resources);
+        consumers.add(delivery.consumer(PizzaTopics.DELIVER_BEGIN, Pizza.class, new DeliverySaga(config.drive()),
+            SagaConsumerOptions.of("pizza-delivery", PizzaTopics.DELIVER_BEGIN + "-dlt")));
+      }
+      SagaRuntime order = null;
+      if (role == Role.ALL || role == Role.ORDER) {
+        order = runtime(bootstrap, "order", out, resources);
+        consumers.add(order.consumer(PizzaTopics.ORDER_PLACED, PizzaOrder.class,
+            new OrderSaga(config.timeout(), config.timeout()),
+            SagaConsumerOptions.of("pizza-order", PizzaTopics.ORDER_PLACED + "-dlt")));
+      }
+      consumers.forEach(c -> resources.add(0, c));
+      awaitAssigned(consumers);
+      out.printf("  sagas   %s running%n", role == Role.ALL ? "order, kitchen and delivery" : role.name().toLowerCase(Locale.ROOT));
+      out.println();
+      if (order == null) {
+        out.println("Waiting for work; Ctrl-C to stop.");
+        new CountDownLatch(1).await();
+        return new Summary(0, 0, Map.of(), 0);
+      }
+      return placeOrders(bootstrap, order, config, out);
+    } finally {
+      for (AutoCloseable r : resources) {
+        try {
+          r.close();
+        } catch (Exception e) {
+          out.println("closing " + r + " failed: " + e);
+        }
+      }
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  private static Summary placeOrders(String bootstrap, SagaRuntime order, Config config, PrintStream out)
+      throws InterruptedException {
+    Map<String, String> txToOrder = new ConcurrentHashMap<>();
+    Map<String, Action<JsonNode>> outcomes = new ConcurrentHashMap<>();
+    AtomicBoolean watching = new AtomicBoolean(true);
+    CountDownLatch positioned = new CountDownLatch(1);
+    Thread watcher = Thread.ofPlatform().name("pizza-outcomes").start(() ->
+        watchOutcomes(bootstrap, order, outcomes, watching, positioned));
+    try {
+      if (!positioned.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the outcome reader did not start within 30 s");
+      }
+      for (int i = 1; i <= config.orders(); i++) {
+        PizzaOrder o = new PizzaOrder(String.format(Locale.ROOT, "order-%03d", i), PIZZAS[(i - 1) % PIZZAS.length],
+            i + " Harbour Street");
+        String tx = order.start(PizzaTopics.ORDER_PLACED, o);
+        txToOrder.put(tx, o.orderId());
+        out.printf("customer  placed %s: %s (transaction %s)%n", o.orderId(), o.pizza(), shortId(tx));
+        Thread.sleep(config.interval().toMillis());
+      }
+      long deadline = System.nanoTime() + config.timeout().multipliedBy(2).plusSeconds(5).toNanos();
+      while (outcomes.size() < config.orders() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+    } finally {
+      watching.set(false);
+      watcher.join(Duration.ofSeconds(10));
+    }
+    int delivered = 0;
+    Map<String, String> failed = new java.util.TreeMap<>();
+    for (Action<JsonNode> a : outcomes.values()) {
+      JsonNode p = a.payload();
+      if ("DELIVERED".equals(p.path("status").asText())) {
+        delivered++;
+      } else {
+        failed.put(p.path("orderId").asText(), p.path("detail").asText());
+      }
+    }
+    Summary s = new Summary(config.orders(), delivered, failed, config.orders() - outcomes.size());
+    out.println();
+    out.println("Summary");
+    out.printf("  placed     %d%n", s.placed());
+    out.printf("  delivered  %d%n", s.delivered());
+    out.printf("  failed     %d%s%n", failed.size(), failed.isEmpty() ? "" : "   " + failed);
+    out.printf("  no outcome %d%n", s.missing());
+    out.println(s.ok()
+        ? "OK: every order ended; the only failures are pizzas the oven refuses."
+        : "FAILED: some orders did not end as expected.");
+    return s;
+  }
+
+  /** Reads order outcomes from the end of their topics, positioned before the first order is placed. */
+  private static void watchOutcomes(String bootstrap, SagaRuntime runtime, Map<String, Action<JsonNode>> outcomes,
+      AtomicBoolean watching, CountDownLatch positioned) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      for (String topic : List.of(PizzaTopics.ORDER_COMPLETED, PizzaTopics.ORDER_FAILED)) {
+        consumer.partitionsFor(topic, Duration.ofSeconds(30))
+            .forEach(pi -> partitions.add(new TopicPartition(topic, pi.partition())));
+      }
+      consumer.assign(partitions);
+      consumer.seekToEnd(partitions);
+      partitions.forEach(consumer::position);
+      positioned.countDown();
+      while (watching.get()) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          Action<JsonNode> a = runtime.codec().decode(r);
+          outcomes.put(a.transactionId(), a);
+        }
+      }
+    }
+  }
+
+  private static SagaRuntime runtime(String bootstrap, String role, PrintStream out, List<AutoCloseable> resources) {
+    SagaMiddleware narrate = chain -> {
+      if (chain.effect() instanceof Put put) {
+        out.printf("%-9s put %-22s (transaction %s)%n", role, put.topic(), shortId(chain.context().transactionId()));
+      }
+      return chain.proceed(chain.effect());
+    };
+    SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults()
+        .withKafkaProperty("bootstrap.servers", bootstrap)
+        .withKafkaProperty("client.id", "pizza-" + role)
+        .withMiddleware(narrate));
+    resources.add(runtime);
+    return runtime;
+  }
+
+  private static void awaitAssigned(List<SagaConsumer> consumers) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!consumers.stream().allMatch(SagaConsumer::isAssigned)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the saga consumers got no partitions within 60 s");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static void createTopics(String bootstrap) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+    try (Admin admin = Admin.create(p)) {
+      try {
+        admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("cannot reach Kafka at " + bootstrap + " within 10 s: check"
+            + " --bootstrap-servers, or leave it unset to run an embedded broker", e);
+      }
+      List<NewTopic> topics = new ArrayList<>();
+      for (String t : PizzaTopics.ALL) {
+        topics.add(new NewTopic(t, 6, (short) -1));
+      }
+      for (String t : Set.of(PizzaTopics.ORDER_PLACED, PizzaTopics.CREATE_BEGIN, PizzaTopics.DELIVER_BEGIN)) {
+        topics.add(new NewTopic(t + "-dlt", 1, (short) -1));
+      }
+      admin.createTopics(topics).values().forEach((name, f) -> {
+        try {
+          f.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+          }
+        } catch (InterruptedException | TimeoutException e) {
+          throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
+        }
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating the pizza topics", e);
+    }
+  }
+
+  private static String shortId(String transactionId) {
+    return transactionId.length() > 8 ? transactionId.substring(0, 8) : transactionId;
+  }
+}
