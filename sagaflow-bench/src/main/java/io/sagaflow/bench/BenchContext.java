@@ -50,6 +50,11 @@ final class BenchContext {
    * Every system calls exactly this.
    */
   void handle(ConsumerRecord<String, byte[]> record) {
+    handle(record.partition(), record.offset());
+  }
+
+  /** The same as {@link #handle(ConsumerRecord)}, for systems with their own record type. */
+  void handle(int partition, long offset) {
     long sleep = scenario.handlerSleepMillis();
     if (sleep > 0) {
       try {
@@ -59,7 +64,7 @@ final class BenchContext {
         throw new IllegalStateException("handler interrupted (the system is shutting down)", e);
       }
     }
-    tracker.completed(record.partition(), record.offset());
+    tracker.completed(partition, offset);
   }
 
   /** Report a commit the broker acknowledged. */
