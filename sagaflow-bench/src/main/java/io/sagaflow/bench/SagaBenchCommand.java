@@ -1,0 +1,171 @@
+package io.sagaflow.bench;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.saga.Action;
+import io.sagaflow.saga.ActionChannel;
+import io.sagaflow.saga.ActionPattern;
+import io.sagaflow.saga.Effects;
+import io.sagaflow.saga.RaceResult;
+import io.sagaflow.saga.Saga;
+import io.sagaflow.saga.SagaConsumer;
+import io.sagaflow.saga.SagaConsumerOptions;
+import io.sagaflow.saga.SagaOptions;
+import io.sagaflow.saga.SagaRuntime;
+import io.sagaflow.saga.Sagas;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Saga request/reply round trips: a requester saga opens a channel on the reply topic, puts a
+ * request, and races the reply against a timeout; an echo saga consumer (its own runtime, as if
+ * another service) answers each request. Measured twice: saturated (as many sagas in flight as
+ * {@code --concurrency} allows) and at a fixed offered load, where latency is measured from each
+ * saga's scheduled start so that a slow moment is not hidden (no coordinated omission).
+ */
+@Command(name = "saga", mixinStandardHelpOptions = true,
+    description = "Saga request/reply round trips: saturated rate and latency at an offered load.")
+final class SagaBenchCommand implements Callable<Integer> {
+  private static final String REQUEST = "BENCH_SAGA_REQUEST";
+  private static final String REPLY = "BENCH_SAGA_REPLY";
+
+  @Option(names = "--bootstrap-servers", description = "Use this broker instead of starting an embedded one")
+  String bootstrapServers;
+
+  @Option(names = "--sagas", defaultValue = "20000", description = "Sagas in the saturated run (default ${DEFAULT-VALUE})")
+  int saturatedSagas;
+
+  @Option(names = "--concurrency", defaultValue = "1000", description = "Sagas in flight in the saturated run (default ${DEFAULT-VALUE})")
+  int concurrency;
+
+  @Option(names = "--rate", defaultValue = "1000", description = "Offered load of the paced run, sagas/s (default ${DEFAULT-VALUE})")
+  int rate;
+
+  @Option(names = "--paced-seconds", defaultValue = "10", description = "Length of the paced run (default ${DEFAULT-VALUE})")
+  int pacedSeconds;
+
+  @Override
+  public Integer call() throws Exception {
+    if (bootstrapServers != null) {
+      return run(bootstrapServers);
+    }
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopic(REQUEST, 6);
+      kafka.createTopic(REPLY, 6);
+      return run(kafka.bootstrapServers());
+    }
+  }
+
+  private int run(String bootstrap) throws Exception {
+    SagaOptions base = SagaOptions.defaults().withKafkaProperty("bootstrap.servers", bootstrap);
+    Saga<Integer> echo = (action, ctx) -> ctx.put(REPLY, action.payload());
+    Saga<Integer> requester = (action, ctx) -> {
+      ActionChannel<Integer> replies = ctx.actionChannel(ActionPattern.of(REPLY, Integer.class));
+      ctx.put(REQUEST, action.payload());
+      RaceResult r = ctx.race(Map.of("reply", Effects.take(replies), "timeout", Effects.delay(Duration.ofSeconds(10))));
+      if (!"reply".equals(r.key())) {
+        throw new IllegalStateException("no reply within 10 s");
+      }
+    };
+    try (SagaRuntime echoRuntime = Sagas.runtime(base.withKafkaProperty("client.id", "bench-echo"));
+        SagaConsumer echoConsumer = echoRuntime.consumer(REQUEST, Integer.class, echo,
+            SagaConsumerOptions.of("bench-echo-" + System.nanoTime(), REQUEST + "-dlt").withMaxInFlight(concurrency * 2));
+        SagaRuntime requests = Sagas.runtime(base.withKafkaProperty("client.id", "bench-requester"))) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!echoConsumer.isAssigned()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the echo saga consumer got no partitions within 60 s");
+        }
+        Thread.sleep(20);
+      }
+      // Warm up (JIT, connections, the reply consumer's first follow) before measuring.
+      saturated(requests, requester, Math.min(2000, saturatedSagas), Math.min(concurrency, 200), "warmup", false);
+      saturated(requests, requester, saturatedSagas, concurrency, "saga-roundtrip-saturated", true);
+      paced(requests, requester, rate, pacedSeconds);
+    }
+    return 0;
+  }
+
+  private static void saturated(SagaRuntime runtime, Saga<Integer> requester, int sagas, int concurrency,
+      String scenario, boolean print) throws InterruptedException {
+    Semaphore permits = new Semaphore(concurrency);
+    long[] latencies = new long[sagas];
+    AtomicInteger failures = new AtomicInteger();
+    long start = System.nanoTime();
+    for (int i = 0; i < sagas; i++) {
+      permits.acquire();
+      int n = i;
+      long t0 = System.nanoTime();
+      runtime.run(requester, Action.of("BENCH_START", "bench-" + scenario + "-" + n + "-" + t0, n))
+          .whenComplete((v, e) -> {
+            latencies[n] = System.nanoTime() - t0;
+            if (e != null) {
+              failures.incrementAndGet();
+            }
+            permits.release();
+          });
+    }
+    permits.acquire(concurrency);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (print) {
+      print(scenario, sagas - failures.get(), seconds, latencies, failures.get());
+    }
+  }
+
+  private static void paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds)
+      throws InterruptedException {
+    int sagas = rate * seconds;
+    long[] latencies = new long[sagas];
+    AtomicInteger failures = new AtomicInteger();
+    AtomicLong done = new AtomicLong();
+    long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
+    long start = System.nanoTime();
+    CompletableFuture<?>[] all = new CompletableFuture<?>[sagas];
+    for (int i = 0; i < sagas; i++) {
+      long scheduled = start + i * intervalNanos;
+      long wait = scheduled - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      int n = i;
+      all[i] = runtime.run(requester, Action.of("BENCH_START", "bench-paced-" + n + "-" + scheduled, n))
+          .whenComplete((v, e) -> {
+            latencies[n] = System.nanoTime() - scheduled;
+            if (e != null) {
+              failures.incrementAndGet();
+            }
+            done.incrementAndGet();
+          });
+    }
+    CompletableFuture.allOf(all).exceptionally(e -> null).join();
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    print("saga-roundtrip-" + rate, sagas - failures.get(), elapsed, latencies, failures.get());
+  }
+
+  private static void print(String scenario, int sagas, double seconds, long[] latencies, int failures) {
+    long[] sorted = latencies.clone();
+    Arrays.sort(sorted);
+    System.out.printf(Locale.ROOT,
+        "RESULT system=sagaflow scenario=%s sagas=%d seconds=%.2f rate=%.0f p50_ms=%.2f p99_ms=%.2f%s%n",
+        scenario, sagas, seconds, sagas / seconds, percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6,
+        failures == 0 ? "" : " failed=" + failures);
+  }
+
+  private static long percentile(long[] sorted, double p) {
+    if (sorted.length == 0) {
+      return 0;
+    }
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+  }
+}
