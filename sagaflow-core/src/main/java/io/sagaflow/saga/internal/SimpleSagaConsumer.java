@@ -20,7 +20,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -79,7 +80,7 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
   private final KafkaProducer<byte[], byte[]> deadLetters;
   private final Thread thread;
   private final Map<TopicPartition, Offsets> offsets = new HashMap<>();
-  private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
+  private final LinkedBlockingQueue<Done> done = new LinkedBlockingQueue<>();
   private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
   private final Set<TopicPartition> pausedByUs = new HashSet<>();
   private int inFlight;
@@ -263,13 +264,18 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
   private void applyCompletions() {
     Done d;
     while ((d = done.poll()) != null) {
-      inFlight--;
-      Offsets o = offsets.get(d.partition());
-      if (o != null) {
-        o.running.remove(d.offset());
-        if (d.abandoned()) {
-          o.abandoned.add(d.offset());
-        }
+      apply(d);
+    }
+  }
+
+
+  private void apply(Done d) {
+    inFlight--;
+    Offsets o = offsets.get(d.partition());
+    if (o != null) {
+      o.running.remove(d.offset());
+      if (d.abandoned()) {
+        o.abandoned.add(d.offset());
       }
     }
   }
@@ -314,9 +320,11 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
     long deadline = System.nanoTime() + options.drainTimeout().toNanos();
     while (System.nanoTime() < deadline && partitions.stream()
         .map(offsets::get).anyMatch(o -> o != null && !o.running.isEmpty())) {
-      applyCompletions();
       try {
-        Thread.sleep(5); // the completions queue has no blocking take; a short poll keeps this simple
+        Done d = done.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (d != null) {
+          apply(d);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
