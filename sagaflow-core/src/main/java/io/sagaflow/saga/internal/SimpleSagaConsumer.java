@@ -340,6 +340,9 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
 
   @Override
   public void close() {
+    if (closing && !thread.isAlive()) {
+      return;
+    }
     closing = true;
     consumer.wakeup();
     try {
