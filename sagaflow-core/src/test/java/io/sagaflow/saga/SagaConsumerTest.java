@@ -237,4 +237,43 @@ class SagaConsumerTest {
       });
     }
   }
+
+  @Test
+  void noMoreThanMaxInFlightSagasRunAtOnce() throws Exception {
+    String in = topic("IN", 2);
+    java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger maxRunning = new AtomicInteger();
+    AtomicInteger finished = new AtomicInteger();
+    Saga<JsonNode> saga = (action, ctx) -> {
+      maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+      ctx.call("wait", () -> {
+        permits.acquire();
+        return null;
+      });
+      running.decrementAndGet();
+      finished.incrementAndGet();
+    };
+    try (SagaRuntime runtime = Sagas.runtime(options());
+        SagaConsumer consumer = runtime.consumer(in, JsonNode.class, saga,
+            consumerOptions(topic("DLT", 1)).withMaxInFlight(2))) {
+      for (int i = 0; i < 6; i++) {
+        runtime.start(in, i);
+      }
+      Await.until("two sagas run", () -> running.get() == 2);
+      for (int i = 1; i <= 6; i++) {
+        permits.release();
+        int expected = i;
+        Await.until(expected + " finished", () -> finished.get() == expected);
+      }
+      assertThat(maxRunning).hasValue(2);
+      Await.until("all six are committed", () -> {
+        try {
+          return committed(prefix + "group", in) == 6;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+    }
+  }
 }
