@@ -32,7 +32,10 @@ public interface SagaContext {
     return action().headers();
   }
 
-  /** A logger for the saga. */
+  /**
+   * A logger for the saga. Saga threads carry the transaction id in the SLF4J MDC under
+   * {@code sagaflow.transactionId}.
+   */
   Logger logger();
 
   /** The Kafka record that triggered the run, if it came from Kafka. */
