@@ -169,6 +169,16 @@ public interface SagaContext {
     return perform(Effects.race(effects));
   }
 
+  /** The current time, as an effect. */
+  default java.time.Instant now() {
+    return perform(Effects.now());
+  }
+
+  /** A random UUID, as an effect. */
+  default java.util.UUID uuid() {
+    return perform(Effects.uuid());
+  }
+
   /** Waits for {@code duration}. */
   default void delay(Duration duration) {
     perform(Effects.delay(duration));

@@ -256,7 +256,7 @@ public final class SagaTester<P> {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted while running the saga", e);
     }
-    return new SagaTestResult(bus.published(), effectLog, value, failure, timer.now());
+    return new SagaTestResult(bus.published(), effectLog, value, failure, timer.elapsed());
   }
 
   /** Advances virtual time whenever the saga is idle; returns why it is stuck, or null. */

@@ -270,6 +270,8 @@ public final class SagaEngine {
       case All all -> doAll(all, id, ctx);
       case Race race -> doRace(race, id, ctx);
       case Delay<?> delay -> doDelay(delay);
+      case io.sagaflow.saga.Now now -> timer.now();
+      case io.sagaflow.saga.Uuid uuid -> java.util.UUID.randomUUID();
     });
   }
 

@@ -533,4 +533,21 @@ class SagaEngineTest {
   private static SagaContext unused() {
     return null;
   }
+
+  @Test
+  void nowAndUuidAreEffectsThatMiddlewareCanControl() throws Exception {
+    SagaEngine.SagaRun run = engine().startReturning((ReturningSaga<Object, Object>) (action, ctx) -> {
+      java.time.Instant before = ctx.now();
+      ctx.delay(Duration.ofMinutes(1));
+      return List.of(before, ctx.now(), ctx.uuid().equals(ctx.uuid()));
+    }, trigger(null), null, null);
+    Await.until("the delay is pending", () -> timer.pending() == 1);
+    timer.advance(Duration.ofMinutes(1));
+    assertThat(await(run)).isEqualTo(List.of(java.time.Instant.EPOCH, java.time.Instant.EPOCH.plusSeconds(60), false));
+
+    java.util.UUID fixed = new java.util.UUID(0, 42);
+    SagaMiddleware stub = chain -> chain.effect() instanceof io.sagaflow.saga.Uuid ? fixed : chain.proceed(chain.effect());
+    assertThat(await(engine(stub).startReturning((ReturningSaga<Object, Object>) (action, ctx) -> ctx.uuid(),
+        trigger(null), null, null))).isEqualTo(fixed);
+  }
 }
