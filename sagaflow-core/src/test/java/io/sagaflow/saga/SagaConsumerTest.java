@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
 /** The plain saga consumer (the stand-in for the Processor) against a real broker. */
+@SuppressWarnings("try") // consumers in try-with-resources run by themselves
 class SagaConsumerTest {
   private static EmbeddedKafka kafka;
   private static final AtomicInteger UNIQUE = new AtomicInteger();
@@ -274,6 +275,43 @@ class SagaConsumerTest {
           return false;
         }
       });
+    }
+  }
+
+  @Test
+  void manyConcurrentOrdersAcrossTwoRuntimesOfOneGroupAllGetTheirReplies() throws Exception {
+    String placed = topic("ORDER_PLACED", 4);
+    String create = topic("PIZZA_CREATE", 4);
+    String created = topic("PIZZA_CREATE_SUCCESS", 4);
+    String done = topic("ORDER_DONE", 1);
+    String dlt = topic("DLT", 1);
+    Saga<JsonNode> kitchen = (action, ctx) -> ctx.put(created, action.payload());
+    Saga<JsonNode> order = (action, ctx) -> {
+      ActionChannel<JsonNode> pizzas = ctx.actionChannel(created);
+      ctx.put(create, action.payload());
+      Action<JsonNode> pizza = ctx.take(pizzas);
+      ctx.put(done, pizza.payload());
+    };
+    int orders = 60;
+    Set<String> started = new HashSet<>();
+    try (SagaRuntime kitchenRuntime = Sagas.runtime(options());
+        SagaRuntime ordersA = Sagas.runtime(options());
+        SagaRuntime ordersB = Sagas.runtime(options());
+        SagaConsumer k = kitchenRuntime.consumer(create, JsonNode.class, kitchen,
+            SagaConsumerOptions.of(prefix + "kitchen", dlt));
+        SagaConsumer a = ordersA.consumer(placed, JsonNode.class, order, SagaConsumerOptions.of(prefix + "orders", dlt));
+        SagaConsumer b = ordersB.consumer(placed, JsonNode.class, order, SagaConsumerOptions.of(prefix + "orders", dlt))) {
+      Await.until("both order consumers own partitions", () -> a.isAssigned() && b.isAssigned());
+      for (int i = 0; i < orders; i++) {
+        started.add(kitchenRuntime.start(placed, "pizza-" + i));
+      }
+      Map<String, String> finished = new HashMap<>();
+      for (ConsumerRecord<byte[], byte[]> r : readAll(done, orders)) {
+        Action<JsonNode> action = kitchenRuntime.codec().decode(r);
+        finished.put(action.transactionId(), action.payload().asText());
+      }
+      assertThat(finished.keySet()).isEqualTo(started);
+      assertThat(new HashSet<>(finished.values())).hasSize(orders);
     }
   }
 }

@@ -51,8 +51,10 @@ import java.util.function.Function;
  *       the put.
  *   <li>{@link #whenCall} stubs calls by name (see {@code Effects.call(String, ...)}); other calls
  *       run for real.
+ *   <li>Your middleware runs first, in order; the tester's stubs are the innermost link, so they
+ *       see effects as your middleware left them.
  *   <li>Time is virtual: when every branch of the saga waits on a take or a delay, the earliest
- *       pending delay elapses. If none is pending, the saga is stuck and {@link #run} throws an
+ *       pending delay elapses ({@code ctx.now()} follows it, starting at the epoch). If none is pending, the saga is stuck and {@link #run} throws an
  *       {@link AssertionError} naming what it waits for.
  * </ul>
  *

@@ -18,7 +18,6 @@ import io.sagaflow.saga.RaceResult;
 import io.sagaflow.saga.ReturningSaga;
 import io.sagaflow.saga.Saga;
 import io.sagaflow.saga.SagaCancelledException;
-import io.sagaflow.saga.SagaContext;
 import io.sagaflow.saga.SagaMiddleware;
 import io.sagaflow.saga.Take;
 import java.nio.charset.StandardCharsets;
@@ -527,11 +526,6 @@ class SagaEngineTest {
       }
     }, null);
     assertThat(errors).singleElement().asString().contains("withContextFactory");
-  }
-
-  @SuppressWarnings("unused")
-  private static SagaContext unused() {
-    return null;
   }
 
   @Test
