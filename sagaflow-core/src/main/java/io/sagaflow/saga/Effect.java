@@ -7,7 +7,7 @@ package io.sagaflow.saga;
  *
  * @param <R> the type of the effect's result
  */
-public sealed interface Effect<R> permits Put, Take, ActionChannelOpen, Call, All, Race, Delay {
+public sealed interface Effect<R> permits Put, Take, ActionChannelOpen, Call, All, Race, Delay, Now, Uuid {
 
   /** A short human-readable description, for logs and error messages. */
   String describe();

@@ -169,6 +169,16 @@ public final class Effects {
     return new Delay<>(duration, value);
   }
 
+  /** Reads the current time (an effect, so tests and replays control it). */
+  public static Now now() {
+    return new Now();
+  }
+
+  /** Generates a random UUID (an effect, so tests and replays control it). */
+  public static Uuid uuid() {
+    return new Uuid();
+  }
+
   private static Map<String, Effect<?>> indexed(List<? extends Effect<?>> effects) {
     Map<String, Effect<?>> map = new LinkedHashMap<>();
     for (int i = 0; i < effects.size(); i++) {

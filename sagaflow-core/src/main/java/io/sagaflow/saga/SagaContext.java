@@ -32,7 +32,10 @@ public interface SagaContext {
     return action().headers();
   }
 
-  /** A logger for the saga. */
+  /**
+   * A logger for the saga. Saga threads carry the transaction id in the SLF4J MDC under
+   * {@code sagaflow.transactionId}.
+   */
   Logger logger();
 
   /** The Kafka record that triggered the run, if it came from Kafka. */
@@ -164,6 +167,16 @@ public interface SagaContext {
   /** Races {@code effects} by key; losers are cancelled. */
   default RaceResult race(Map<String, ? extends Effect<?>> effects) {
     return perform(Effects.race(effects));
+  }
+
+  /** The current time, as an effect. */
+  default java.time.Instant now() {
+    return perform(Effects.now());
+  }
+
+  /** A random UUID, as an effect. */
+  default java.util.UUID uuid() {
+    return perform(Effects.uuid());
   }
 
   /** Waits for {@code duration}. */

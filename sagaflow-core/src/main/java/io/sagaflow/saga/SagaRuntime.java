@@ -28,6 +28,7 @@ public final class SagaRuntime implements AutoCloseable {
   private final ActionSource source;
   private final ActionCodec codec;
   private final SagaRunner runner;
+  private final java.util.List<SagaConsumer> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   SagaRuntime(SagaOptions options, ActionPublisher publisher, ActionSource source, ActionCodec codec) {
     this.options = options;
@@ -87,8 +88,10 @@ public final class SagaRuntime implements AutoCloseable {
     if (!options.kafkaProperties().containsKey("bootstrap.servers")) {
       throw new IllegalStateException("this runtime has no bootstrap.servers; a saga consumer needs Kafka");
     }
-    return new io.sagaflow.saga.internal.SimpleSagaConsumer<>(options.kafkaProperties(), topic, payloadType, saga,
-        consumerOptions, runner, codec);
+    SagaConsumer consumer = new io.sagaflow.saga.internal.SimpleSagaConsumer<>(options.kafkaProperties(), topic,
+        payloadType, saga, consumerOptions, runner, codec);
+    consumers.add(consumer);
+    return consumer;
   }
 
   /** The wire codec. */
@@ -101,10 +104,19 @@ public final class SagaRuntime implements AutoCloseable {
     return runner.running();
   }
 
-  /** Cancels running sagas, then closes the reply consumer and the publisher. */
+  /**
+   * Closes this runtime's saga consumers (they drain and commit), cancels the sagas still running
+   * and waits up to 10 seconds for them to end, then closes the reply consumer and the publisher.
+   */
   @Override
   public void close() {
+    consumers.forEach(SagaConsumer::close);
     runner.cancelAll();
+    try {
+      runner.awaitIdle(java.time.Duration.ofSeconds(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     try {
       source.close();
     } catch (Exception e) {

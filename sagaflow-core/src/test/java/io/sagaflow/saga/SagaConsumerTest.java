@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 
 /** The plain saga consumer (the stand-in for the Processor) against a real broker. */
+@SuppressWarnings("try") // consumers in try-with-resources run by themselves
 class SagaConsumerTest {
   private static EmbeddedKafka kafka;
   private static final AtomicInteger UNIQUE = new AtomicInteger();
@@ -170,8 +171,11 @@ class SagaConsumerTest {
         }, consumerOptions(dlt))) {
       producer.send(new ProducerRecord<>(in, "not json".getBytes(StandardCharsets.UTF_8))).get();
       String tx = runtime.start(in, "x");
-      List<ConsumerRecord<byte[], byte[]>> dead = readAll(dlt, 2);
+      List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>(readAll(dlt, 2));
       assertThat(dead).hasSize(2);
+      // Dead-letter writes of different transactions are concurrent: order them by original offset.
+      dead.sort(java.util.Comparator.comparingLong(
+          r -> ByteBuffer.wrap(r.headers().lastHeader("kafka_dlt-original-offset").value()).getLong()));
       assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("not json");
       assertThat(header(dead.get(0), "kafka_dlt-exception-fqcn")).isEqualTo(ActionDecodingException.class.getName());
       assertThat(header(dead.get(0), "kafka_dlt-original-topic")).isEqualTo(in);
@@ -232,6 +236,82 @@ class SagaConsumerTest {
           return false;
         }
       });
+    }
+  }
+
+  @Test
+  void noMoreThanMaxInFlightSagasRunAtOnce() throws Exception {
+    String in = topic("IN", 2);
+    java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger maxRunning = new AtomicInteger();
+    AtomicInteger finished = new AtomicInteger();
+    Saga<JsonNode> saga = (action, ctx) -> {
+      maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+      ctx.call("wait", () -> {
+        permits.acquire();
+        return null;
+      });
+      running.decrementAndGet();
+      finished.incrementAndGet();
+    };
+    try (SagaRuntime runtime = Sagas.runtime(options());
+        SagaConsumer consumer = runtime.consumer(in, JsonNode.class, saga,
+            consumerOptions(topic("DLT", 1)).withMaxInFlight(2))) {
+      for (int i = 0; i < 6; i++) {
+        runtime.start(in, i);
+      }
+      Await.until("two sagas run", () -> running.get() == 2);
+      for (int i = 1; i <= 6; i++) {
+        permits.release();
+        int expected = i;
+        Await.until(expected + " finished", () -> finished.get() == expected);
+      }
+      assertThat(maxRunning).hasValue(2);
+      Await.until("all six are committed", () -> {
+        try {
+          return committed(prefix + "group", in) == 6;
+        } catch (Exception e) {
+          return false;
+        }
+      });
+    }
+  }
+
+  @Test
+  void manyConcurrentOrdersAcrossTwoRuntimesOfOneGroupAllGetTheirReplies() throws Exception {
+    String placed = topic("ORDER_PLACED", 4);
+    String create = topic("PIZZA_CREATE", 4);
+    String created = topic("PIZZA_CREATE_SUCCESS", 4);
+    String done = topic("ORDER_DONE", 1);
+    String dlt = topic("DLT", 1);
+    Saga<JsonNode> kitchen = (action, ctx) -> ctx.put(created, action.payload());
+    Saga<JsonNode> order = (action, ctx) -> {
+      ActionChannel<JsonNode> pizzas = ctx.actionChannel(created);
+      ctx.put(create, action.payload());
+      Action<JsonNode> pizza = ctx.take(pizzas);
+      ctx.put(done, pizza.payload());
+    };
+    int orders = 60;
+    Set<String> started = new HashSet<>();
+    try (SagaRuntime kitchenRuntime = Sagas.runtime(options());
+        SagaRuntime ordersA = Sagas.runtime(options());
+        SagaRuntime ordersB = Sagas.runtime(options());
+        SagaConsumer k = kitchenRuntime.consumer(create, JsonNode.class, kitchen,
+            SagaConsumerOptions.of(prefix + "kitchen", dlt));
+        SagaConsumer a = ordersA.consumer(placed, JsonNode.class, order, SagaConsumerOptions.of(prefix + "orders", dlt));
+        SagaConsumer b = ordersB.consumer(placed, JsonNode.class, order, SagaConsumerOptions.of(prefix + "orders", dlt))) {
+      Await.until("both order consumers own partitions", () -> a.isAssigned() && b.isAssigned());
+      for (int i = 0; i < orders; i++) {
+        started.add(kitchenRuntime.start(placed, "pizza-" + i));
+      }
+      Map<String, String> finished = new HashMap<>();
+      for (ConsumerRecord<byte[], byte[]> r : readAll(done, orders)) {
+        Action<JsonNode> action = kitchenRuntime.codec().decode(r);
+        finished.put(action.transactionId(), action.payload().asText());
+      }
+      assertThat(finished.keySet()).isEqualTo(started);
+      assertThat(new HashSet<>(finished.values())).hasSize(orders);
     }
   }
 }

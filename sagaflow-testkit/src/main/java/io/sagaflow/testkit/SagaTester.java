@@ -51,8 +51,10 @@ import java.util.function.Function;
  *       the put.
  *   <li>{@link #whenCall} stubs calls by name (see {@code Effects.call(String, ...)}); other calls
  *       run for real.
+ *   <li>Your middleware runs first, in order; the tester's stubs are the innermost link, so they
+ *       see effects as your middleware left them.
  *   <li>Time is virtual: when every branch of the saga waits on a take or a delay, the earliest
- *       pending delay elapses. If none is pending, the saga is stuck and {@link #run} throws an
+ *       pending delay elapses ({@code ctx.now()} follows it, starting at the epoch). If none is pending, the saga is stuck and {@link #run} throws an
  *       {@link AssertionError} naming what it waits for.
  * </ul>
  *
@@ -256,7 +258,7 @@ public final class SagaTester<P> {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted while running the saga", e);
     }
-    return new SagaTestResult(bus.published(), effectLog, value, failure, timer.now());
+    return new SagaTestResult(bus.published(), effectLog, value, failure, timer.elapsed());
   }
 
   /** Advances virtual time whenever the saga is idle; returns why it is stuck, or null. */

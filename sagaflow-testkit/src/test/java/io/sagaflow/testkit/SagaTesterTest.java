@@ -190,4 +190,14 @@ class SagaTesterTest {
     tester.run("x");
     assertThatThrownBy(() -> tester.run("y")).isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void nowFollowsVirtualTime() {
+    SagaTestResult result = SagaTester.<String>ofReturning((action, ctx) -> {
+      java.time.Instant start = ctx.now();
+      ctx.delay(Duration.ofDays(2));
+      return Duration.between(start, ctx.now());
+    }).run("x");
+    assertThat(result.value()).isEqualTo(Duration.ofDays(2));
+  }
 }

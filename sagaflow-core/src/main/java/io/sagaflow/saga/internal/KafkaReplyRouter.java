@@ -216,6 +216,7 @@ public final class KafkaReplyRouter implements ActionSource {
     } catch (RuntimeException e) {
       LOG.error("the saga reply consumer failed; takes will wait until the runtime is closed", e);
     } finally {
+      closed = true;
       IllegalStateException gone = new IllegalStateException("the saga runtime's reply consumer is closed");
       followed.values().forEach(f -> f.completeExceptionally(gone));
       commands.clear();

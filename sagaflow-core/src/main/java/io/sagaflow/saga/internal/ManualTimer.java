@@ -31,8 +31,14 @@ public final class ManualTimer implements Timer {
     pending.remove(p);
   }
 
+  /** The virtual clock: the epoch plus the virtual time elapsed. */
+  @Override
+  public java.time.Instant now() {
+    return java.time.Instant.EPOCH.plus(elapsed());
+  }
+
   /** The virtual time elapsed so far. */
-  public synchronized Duration now() {
+  public synchronized Duration elapsed() {
     return now;
   }
 
@@ -68,7 +74,7 @@ public final class ManualTimer implements Timer {
         return false;
       }
     }
-    Duration step = target.minus(now());
+    Duration step = target.minus(elapsed());
     advance(step.isNegative() ? Duration.ZERO : step);
     return true;
   }

@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The effect interpreter.
@@ -61,6 +62,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SagaEngine {
   private static final Logger SAGA_LOG = LoggerFactory.getLogger("io.sagaflow.saga.Saga");
+  /** The MDC key holding the transaction id on every saga thread, for log correlation. */
+  public static final String MDC_TRANSACTION_ID = "sagaflow.transactionId";
 
   private final List<SagaMiddleware> middleware;
   private final ActionPublisher publisher;
@@ -173,6 +176,7 @@ public final class SagaEngine {
     CompletableFuture<Object> done = new CompletableFuture<>();
     activity.threadStarted();
     Thread thread = Thread.ofVirtual().name("saga-" + action.transactionId()).unstarted(() -> {
+      MDC.put(MDC_TRANSACTION_ID, action.transactionId());
       Object result = null;
       Throwable failure = null;
       try {
@@ -266,6 +270,8 @@ public final class SagaEngine {
       case All all -> doAll(all, id, ctx);
       case Race race -> doRace(race, id, ctx);
       case Delay<?> delay -> doDelay(delay);
+      case io.sagaflow.saga.Now now -> timer.now();
+      case io.sagaflow.saga.Uuid uuid -> java.util.UUID.randomUUID();
     });
   }
 
@@ -439,6 +445,7 @@ public final class SagaEngine {
         list.add(b);
         activity.threadStarted();
         b.thread = Thread.ofVirtual().name("saga-" + ctx.transactionId() + "-" + branchId).unstarted(() -> {
+          MDC.put(MDC_TRANSACTION_ID, ctx.transactionId());
           try {
             b.result = perform(effect, branchId, branchCtx);
           } catch (Throwable t) {

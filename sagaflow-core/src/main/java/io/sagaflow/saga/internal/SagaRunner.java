@@ -73,7 +73,10 @@ public final class SagaRunner {
     });
     CompletableFuture<Void> result = new CompletableFuture<>();
     run.done().whenComplete((v, e) -> {
-      running.remove(run);
+      synchronized (running) {
+        running.remove(run);
+        running.notifyAll();
+      }
       deadline.cancel(false);
       if (timedOut.get()) {
         result.completeExceptionally(new TimeoutException("the saga for " + action.topic() + " transaction "
@@ -90,6 +93,21 @@ public final class SagaRunner {
   /** Cancels every running saga (their futures complete once their threads ended). */
   public void cancelAll() {
     running.forEach(SagaEngine.SagaRun::cancel);
+  }
+
+  /** Waits up to {@code timeout} for every run to end; returns whether they all did. */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (running) {
+      while (!running.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        running.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
   }
 
   /** The number of runs in progress. */

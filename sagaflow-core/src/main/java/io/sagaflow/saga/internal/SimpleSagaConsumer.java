@@ -20,7 +20,8 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * thread tracks offsets in flight and commits the lowest one still running (or the next one). A
  * failed saga or an undecodable record is written to the dead-letter topic with its original
  * bytes; the offset passes it only once that write was acknowledged (a failed write is retried).
- * Over {@code maxInFlight} the thread pauses its partitions. On revoke and close it waits up to the
+ * At {@code maxInFlight} running sagas, fetched records wait in a local queue (at most one poll's
+ * worth) and the thread pauses its partitions until there is room. On revoke and close it waits up to the
  * drain timeout for running sagas, then commits synchronously.
  */
 public final class SimpleSagaConsumer<P> implements SagaConsumer {
@@ -79,9 +81,11 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
   private final KafkaProducer<byte[], byte[]> deadLetters;
   private final Thread thread;
   private final Map<TopicPartition, Offsets> offsets = new HashMap<>();
-  private final ConcurrentLinkedQueue<Done> done = new ConcurrentLinkedQueue<>();
+  private final LinkedBlockingQueue<Done> done = new LinkedBlockingQueue<>();
   private final Map<String, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
   private final Set<TopicPartition> pausedByUs = new HashSet<>();
+  /** Fetched records waiting for room under maxInFlight, in fetch order. */
+  private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new java.util.ArrayDeque<>();
   private int inFlight;
   private volatile boolean assigned;
   private volatile boolean closing;
@@ -129,6 +133,7 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
       consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
           drainAndCommit(partitions);
           partitions.forEach(offsets::remove);
           pausedByUs.removeAll(partitions);
@@ -142,6 +147,7 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+          pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
           partitions.forEach(offsets::remove);
           pausedByUs.removeAll(partitions);
         }
@@ -149,10 +155,18 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
       while (!closing) {
         applyCompletions();
         commit(false);
+        while (!pending.isEmpty() && inFlight < options.maxInFlight()) {
+          dispatch(pending.poll());
+        }
         backpressure();
         try {
+          // Keep polling while paused: it keeps the group membership alive and returns nothing.
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-            dispatch(record);
+            if (pending.isEmpty() && inFlight < options.maxInFlight()) {
+              dispatch(record);
+            } else {
+              pending.add(record);
+            }
           }
         } catch (WakeupException e) {
           // close() woke us.
@@ -263,13 +277,18 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
   private void applyCompletions() {
     Done d;
     while ((d = done.poll()) != null) {
-      inFlight--;
-      Offsets o = offsets.get(d.partition());
-      if (o != null) {
-        o.running.remove(d.offset());
-        if (d.abandoned()) {
-          o.abandoned.add(d.offset());
-        }
+      apply(d);
+    }
+  }
+
+
+  private void apply(Done d) {
+    inFlight--;
+    Offsets o = offsets.get(d.partition());
+    if (o != null) {
+      o.running.remove(d.offset());
+      if (d.abandoned()) {
+        o.abandoned.add(d.offset());
       }
     }
   }
@@ -298,7 +317,7 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
   }
 
   private void backpressure() {
-    if (inFlight >= options.maxInFlight()) {
+    if (inFlight >= options.maxInFlight() || !pending.isEmpty()) {
       Set<TopicPartition> toPause = new HashSet<>(consumer.assignment());
       toPause.removeAll(consumer.paused());
       consumer.pause(toPause);
@@ -314,9 +333,11 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
     long deadline = System.nanoTime() + options.drainTimeout().toNanos();
     while (System.nanoTime() < deadline && partitions.stream()
         .map(offsets::get).anyMatch(o -> o != null && !o.running.isEmpty())) {
-      applyCompletions();
       try {
-        Thread.sleep(5); // the completions queue has no blocking take; a short poll keeps this simple
+        Done d = done.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (d != null) {
+          apply(d);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -332,6 +353,9 @@ public final class SimpleSagaConsumer<P> implements SagaConsumer {
 
   @Override
   public void close() {
+    if (closing && !thread.isAlive()) {
+      return;
+    }
     closing = true;
     consumer.wakeup();
     try {

@@ -3,8 +3,13 @@ package io.sagaflow.saga.internal;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-/** Where {@code delay} effects get their time from; injectable so tests need not sleep. */
+/** Where {@code delay} and {@code now} effects get their time from; injectable so tests need not sleep. */
 public interface Timer {
+
+  /** The current time, for {@code now} effects. */
+  default java.time.Instant now() {
+    return java.time.Instant.now();
+  }
 
   /** A future completing after {@code duration}; cancelling it stops the timer. */
   CompletableFuture<Void> after(Duration duration);

@@ -18,7 +18,6 @@ import io.sagaflow.saga.RaceResult;
 import io.sagaflow.saga.ReturningSaga;
 import io.sagaflow.saga.Saga;
 import io.sagaflow.saga.SagaCancelledException;
-import io.sagaflow.saga.SagaContext;
 import io.sagaflow.saga.SagaMiddleware;
 import io.sagaflow.saga.Take;
 import java.nio.charset.StandardCharsets;
@@ -529,8 +528,20 @@ class SagaEngineTest {
     assertThat(errors).singleElement().asString().contains("withContextFactory");
   }
 
-  @SuppressWarnings("unused")
-  private static SagaContext unused() {
-    return null;
+  @Test
+  void nowAndUuidAreEffectsThatMiddlewareCanControl() throws Exception {
+    SagaEngine.SagaRun run = engine().startReturning((ReturningSaga<Object, Object>) (action, ctx) -> {
+      java.time.Instant before = ctx.now();
+      ctx.delay(Duration.ofMinutes(1));
+      return List.of(before, ctx.now(), ctx.uuid().equals(ctx.uuid()));
+    }, trigger(null), null, null);
+    Await.until("the delay is pending", () -> timer.pending() == 1);
+    timer.advance(Duration.ofMinutes(1));
+    assertThat(await(run)).isEqualTo(List.of(java.time.Instant.EPOCH, java.time.Instant.EPOCH.plusSeconds(60), false));
+
+    java.util.UUID fixed = new java.util.UUID(0, 42);
+    SagaMiddleware stub = chain -> chain.effect() instanceof io.sagaflow.saga.Uuid ? fixed : chain.proceed(chain.effect());
+    assertThat(await(engine(stub).startReturning((ReturningSaga<Object, Object>) (action, ctx) -> ctx.uuid(),
+        trigger(null), null, null))).isEqualTo(fixed);
   }
 }

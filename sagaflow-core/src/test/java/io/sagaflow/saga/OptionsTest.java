@@ -1,0 +1,61 @@
+package io.sagaflow.saga;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OptionsTest {
+
+  @Test
+  void sagaOptionsValidateAndNameTheProblem() {
+    assertThatThrownBy(() -> SagaOptions.defaults().withChannelCapacity(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("channelCapacity (0) must be positive");
+    assertThatThrownBy(() -> SagaOptions.defaults().withSagaTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("sagaTimeout (PT0S) must be positive");
+    SagaOptions o = SagaOptions.defaults().withKafkaProperty("bootstrap.servers", "h:1").withChannelCapacity(5);
+    assertThat(o.kafkaProperties()).containsEntry("bootstrap.servers", "h:1");
+    assertThat(o.channelCapacity()).isEqualTo(5);
+  }
+
+  @Test
+  void aKafkaRuntimeNeedsBootstrapServers() {
+    assertThatThrownBy(() -> Sagas.runtime(SagaOptions.defaults()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bootstrap.servers");
+  }
+
+  @Test
+  void consumerOptionsAndTopicSpecsValidate() {
+    assertThatThrownBy(() -> SagaConsumerOptions.of("g", "dlt").withMaxInFlight(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight (0) must be positive");
+    assertThatThrownBy(() -> TopicSpec.of("t", 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("partitions (0) of topic t must be positive");
+    assertThatThrownBy(() -> TopicSpec.of("t", 1).withReplicationFactor((short) 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replicationFactor (0)");
+  }
+
+  @Test
+  void effectsValidateTheirInputs() {
+    assertThatThrownBy(() -> Effects.delay(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
+    assertThatThrownBy(() -> Effects.race(List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("race needs at least one effect");
+    assertThatThrownBy(() -> ActionPattern.anyOf(List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("an action pattern needs at least one topic");
+    assertThatThrownBy(() -> new Take<>(null, null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly one");
+    assertThat(Effects.put("A", 1).withTopic("B")).isEqualTo(new Put("B", 1, Map.of()));
+  }
+
+  @Test
+  void actionsCompareHeadersByContent() {
+    Action<String> a = new Action<>("T", "tx", "p", Map.of("h", new byte[] {1}));
+    Action<String> b = new Action<>("T", "tx", "p", Map.of("h", new byte[] {1}));
+    assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+    assertThatThrownBy(() -> Action.of("T", " ", null))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("transactionId must not be blank");
+  }
+}
