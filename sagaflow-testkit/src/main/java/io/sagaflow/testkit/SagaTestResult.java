@@ -36,7 +36,7 @@ public final class SagaTestResult {
 
   /** The payloads put to {@code topic}, in order. */
   public List<Object> payloadsPutTo(String topic) {
-    return puts.stream().filter(a -> a.topic().equals(topic)).map(a -> (Object) a.payload()).toList();
+    return puts.stream().filter(a -> a.topic().equals(topic)).<Object>map(Action::payload).toList();
   }
 
   /** Every effect performed, as {@code "<effect id> <description>"}, in the order they started. */
