@@ -1,0 +1,67 @@
+package io.sagaflow.saga;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+
+/** The original's group behaviour: three consumers share a 10-partition topic, each message runs once. */
+class SagaConsumerGroupTest {
+
+  @Test
+  void threeConsumersOnATenPartitionTopicProcessAHundredMessagesExactlyOnceBetweenThem() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      kafka.createTopic("GROUP_WORK", 10);
+      SagaOptions options = SagaOptions.defaults().withKafkaProperty("bootstrap.servers", kafka.bootstrapServers());
+      Map<String, AtomicInteger> runsPerTransaction = new ConcurrentHashMap<>();
+      Map<String, AtomicInteger> runsPerConsumer = new ConcurrentHashMap<>();
+      List<SagaRuntime> runtimes = new ArrayList<>();
+      List<SagaConsumer> consumers = new ArrayList<>();
+      try {
+        for (int i = 1; i <= 3; i++) {
+          String name = "consumer-" + i;
+          SagaRuntime runtime = Sagas.runtime(options.withKafkaProperty("client.id", name));
+          runtimes.add(runtime);
+          Saga<Integer> count = (action, ctx) -> {
+            runsPerTransaction.computeIfAbsent(action.transactionId(), t -> new AtomicInteger()).incrementAndGet();
+            runsPerConsumer.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+          };
+          consumers.add(runtime.consumer("GROUP_WORK", Integer.class, count,
+              SagaConsumerOptions.of("group-work", "GROUP_WORK-dlt")));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!consumers.stream().allMatch(SagaConsumer::isAssigned)) {
+          assertThat(System.nanoTime()).as("all three consumers assigned").isLessThan(deadline);
+          Thread.sleep(20);
+        }
+        List<String> transactions = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          transactions.add(runtimes.get(0).start("GROUP_WORK", i));
+        }
+        while (runsPerTransaction.size() < 100) {
+          assertThat(System.nanoTime()).as("all 100 messages processed, have %d", runsPerTransaction.size())
+              .isLessThan(deadline);
+          Thread.sleep(20);
+        }
+        assertThat(runsPerTransaction.keySet()).containsExactlyInAnyOrderElementsOf(transactions);
+        assertThat(runsPerTransaction.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+        assertThat(runsPerConsumer.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(100);
+        assertThat(runsPerConsumer).as("the work was shared").hasSizeGreaterThanOrEqualTo(2);
+      } finally {
+        consumers.forEach(SagaConsumer::close);
+        runtimes.forEach(SagaRuntime::close);
+      }
+      // Nothing ran twice after the group settled: a second look finds the same single runs.
+      assertThat(runsPerTransaction.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
+    }
+  }
+}
