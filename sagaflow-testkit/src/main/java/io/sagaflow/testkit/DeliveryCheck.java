@@ -24,7 +24,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  *
  * <p>Records are identified by their value as UTF-8 text, written {@code <key>:<sequence>} (for
  * example {@code user-7:42}, the 42nd record of key {@code user-7}); {@link #value(String, long)}
- * writes them.
+ * writes them. A value may carry padding after a space: only the text before the first space
+ * identifies the record.
  *
  * <pre>{@code
  * DeliveryCheck.Report r = DeliveryCheck.read(bootstrap, "output", expectedValues, Duration.ofSeconds(5));
@@ -87,6 +88,10 @@ public final class DeliveryCheck {
           lastNew = System.nanoTime();
           read++;
           String v = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
+          int space = v.indexOf(' ');
+          if (space >= 0) {
+            v = v.substring(0, space);
+          }
           if (!seen.add(v)) {
             duplicates++;
             continue;
