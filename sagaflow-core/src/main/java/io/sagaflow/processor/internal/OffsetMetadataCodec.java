@@ -69,11 +69,17 @@ public final class OffsetMetadataCodec {
     writeVarLong(out, base);
     int written = 0;
     boolean overflow = false;
+    long carried = 0;
     for (int i = 0; i + 1 <= lastFinished; i += 2) {
+      if (runs[i + 1] == 0) {
+        carried += runs[i]; // an empty finished run merges two unfinished runs
+        continue;
+      }
       int before = out.size();
       ByteArrayOutputStream pair = new ByteArrayOutputStream(8);
-      writeVarLong(pair, runs[i]);
+      writeVarLong(pair, carried + runs[i]);
       writeVarLong(pair, runs[i + 1]);
+      carried = 0;
       if (before + pair.size() > maxBytes) {
         overflow = true;
         break;
