@@ -229,12 +229,15 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
         }
         int size = Math.max(0, rec.serializedKeySize()) + Math.max(0, rec.serializedValueSize());
         long total = inFlight + added;
-        if (s.overCap
-            || s.outstanding >= perPartition
-            || total >= maxInFlight
-            || (total > 0 && bytes + addedBytes + size > maxBytes)
-            || capacity <= 0) {
+        boolean full = total >= maxInFlight || (total > 0 && bytes + addedBytes + size > maxBytes);
+        if (s.overCap || s.outstanding >= perPartition || full || capacity <= 0) {
           consumer.seek(tp, offset); // not taken now: fetched again once there is room
+          if (full) {
+            backpressured = true;
+          }
+          if (s.outstanding >= perPartition) {
+            s.limitPaused = true;
+          }
           break;
         }
         if (notBefore != null) {
