@@ -157,4 +157,50 @@ class ProcessorRebalanceTest {
     assertThat(violations).as("offsets committed before their records finished").isEmpty();
     assertThat(keyOverlaps.get()).as("no key ran on two owners at once (revokes drained in time)").isZero();
   }
+
+  @org.junit.jupiter.api.Test
+  void aHandlerStillRunningAfterTheRevokeBoundNeverCommits() throws Exception {
+    String topic = unique("stale");
+    kafka.createTopic(topic, 1);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    KafkaTestSupport.produce(kafka, topic, 0, List.<String[]>of(
+        new String[] {"a", "0"}, new String[] {"b", "1"}, new String[] {"c", "2"}));
+    String group = unique("g");
+    java.util.concurrent.CountDownLatch firstCallRunning = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch releaseFirst = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch secondCallRunning = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch releaseSecond = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger callsForZero = new AtomicInteger();
+    ProcessorOptions<String, String> opts = options(kafka, group, topic)
+        .withOrdering(Ordering.KEY)
+        .withRebalanceTimeout(Duration.ofMillis(300))
+        .withKafkaProperty("partition.assignment.strategy", "org.apache.kafka.clients.consumer.RangeAssignor");
+    RecordHandler<String, String> handler = r -> {
+      if (r.offset() == 0) {
+        if (callsForZero.incrementAndGet() == 1) {
+          firstCallRunning.countDown();
+          releaseFirst.await();
+        } else {
+          secondCallRunning.countDown();
+          releaseSecond.await();
+        }
+      }
+    };
+    try (Processor<String, String> p1 = Processor.forRecords(opts, handler).start()) {
+      assertThat(firstCallRunning.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      await("offsets 1 and 2 recorded as finished", () -> {
+        OffsetAndMetadata om = committed(kafka, group).get(tp);
+        return om != null && om.offset() == 0 && !om.metadata().isEmpty();
+      });
+      try (Processor<String, String> p2 = Processor.forRecords(opts, handler).start()) {
+        // The eager revoke gives up on offset 0 after 300 ms; the new owner (either processor) runs it again.
+        assertThat(secondCallRunning.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        releaseFirst.countDown(); // the stale run finishes now
+        Thread.sleep(1000); // several commit intervals: a stale completion would be committed by now
+        assertThat(committed(kafka, group).get(tp).offset()).isZero();
+        releaseSecond.countDown();
+        await("the current owner commits", () -> committed(kafka, group).get(tp).offset() == 3);
+      }
+    }
+  }
 }
