@@ -1,0 +1,84 @@
+package io.sagaflow.processor;
+
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides what happens to a record whose handler (or deserialization) failed. Runs on the record's
+ * worker thread; may block.
+ *
+ * <p>The default ({@link #retryInPlace()}) retries the record in place forever with exponential
+ * backoff (100 ms doubling, capped at 30 s), logging each attempt at WARN: a failed record is never
+ * committed as a success unless a policy says so explicitly. The recovery pipeline replaces it.
+ *
+ * <pre>{@code
+ * FailureHandler h = failed -> failed.attempt() < 3
+ *     ? FailureDecision.retryAfter(Duration.ofSeconds(1))
+ *     : deadLetters.publish(failed);   // returns FailureDecision.done() once written
+ * }</pre>
+ */
+@FunctionalInterface
+public interface FailureHandler {
+
+  /**
+   * Returns the decision; throwing means "could not hand the record off": the processor backs off
+   * (exponential, capped at 30 s) and calls again with the same failure, keeping the record
+   * unfinished (its key/partition stays blocked and its offset is never committed) until it
+   * returns.
+   */
+  FailureDecision onFailure(FailedRecord failed) throws Exception;
+
+  /** Logs at WARN and counts the record as finished (an explicit opt-in to skipping failures). */
+  static FailureHandler logAndContinue() {
+    return failed -> {
+      Log.LOG.warn(
+          "Skipping failed record {}-{}@{} (attempt {}): {}",
+          failed.raw().topic(),
+          failed.raw().partition(),
+          failed.raw().offset(),
+          failed.attempt(),
+          failed.error().toString());
+      return FailureDecision.done();
+    };
+  }
+
+  /** Stops the processor; the failed record is not committed. */
+  static FailureHandler stop() {
+    return failed -> {
+      Log.LOG.error(
+          "Stopping processor on failed record {}-{}@{}",
+          failed.raw().topic(),
+          failed.raw().partition(),
+          failed.raw().offset(),
+          failed.error());
+      return FailureDecision.stop();
+    };
+  }
+
+  /**
+   * Retries in place forever with exponential backoff (100 ms doubling, capped at 30 s), logging
+   * each attempt at WARN. The processor's default.
+   */
+  static FailureHandler retryInPlace() {
+    return failed -> {
+      int shift = Math.min(failed.attempt() - 1, 20);
+      long millis = Math.min(100L << shift, 30_000L);
+      Log.LOG.warn(
+          "Record {}-{}@{} failed (attempt {}), retrying in {} ms: {}",
+          failed.raw().topic(),
+          failed.raw().partition(),
+          failed.raw().offset(),
+          failed.attempt(),
+          millis,
+          failed.error().toString());
+      return FailureDecision.retryAfter(Duration.ofMillis(millis));
+    };
+  }
+}
+
+final class Log {
+  static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
+
+  private Log() {}
+}

@@ -1,0 +1,302 @@
+package io.sagaflow.processor;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Immutable settings of a {@link Processor}. Start from {@link #create} and refine with the
+ * {@code withX} methods; every value is validated when the options are built.
+ *
+ * <pre>{@code
+ * ProcessorOptions<String, String> options =
+ *     ProcessorOptions.create(bootstrap, "orders", new StringDeserializer(), new StringDeserializer())
+ *         .withTopics("orders")
+ *         .withOrdering(Ordering.KEY)
+ *         .withMaxInFlight(10_000)
+ *         .withKafkaProperty("max.poll.records", 1000);
+ * }</pre>
+ *
+ * <p>Raw Kafka consumer properties pass straight through ({@link #withKafkaProperty}); only the
+ * settings the processor owns are typed here. The processor itself sets {@code bootstrap.servers},
+ * {@code group.id}, byte-array deserializers and {@code enable.auto.commit=false}: passing those
+ * keys as raw properties is rejected.
+ *
+ * @param bootstrapServers Kafka bootstrap servers
+ * @param groupId consumer group
+ * @param topics topics to subscribe to (empty when {@code topicPattern} is used)
+ * @param topicPattern pattern subscription, or {@code null}
+ * @param ordering see {@link Ordering}; default {@link Ordering#KEY}
+ * @param maxInFlight records fetched but not finished, over all partitions (default 1000)
+ * @param maxInFlightPerPartition records fetched but not finished per partition (default 1000)
+ * @param maxBufferedBytes serialized key+value bytes fetched but not finished (default 64 MiB)
+ * @param commitStrategy see {@link CommitStrategy}; default periodic async
+ * @param commitInterval period of periodic commits (default 1 s)
+ * @param shutdownTimeout how long {@link Processor#close()} drains in-flight work (default 30 s)
+ * @param rebalanceTimeout how long a revoke waits for the revoked partitions' work (default 10 s)
+ * @param consumers number of KafkaConsumer instances, each with its own poll thread (default 1)
+ * @param keyDeserializer deserializes keys (on worker threads)
+ * @param valueDeserializer deserializes values (on worker threads)
+ * @param kafkaProperties raw consumer properties, passed through unchanged
+ * @param failureHandler what happens to failed records; default {@link FailureHandler#retryInPlace()}
+ * @param notBefore when each record may run at the earliest; {@code null} means no delay
+ * @param meterRegistry a Micrometer {@code MeterRegistry}, or {@code null} (kept as Object so the
+ *     processor runs without Micrometer on the classpath)
+ * @param shutdownHook whether to close the processor from a JVM shutdown hook (SIGTERM)
+ * @param publisherPrefetch records buffered ahead of demand for {@link Processor#publisher()}
+ */
+public record ProcessorOptions<K, V>(
+    String bootstrapServers,
+    String groupId,
+    List<String> topics,
+    Pattern topicPattern,
+    Ordering ordering,
+    int maxInFlight,
+    int maxInFlightPerPartition,
+    long maxBufferedBytes,
+    CommitStrategy commitStrategy,
+    Duration commitInterval,
+    Duration shutdownTimeout,
+    Duration rebalanceTimeout,
+    int consumers,
+    Deserializer<K> keyDeserializer,
+    Deserializer<V> valueDeserializer,
+    Map<String, Object> kafkaProperties,
+    FailureHandler failureHandler,
+    Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore,
+    Object meterRegistry,
+    boolean shutdownHook,
+    int publisherPrefetch) {
+
+  private static final List<String> OWNED_KEYS =
+      List.of(
+          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+          ConsumerConfig.GROUP_ID_CONFIG,
+          ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+          ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+
+  public ProcessorOptions {
+    requireText(bootstrapServers, "bootstrapServers");
+    requireText(groupId, "groupId");
+    topics = List.copyOf(Objects.requireNonNull(topics, "topics"));
+    for (String t : topics) {
+      requireText(t, "topic name");
+    }
+    if (!topics.isEmpty() && topicPattern != null) {
+      throw new IllegalArgumentException(
+          "topics " + topics + " and topicPattern (" + topicPattern
+              + ") are both set: subscribe with one of withTopics(...) or withTopicPattern(...)");
+    }
+    Objects.requireNonNull(ordering, "ordering");
+    positive(maxInFlight, "maxInFlight");
+    positive(maxInFlightPerPartition, "maxInFlightPerPartition");
+    if (maxBufferedBytes <= 0) {
+      throw new IllegalArgumentException("maxBufferedBytes (" + maxBufferedBytes + ") must be positive");
+    }
+    Objects.requireNonNull(commitStrategy, "commitStrategy");
+    requirePositive(commitInterval, "commitInterval");
+    requireNonNegative(shutdownTimeout, "shutdownTimeout");
+    requireNonNegative(rebalanceTimeout, "rebalanceTimeout");
+    positive(consumers, "consumers");
+    Objects.requireNonNull(keyDeserializer, "keyDeserializer");
+    Objects.requireNonNull(valueDeserializer, "valueDeserializer");
+    Objects.requireNonNull(kafkaProperties, "kafkaProperties");
+    for (String owned : OWNED_KEYS) {
+      if (kafkaProperties.containsKey(owned)) {
+        throw new IllegalArgumentException(
+            "Kafka property '" + owned + "' is owned by the processor: "
+                + "use the typed option (bootstrapServers, groupId, keyDeserializer/valueDeserializer) "
+                + "or the commit strategy instead of passing it as a raw property");
+      }
+    }
+    kafkaProperties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(kafkaProperties));
+    Objects.requireNonNull(failureHandler, "failureHandler");
+    if (meterRegistry != null && !isMeterRegistry(meterRegistry)) {
+      throw new IllegalArgumentException(
+          "meterRegistry (" + meterRegistry.getClass().getName()
+              + ") must be an io.micrometer.core.instrument.MeterRegistry");
+    }
+    positive(publisherPrefetch, "publisherPrefetch");
+  }
+
+  /** Options with defaults; set the topics with {@link #withTopics} or {@link #withTopicPattern}. */
+  public static <K, V> ProcessorOptions<K, V> create(
+      String bootstrapServers,
+      String groupId,
+      Deserializer<K> keyDeserializer,
+      Deserializer<V> valueDeserializer) {
+    return new ProcessorOptions<>(
+        bootstrapServers,
+        groupId,
+        List.of(),
+        null,
+        Ordering.KEY,
+        1000,
+        1000,
+        64L * 1024 * 1024,
+        CommitStrategy.PERIODIC_ASYNC,
+        Duration.ofSeconds(1),
+        Duration.ofSeconds(30),
+        Duration.ofSeconds(10),
+        1,
+        keyDeserializer,
+        valueDeserializer,
+        Map.of(),
+        FailureHandler.retryInPlace(),
+        null,
+        null,
+        false,
+        256);
+  }
+
+  public ProcessorOptions<K, V> withBootstrapServers(String v) {
+    return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withGroupId(String v) {
+    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withTopics(String... v) {
+    return withTopics(List.of(v));
+  }
+
+  public ProcessorOptions<K, V> withTopics(List<String> v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withTopicPattern(Pattern v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withOrdering(Ordering v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withMaxInFlight(int v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withMaxInFlightPerPartition(int v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withMaxBufferedBytes(long v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withCommitStrategy(CommitStrategy v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withCommitInterval(Duration v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withShutdownTimeout(Duration v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withRebalanceTimeout(Duration v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  /** Number of KafkaConsumer instances, each with its own poll thread. */
+  public ProcessorOptions<K, V> withConsumers(int v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withKeyDeserializer(Deserializer<K> v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withValueDeserializer(Deserializer<V> v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  /** Replaces all raw Kafka consumer properties. */
+  public ProcessorOptions<K, V> withKafkaProperties(Map<String, ?> v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  /** Adds one raw Kafka consumer property (for example {@code group.protocol=consumer}). */
+  public ProcessorOptions<K, V> withKafkaProperty(String key, Object value) {
+    Map<String, Object> m = new LinkedHashMap<>(kafkaProperties);
+    m.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+    return withKafkaProperties(m);
+  }
+
+  public ProcessorOptions<K, V> withFailureHandler(FailureHandler v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  /**
+   * When each record may run at the earliest ({@code null} result or function = no delay). A record
+   * whose time is in the future is not dispatched: its partition is rewound to it and paused until
+   * the time comes, while the other partitions keep flowing.
+   */
+  public ProcessorOptions<K, V> withNotBefore(Function<ConsumerRecord<byte[], byte[]>, Instant> v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch);
+  }
+
+  /**
+   * Publishes metrics to a Micrometer registry. Typed as {@code Object} in the record so the
+   * processor loads without Micrometer; pass an {@code io.micrometer.core.instrument.MeterRegistry}.
+   */
+  public ProcessorOptions<K, V> withMeterRegistry(Object v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch);
+  }
+
+  /** Registers a JVM shutdown hook that closes the processor with {@link #shutdownTimeout()}. */
+  public ProcessorOptions<K, V> withShutdownHook(boolean v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch);
+  }
+
+  public ProcessorOptions<K, V> withPublisherPrefetch(int v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v);
+  }
+
+  private static void requireText(String s, String name) {
+    if (s == null || s.isBlank()) {
+      throw new IllegalArgumentException(name + " (" + (s == null ? "null" : "'" + s + "'") + ") must be a non-blank string");
+    }
+  }
+
+  private static void positive(long v, String name) {
+    if (v <= 0) {
+      throw new IllegalArgumentException(name + " (" + v + ") must be positive");
+    }
+  }
+
+  private static void requirePositive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + " (" + d + ") must be positive");
+    }
+  }
+
+  private static void requireNonNegative(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(name + " (" + d + ") must not be negative");
+    }
+  }
+
+  private static boolean isMeterRegistry(Object o) {
+    for (Class<?> c = o.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("io.micrometer.core.instrument.MeterRegistry")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

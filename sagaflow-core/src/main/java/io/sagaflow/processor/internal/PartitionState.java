@@ -1,0 +1,38 @@
+package io.sagaflow.processor.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * One assignment of one partition to one poll loop. A new object per assignment acts as the epoch:
+ * completions and acks name the object they belong to, and once it is detached (revoked, lost or
+ * closed) they are ignored, so work that outlives its assignment can never commit.
+ *
+ * <p>Fields are owned by the poll thread except {@code revoked}, which workers read.
+ */
+final class PartitionState {
+  final TopicPartition tp;
+  final OffsetTracker tracker;
+  /** Set by the poll thread when the partition is revoked or closing; workers stop taking records. */
+  volatile boolean revoked;
+
+  boolean detached;
+  long outstanding;
+  long outstandingBytes;
+  boolean paused;
+  boolean overCap;
+  long notBeforeUntilNanos;
+  boolean limitPaused;
+  OffsetAndMetadata lastCommitted;
+  /** Lanes by key (KEY), one lane (PARTITION / batches) or transient lanes (UNORDERED). */
+  final Map<Object, Lane> lanes = new HashMap<>();
+  Lane partitionLane;
+
+  PartitionState(TopicPartition tp, OffsetTracker tracker, OffsetAndMetadata committed) {
+    this.tp = tp;
+    this.tracker = tracker;
+    this.lastCommitted = committed;
+  }
+}

@@ -1,0 +1,715 @@
+package io.sagaflow.processor.internal;
+
+import io.sagaflow.processor.CommitStrategy;
+import io.sagaflow.processor.Ordering;
+import io.sagaflow.processor.ProcessorOptions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that owns a {@link KafkaConsumer}: the only caller of poll, commit, pause,
+ * resume and seek. Workers and users talk to it through {@link Command}s.
+ *
+ * <p>Each turn: apply commands (completions update the {@link OffsetTracker}s and the in-flight
+ * counts), commit if due, recompute which partitions must be paused (backpressure, per-partition
+ * limit, metadata cap, not-before delays, user pauses, publisher demand), poll, and dispatch what
+ * came back. Dispatch is bounded: a record that would exceed a bound, or whose not-before time is
+ * in the future, is not taken; its partition is rewound to it (seek) and paused, so memory is
+ * bounded by the limits, not by the handler's speed, and poll keeps being called.
+ *
+ * <p>Rebalance: revoked partitions are flagged (workers stop taking their records), their running
+ * work gets up to {@code rebalanceTimeout} to finish, what finished is committed synchronously,
+ * then their {@link PartitionState} is detached so late completions are ignored.
+ */
+final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
+  private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
+  static final int METADATA_MAX_CHARS = 3000;
+  private static final Object PARTITION_KEY = new Object();
+  private static final Object NULL_KEY = new Object();
+  private static final long STATUS_EVERY_NANOS = 200_000_000L;
+
+  final boolean finishOnAck;
+  volatile boolean aborted;
+
+  private final ProcessorRuntime<K, V> runtime;
+  private final ProcessorOptions<K, V> options;
+  private final Work<K, V> work;
+  private final RecordPublisher<K, V> publisher;
+  private final Metrics metrics;
+  private final Map<String, Object> consumerProps;
+  private final boolean batchMode;
+  private final Ordering ordering;
+  private final Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore;
+  private final ConcurrentLinkedQueue<Command> commands = new ConcurrentLinkedQueue<>();
+  private final Map<TopicPartition, PartitionState> states = new HashMap<>();
+  private final Set<TopicPartition> userPaused = new HashSet<>();
+  private final Map<TopicPartition, Long> committedView = new HashMap<>();
+  final String name;
+
+  private volatile boolean closeRequested;
+  private volatile long closeDeadlineNanos;
+  private volatile LoopSnapshot snapshot = LoopSnapshot.EMPTY;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private boolean backpressured;
+  private long nextCommitNanos;
+  private long nextStatusNanos;
+  private boolean foreignMetadataLogged;
+  private ConsumerGroupMetadata groupMetadata;
+
+  /** What {@link ProcessorRuntime#status()} reads, refreshed by the poll thread. */
+  record LoopSnapshot(
+      Set<TopicPartition> assigned,
+      Set<TopicPartition> paused,
+      Set<TopicPartition> userPaused,
+      Map<TopicPartition, Long> committed) {
+    static final LoopSnapshot EMPTY = new LoopSnapshot(Set.of(), Set.of(), Set.of(), Map.of());
+  }
+
+  PollLoop(
+      ProcessorRuntime<K, V> runtime,
+      ProcessorOptions<K, V> options,
+      int index,
+      Work<K, V> work,
+      RecordPublisher<K, V> publisher,
+      boolean batchMode,
+      Metrics metrics) {
+    this.runtime = runtime;
+    this.options = options;
+    this.work = work;
+    this.publisher = publisher;
+    this.batchMode = batchMode;
+    this.metrics = metrics;
+    this.ordering = options.ordering();
+    this.notBefore = options.notBefore();
+    this.finishOnAck = publisher != null || options.commitStrategy() == CommitStrategy.MANUAL;
+    this.name = "sagaflow-poll-" + options.groupId() + "-" + index;
+    Map<String, Object> props = new HashMap<>(options.kafkaProperties());
+    props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    // Nothing is lost by default: a new group starts from the beginning unless the user says otherwise.
+    props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    Object clientId = options.kafkaProperties().get(ConsumerConfig.CLIENT_ID_CONFIG);
+    if (clientId != null && options.consumers() > 1) {
+      props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-" + index);
+    }
+    this.consumerProps = props;
+  }
+
+  void enqueue(Command c) {
+    commands.offer(c);
+  }
+
+  LoopSnapshot snapshot() {
+    return snapshot;
+  }
+
+  void requestClose(long deadlineNanos) {
+    if (!closeRequested || deadlineNanos - closeDeadlineNanos < 0) {
+      closeDeadlineNanos = deadlineNanos;
+    }
+    closeRequested = true;
+  }
+
+  @Override
+  public void run() {
+    try {
+      consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      if (options.topicPattern() != null) {
+        consumer.subscribe(options.topicPattern(), this);
+      } else {
+        consumer.subscribe(options.topics(), this);
+      }
+      nextCommitNanos = System.nanoTime() + options.commitInterval().toNanos();
+      while (!closeRequested) {
+        turn();
+      }
+      shutdown();
+    } catch (Throwable t) {
+      LOG.error("Poll loop {} failed; stopping the processor", name, t);
+      aborted = true;
+      wakeAll(false);
+      runtime.fatal(t);
+      if (consumer != null) {
+        try {
+          consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        } catch (RuntimeException e) {
+          LOG.warn("Closing consumer of {} failed", name, e);
+        }
+      }
+    } finally {
+      snapshot = LoopSnapshot.EMPTY;
+    }
+  }
+
+  private void turn() {
+    applyCommands();
+    long now = System.nanoTime();
+    CommitStrategy strategy = options.commitStrategy();
+    if (strategy == CommitStrategy.SYNC_PER_BATCH) {
+      commitSync(states.values());
+    } else if (strategy != CommitStrategy.NONE && now - nextCommitNanos >= 0) {
+      commitAsync();
+      nextCommitNanos = now + options.commitInterval().toNanos();
+    }
+    updatePauses(now);
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(pollTimeoutMillis(now)));
+    if (!records.isEmpty() && !closeRequested) {
+      dispatch(records);
+    }
+    if (now - nextStatusNanos >= 0) {
+      publishSnapshot();
+      nextStatusNanos = now + STATUS_EVERY_NANOS;
+    }
+  }
+
+  private long pollTimeoutMillis(long now) {
+    long timeout = backpressured || (publisher != null && publisher.capacity() <= 0) ? 5 : 100;
+    for (PartitionState s : states.values()) {
+      if (s.limitPaused) {
+        timeout = 5;
+      }
+      if (s.notBeforeUntilNanos != 0) {
+        timeout = Math.min(timeout, Math.max(1, (s.notBeforeUntilNanos - now) / 1_000_000 + 1));
+      }
+    }
+    return timeout;
+  }
+
+  // ---- dispatch ----
+
+  private void dispatch(ConsumerRecords<byte[], byte[]> records) {
+    long nowMillis = System.currentTimeMillis();
+    Instant now = notBefore == null ? null : Instant.ofEpochMilli(nowMillis);
+    ConsumerGroupMetadata gm = consumer.groupMetadata();
+    groupMetadata = gm;
+    long capacity = publisher != null ? publisher.capacity() : Long.MAX_VALUE;
+    long inFlight = runtime.inFlight.get();
+    long bytes = runtime.bytes.get();
+    int maxInFlight = options.maxInFlight();
+    long maxBytes = options.maxBufferedBytes();
+    int perPartition = options.maxInFlightPerPartition();
+    long added = 0;
+    long addedBytes = 0;
+    for (TopicPartition tp : records.partitions()) {
+      PartitionState s = states.get(tp);
+      if (s == null || s.revoked) {
+        continue;
+      }
+      List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+      List<Delivery<K, V>> batch = batchMode ? new ArrayList<>(list.size()) : null;
+      for (ConsumerRecord<byte[], byte[]> rec : list) {
+        long offset = rec.offset();
+        int kind = s.tracker.classify(offset);
+        if (kind == OffsetTracker.SKIP) {
+          continue;
+        }
+        int size = Math.max(0, rec.serializedKeySize()) + Math.max(0, rec.serializedValueSize());
+        long total = inFlight + added;
+        boolean full = total >= maxInFlight || (total > 0 && bytes + addedBytes + size > maxBytes);
+        if (s.overCap || s.outstanding >= perPartition || full || capacity <= 0) {
+          consumer.seek(tp, offset); // not taken now: fetched again once there is room
+          if (full) {
+            backpressured = true;
+          }
+          if (s.outstanding >= perPartition) {
+            s.limitPaused = true;
+          }
+          break;
+        }
+        if (notBefore != null) {
+          Instant due = dueTime(rec);
+          if (due != null && due.isAfter(now)) {
+            consumer.seek(tp, offset);
+            long waitNanos = Duration.between(now, due).toNanos();
+            s.notBeforeUntilNanos = System.nanoTime() + Math.max(1, waitNanos);
+            break;
+          }
+        }
+        if (kind == OffsetTracker.NEW) {
+          s.tracker.register(offset);
+        }
+        Delivery<K, V> d = new Delivery<>(rec, s, this, nowMillis, gm);
+        s.outstanding++;
+        s.outstandingBytes += size;
+        added++;
+        addedBytes += size;
+        capacity--;
+        if (batch != null) {
+          batch.add(d);
+        } else {
+          route(s, d);
+        }
+      }
+      if (batch != null && !batch.isEmpty()) {
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Delivery<K, V>[] array = batch.toArray(new Delivery[0]);
+        partitionLane(s).submit(array);
+      }
+      if (s.lanes.size() > 1024) {
+        s.lanes.values().removeIf(l -> l.idle() && l != s.partitionLane);
+      }
+    }
+    runtime.inFlight.addAndGet(added);
+    runtime.bytes.addAndGet(addedBytes);
+    if (publisher != null && added > 0) {
+      publisher.signal();
+    }
+  }
+
+  private Instant dueTime(ConsumerRecord<byte[], byte[]> rec) {
+    try {
+      return notBefore.apply(rec);
+    } catch (RuntimeException e) {
+      LOG.error("notBefore function failed for {}-{}@{}; processing the record now",
+          rec.topic(), rec.partition(), rec.offset(), e);
+      return null;
+    }
+  }
+
+  private void route(PartitionState s, Delivery<K, V> d) {
+    if (publisher != null) {
+      publisher.offer(d);
+      return;
+    }
+    switch (ordering) {
+      case PARTITION -> partitionLane(s).submit(d);
+      case KEY -> {
+        byte[] k = d.raw.key();
+        Object key = k == null ? NULL_KEY : new BytesKey(k);
+        Lane lane = s.lanes.get(key);
+        if (lane == null) {
+          lane = new Lane(s, work);
+          s.lanes.put(key, lane);
+        }
+        lane.submit(d);
+      }
+      case UNORDERED -> {
+        Lane lane = new Lane(s, work);
+        s.lanes.put(lane, lane);
+        lane.submit(d);
+      }
+    }
+  }
+
+  private Lane partitionLane(PartitionState s) {
+    Lane lane = s.partitionLane;
+    if (lane == null) {
+      lane = new Lane(s, work);
+      s.partitionLane = lane;
+      s.lanes.put(PARTITION_KEY, lane);
+    }
+    return lane;
+  }
+
+  // ---- commands ----
+
+  private void applyCommands() {
+    Command c;
+    while ((c = commands.poll()) != null) {
+      switch (c) {
+        case Command.Completion done -> {
+          PartitionState s = done.state();
+          if (s.detached) {
+            continue;
+          }
+          long[] offsets = done.offsets();
+          for (int i = 0; i < done.finished(); i++) {
+            s.tracker.finished(offsets[i]);
+          }
+          int n = done.finished() + done.dropped();
+          s.outstanding -= n;
+          s.outstandingBytes -= done.bytes();
+          runtime.inFlight.addAndGet(-n);
+          runtime.bytes.addAndGet(-done.bytes());
+        }
+        case Command.Ack ack -> {
+          Delivery<?, ?> d = ack.delivery();
+          PartitionState s = d.state;
+          if (s.detached) {
+            continue;
+          }
+          s.tracker.finished(d.raw.offset());
+          s.outstanding--;
+          s.outstandingBytes -= d.bytes;
+          runtime.inFlight.decrementAndGet();
+          runtime.bytes.addAndGet(-d.bytes);
+        }
+        case Command.UserPause p -> {
+          if (p.pause()) {
+            userPaused.addAll(p.partitions());
+          } else {
+            userPaused.removeAll(p.partitions());
+          }
+        }
+      }
+    }
+  }
+
+  // ---- backpressure ----
+
+  private void updatePauses(long now) {
+    long inFlight = runtime.inFlight.get();
+    long bytes = runtime.bytes.get();
+    int maxInFlight = options.maxInFlight();
+    long maxBytes = options.maxBufferedBytes();
+    if (!backpressured) {
+      backpressured = inFlight >= maxInFlight || bytes >= maxBytes;
+    } else if (inFlight <= maxInFlight * 3L / 4 && bytes <= maxBytes / 4 * 3) {
+      backpressured = false;
+    }
+    boolean noDemand = publisher != null && publisher.capacity() <= 0;
+    int perPartition = options.maxInFlightPerPartition();
+    List<TopicPartition> toPause = null;
+    List<TopicPartition> toResume = null;
+    for (PartitionState s : states.values()) {
+      if (!s.limitPaused) {
+        s.limitPaused = s.outstanding >= perPartition;
+      } else if (s.outstanding <= perPartition * 3L / 4) {
+        s.limitPaused = false;
+      }
+      if (s.notBeforeUntilNanos != 0 && now - s.notBeforeUntilNanos >= 0) {
+        s.notBeforeUntilNanos = 0;
+      }
+      boolean want =
+          closeRequested
+              || backpressured
+              || noDemand
+              || s.limitPaused
+              || s.overCap
+              || s.notBeforeUntilNanos != 0
+              || userPaused.contains(s.tp);
+      if (want != s.paused) {
+        if (want) {
+          (toPause == null ? toPause = new ArrayList<>() : toPause).add(s.tp);
+        } else {
+          (toResume == null ? toResume = new ArrayList<>() : toResume).add(s.tp);
+        }
+        s.paused = want;
+      }
+    }
+    if (toPause != null) {
+      consumer.pause(toPause);
+    }
+    if (toResume != null) {
+      consumer.resume(toResume);
+    }
+  }
+
+  // ---- commit ----
+
+  private Map<TopicPartition, OffsetAndMetadata> collectCommits(Collection<PartitionState> ss) {
+    Map<TopicPartition, OffsetAndMetadata> out = null;
+    for (PartitionState s : ss) {
+      long offset = s.tracker.commitOffset();
+      if (offset < 0) {
+        continue;
+      }
+      OffsetMetadataCodec.Encoded e = s.tracker.encode(METADATA_MAX_CHARS);
+      if (e.overflow() != s.overCap) {
+        s.overCap = e.overflow();
+        if (s.overCap) {
+          LOG.warn("{}: too many out-of-order completions above offset {} for the commit metadata; "
+              + "not taking new records from it until the gap closes", s.tp, offset);
+        } else {
+          LOG.info("{}: commit metadata fits again; resuming", s.tp);
+        }
+      }
+      OffsetAndMetadata om = new OffsetAndMetadata(offset, e.metadata());
+      if (!om.equals(s.lastCommitted)) {
+        if (out == null) {
+          out = new HashMap<>();
+        }
+        out.put(s.tp, om);
+      }
+    }
+    return out == null ? Map.of() : out;
+  }
+
+  private void commitAsync() {
+    Map<TopicPartition, OffsetAndMetadata> offsets = collectCommits(states.values());
+    if (offsets.isEmpty()) {
+      return;
+    }
+    offsets.forEach((tp, om) -> states.get(tp).lastCommitted = om);
+    long start = System.nanoTime();
+    consumer.commitAsync(offsets, (committed, error) -> {
+      if (error == null) {
+        committed.forEach((tp, om) -> {
+          if (states.containsKey(tp)) {
+            committedView.put(tp, om.offset());
+          }
+        });
+        metrics.commitLatency(System.nanoTime() - start);
+      } else {
+        LOG.warn("Async commit of {} failed; will retry: {}", name, error.toString());
+        runtime.recordError(error);
+        offsets.forEach((tp, om) -> {
+          PartitionState s = states.get(tp);
+          if (s != null && om.equals(s.lastCommitted)) {
+            s.lastCommitted = null;
+          }
+        });
+      }
+    });
+  }
+
+  private void commitSync(Collection<PartitionState> ss) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = collectCommits(ss);
+    if (offsets.isEmpty()) {
+      return;
+    }
+    long start = System.nanoTime();
+    try {
+      consumer.commitSync(offsets, Duration.ofSeconds(30));
+      metrics.commitLatency(System.nanoTime() - start);
+      for (PartitionState s : ss) {
+        OffsetAndMetadata om = offsets.get(s.tp);
+        if (om != null) {
+          s.lastCommitted = om;
+          committedView.put(s.tp, om.offset());
+        }
+      }
+    } catch (KafkaException e) {
+      LOG.warn("Commit of {} failed: {}", name, e.toString());
+      runtime.recordError(e);
+    }
+  }
+
+  // ---- rebalance ----
+
+  @Override
+  public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+    groupMetadata = consumer.groupMetadata();
+    if (partitions.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed;
+    try {
+      committed = consumer.committed(new HashSet<>(partitions), Duration.ofSeconds(30));
+    } catch (KafkaException e) {
+      LOG.warn("{}: could not read committed offsets of {}; records done out of order before the "
+          + "last commit may be processed again: {}", name, partitions, e.toString());
+      committed = Map.of();
+    }
+    Set<TopicPartition> paused = consumer.paused();
+    for (TopicPartition tp : partitions) {
+      if (states.containsKey(tp)) {
+        continue;
+      }
+      OffsetAndMetadata om = committed.get(tp);
+      PartitionState s = new PartitionState(tp, trackerFor(tp, om), om);
+      s.paused = paused.contains(tp);
+      states.put(tp, s);
+    }
+    LOG.info("{}: assigned {}", name, partitions);
+    publishSnapshot();
+  }
+
+  private OffsetTracker trackerFor(TopicPartition tp, OffsetAndMetadata om) {
+    if (om == null) {
+      return new OffsetTracker(-1, null);
+    }
+    OffsetMetadataCodec.Decoded decoded = OffsetMetadataCodec.decode(om.metadata());
+    switch (decoded) {
+      case OffsetMetadataCodec.Ours ours -> {
+        if (ours.base() == om.offset()) {
+          return new OffsetTracker(om.offset(), ours.finishedRanges());
+        }
+        LOG.warn("{}: commit metadata describes offset {} but the committed offset is {}; ignoring it",
+            tp, ours.base(), om.offset());
+      }
+      case OffsetMetadataCodec.Foreign foreign -> {
+        if (!foreignMetadataLogged) {
+          foreignMetadataLogged = true;
+          LOG.warn("{}: commit metadata was not written by Sagaflow ({}); ignoring it "
+              + "(logged once per consumer)", tp, foreign.reason());
+        }
+      }
+      case OffsetMetadataCodec.Empty empty -> { }
+    }
+    return new OffsetTracker(om.offset(), null);
+  }
+
+  @Override
+  public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+    revoke(partitions, true);
+  }
+
+  @Override
+  public void onPartitionsLost(Collection<TopicPartition> partitions) {
+    revoke(partitions, false);
+  }
+
+  private void revoke(Collection<TopicPartition> partitions, boolean commit) {
+    List<PartitionState> revoked = new ArrayList<>();
+    for (TopicPartition tp : partitions) {
+      PartitionState s = states.remove(tp);
+      if (s == null) {
+        continue;
+      }
+      s.revoked = true;
+      revoked.add(s);
+      if (publisher != null) {
+        long[] purged = publisher.purge(s);
+        s.outstanding -= purged[0];
+        s.outstandingBytes -= purged[1];
+        runtime.inFlight.addAndGet(-purged[0]);
+        runtime.bytes.addAndGet(-purged[1]);
+      }
+      for (Lane lane : s.lanes.values()) {
+        lane.wake();
+      }
+    }
+    if (revoked.isEmpty()) {
+      return;
+    }
+    if (commit) {
+      long deadline = System.nanoTime() + options.rebalanceTimeout().toNanos();
+      if (closeRequested && closeDeadlineNanos - deadline < 0) {
+        deadline = closeDeadlineNanos;
+      }
+      applyCommands();
+      while (outstanding(revoked) > 0 && System.nanoTime() - deadline < 0) {
+        LockSupport.parkNanos(1_000_000L);
+        applyCommands();
+      }
+      long left = outstanding(revoked);
+      if (left > 0) {
+        LOG.warn("{}: {} records of revoked partitions still running after {}; their results are "
+            + "discarded and the new owner processes them again", name, left, options.rebalanceTimeout());
+      }
+      if (options.commitStrategy() != CommitStrategy.NONE) {
+        commitSync(revoked);
+      }
+    }
+    for (PartitionState s : revoked) {
+      detach(s);
+      committedView.remove(s.tp);
+      metrics.removePartition(s.tp);
+    }
+    LOG.info("{}: {} {}", name, commit ? "revoked" : "lost", partitions);
+    publishSnapshot();
+  }
+
+  private static long outstanding(Collection<PartitionState> ss) {
+    long n = 0;
+    for (PartitionState s : ss) {
+      n += s.outstanding;
+    }
+    return n;
+  }
+
+  private void detach(PartitionState s) {
+    s.revoked = true;
+    s.detached = true;
+    runtime.inFlight.addAndGet(-s.outstanding);
+    runtime.bytes.addAndGet(-s.outstandingBytes);
+    s.outstanding = 0;
+    s.outstandingBytes = 0;
+  }
+
+  // ---- shutdown ----
+
+  private void shutdown() {
+    long deadline = closeDeadlineNanos;
+    for (;;) {
+      applyCommands();
+      long now = System.nanoTime();
+      if (outstanding(states.values()) == 0 || now - deadline >= 0) {
+        break;
+      }
+      updatePauses(now);
+      if (options.commitStrategy() != CommitStrategy.NONE && now - nextCommitNanos >= 0) {
+        commitAsync();
+        nextCommitNanos = now + options.commitInterval().toNanos();
+      }
+      // Keeps the membership alive and runs rebalance callbacks; nothing new is dispatched.
+      consumer.poll(Duration.ofMillis(Math.max(1, Math.min(20, (deadline - now) / 1_000_000))));
+    }
+    long left = outstanding(states.values());
+    aborted = true;
+    wakeAll(left > 0);
+    if (left > 0) {
+      LOG.warn("{}: {} records still in flight after the shutdown timeout; they are not committed "
+          + "and will be processed again", name, left);
+    }
+    applyCommands();
+    for (PartitionState s : states.values()) {
+      s.revoked = true;
+    }
+    if (options.commitStrategy() != CommitStrategy.NONE) {
+      commitSync(states.values());
+    }
+    for (PartitionState s : states.values()) {
+      detach(s);
+    }
+    states.clear();
+    publishSnapshot();
+    consumer.close(CloseOptions.timeout(Duration.ofSeconds(10)));
+  }
+
+  private void wakeAll(boolean interrupt) {
+    for (PartitionState s : states.values()) {
+      for (Lane lane : s.lanes.values()) {
+        lane.wake();
+        Thread t = lane.thread;
+        if (interrupt && !lane.idle() && t != null) {
+          t.interrupt();
+        }
+      }
+    }
+  }
+
+  // ---- status ----
+
+  private void publishSnapshot() {
+    Set<TopicPartition> paused = new HashSet<>();
+    for (PartitionState s : states.values()) {
+      if (s.paused) {
+        paused.add(s.tp);
+      }
+      if (metrics.enabled()) {
+        consumer.currentLag(s.tp).ifPresent(lag -> metrics.lag(s.tp, lag));
+      }
+    }
+    snapshot =
+        new LoopSnapshot(
+            Set.copyOf(states.keySet()),
+            Set.copyOf(paused),
+            Set.copyOf(userPaused),
+            Map.copyOf(committedView));
+  }
+
+  ConsumerGroupMetadata groupMetadata() {
+    return groupMetadata;
+  }
+
+  @Override
+  public String toString() {
+    return name;
+  }
+}

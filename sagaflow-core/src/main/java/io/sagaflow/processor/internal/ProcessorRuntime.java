@@ -1,0 +1,215 @@
+package io.sagaflow.processor.internal;
+
+import io.sagaflow.processor.BatchHandler;
+import io.sagaflow.processor.ProcessorOptions;
+import io.sagaflow.processor.ProcessorRecord;
+import io.sagaflow.processor.ProcessorStatus;
+import io.sagaflow.processor.RecordHandler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Lifecycle of one processor: starts its poll loops, closes them (drain, commit, close), stops on
+ * a fatal error or a stop decision, and merges their status. Used by
+ * {@link io.sagaflow.processor.Processor}; not an API.
+ */
+public final class ProcessorRuntime<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessorRuntime.class);
+
+  final AtomicLong inFlight = new AtomicLong();
+  final AtomicLong bytes = new AtomicLong();
+  volatile boolean stopping;
+
+  private final ProcessorOptions<K, V> options;
+  private final RecordHandler<K, V> handler;
+  private final BatchHandler<K, V> batchHandler;
+  private final RecordPublisher<K, V> publisher;
+  private final AtomicReference<ProcessorStatus.State> state =
+      new AtomicReference<>(ProcessorStatus.State.NEW);
+  private final List<PollLoop<K, V>> loops = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final CountDownLatch terminated;
+  private volatile Throwable lastError;
+  private volatile Metrics metrics = Metrics.NOOP;
+  private Thread shutdownHook;
+
+  public ProcessorRuntime(
+      ProcessorOptions<K, V> options,
+      RecordHandler<K, V> handler,
+      BatchHandler<K, V> batchHandler,
+      boolean publisherMode) {
+    if (options.topics().isEmpty() && options.topicPattern() == null) {
+      throw new IllegalArgumentException(
+          "no topics to consume: call withTopics(...) or withTopicPattern(...) on the options");
+    }
+    this.options = options;
+    this.handler = handler;
+    this.batchHandler = batchHandler;
+    this.publisher = publisherMode ? new RecordPublisher<>(options.publisherPrefetch()) : null;
+    this.terminated = new CountDownLatch(options.consumers());
+  }
+
+  public Flow.Publisher<ProcessorRecord<K, V>> publisher() {
+    if (publisher == null) {
+      throw new IllegalStateException(
+          "this processor runs a handler; create it with Processor.forPublisher(options) for a publisher");
+    }
+    return publisher;
+  }
+
+  public void start() {
+    if (!state.compareAndSet(ProcessorStatus.State.NEW, ProcessorStatus.State.RUNNING)) {
+      throw new IllegalStateException("processor already started (state " + state.get() + ")");
+    }
+    metrics = Metrics.create(options.meterRegistry(), options.groupId(), inFlight::get, this::pausedCount);
+    Work<K, V> work = new Work<>(handler, batchHandler, options.failureHandler(),
+        options.keyDeserializer(), options.valueDeserializer(), options.groupId(),
+        publisher != null || options.commitStrategy() == io.sagaflow.processor.CommitStrategy.MANUAL,
+        metrics, this);
+    if (publisher != null) {
+      publisher.setWork(work);
+    }
+    for (int i = 0; i < options.consumers(); i++) {
+      PollLoop<K, V> loop = new PollLoop<>(this, options, i, work, publisher, batchHandler != null, metrics);
+      loops.add(loop);
+      Thread t = new Thread(() -> {
+        try {
+          loop.run();
+        } finally {
+          loopEnded();
+        }
+      }, loop.name);
+      threads.add(t);
+    }
+    if (options.shutdownHook()) {
+      shutdownHook = new Thread(() -> close(options.shutdownTimeout()), "sagaflow-shutdown-" + options.groupId());
+      Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+    for (Thread t : threads) {
+      t.start();
+    }
+  }
+
+  private void loopEnded() {
+    terminated.countDown();
+    if (terminated.getCount() == 0 && publisher != null) {
+      publisher.terminate(state.get() == ProcessorStatus.State.FAILED ? lastError : null);
+    }
+  }
+
+  private long pausedCount() {
+    long n = 0;
+    for (PollLoop<K, V> l : loops) {
+      n += l.snapshot().paused().size();
+    }
+    return n;
+  }
+
+  public void pause(Collection<TopicPartition> partitions, boolean pause) {
+    Set<TopicPartition> set = Set.copyOf(partitions);
+    for (PollLoop<K, V> l : loops) {
+      l.enqueue(new Command.UserPause(set, pause));
+    }
+  }
+
+  /** Closes: stop polling, drain in-flight work within {@code timeout}, commit, close consumers. */
+  public void close(Duration timeout) {
+    if (state.compareAndSet(ProcessorStatus.State.NEW, ProcessorStatus.State.CLOSED)) {
+      return;
+    }
+    state.compareAndSet(ProcessorStatus.State.RUNNING, ProcessorStatus.State.CLOSING);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (PollLoop<K, V> l : loops) {
+      l.requestClose(deadline);
+    }
+    Thread current = Thread.currentThread();
+    if (current.isVirtual() && current.getName().startsWith("sagaflow-")) {
+      return; // called from a handler: waiting would wait for ourselves
+    }
+    try {
+      // The drain is bounded by the timeout; the final commit and consumer close by their own limits.
+      if (!terminated.await(timeout.toMillis() + 60_000, TimeUnit.MILLISECONDS)) {
+        LOG.error("Poll loops of {} did not end in time", options.groupId());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    state.compareAndSet(ProcessorStatus.State.CLOSING, ProcessorStatus.State.CLOSED);
+    metrics.close();
+    if (shutdownHook != null && current != shutdownHook) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is already shutting down: the hook runs or ran
+      }
+    }
+  }
+
+  /** Waits for the processor to end (after close or a stop); true if it ended. */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    if (state.get() == ProcessorStatus.State.NEW) {
+      return false;
+    }
+    return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  void stopOnFailure(Throwable error, Delivery<?, ?> d) {
+    LOG.error("Stopping processor {}: the failure handler decided stop for {}", options.groupId(), d, error);
+    lastError = error;
+    stopping = true;
+    ProcessorStatus.State s = state.get();
+    if (s == ProcessorStatus.State.RUNNING || s == ProcessorStatus.State.CLOSING) {
+      state.set(ProcessorStatus.State.FAILED);
+    }
+    long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+    for (PollLoop<K, V> l : loops) {
+      l.requestClose(deadline);
+    }
+  }
+
+  void fatal(Throwable error) {
+    lastError = error;
+    stopping = true;
+    state.set(ProcessorStatus.State.FAILED);
+    long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+    for (PollLoop<K, V> l : loops) {
+      l.requestClose(deadline);
+    }
+  }
+
+  void recordError(Throwable error) {
+    lastError = error;
+  }
+
+  public ProcessorStatus status() {
+    Set<TopicPartition> assigned = new HashSet<>();
+    Set<TopicPartition> paused = new HashSet<>();
+    Set<TopicPartition> userPaused = new HashSet<>();
+    Map<TopicPartition, Long> committed = new HashMap<>();
+    for (PollLoop<K, V> l : loops) {
+      PollLoop.LoopSnapshot s = l.snapshot();
+      assigned.addAll(s.assigned());
+      paused.addAll(s.paused());
+      userPaused.addAll(s.userPaused());
+      committed.putAll(s.committed());
+    }
+    return new ProcessorStatus(state.get(), assigned, paused, userPaused, inFlight.get(), bytes.get(),
+        committed, Optional.ofNullable(lastError));
+  }
+}

@@ -1,0 +1,247 @@
+package io.sagaflow.processor.internal;
+
+import io.sagaflow.processor.BatchHandler;
+import io.sagaflow.processor.FailedRecord;
+import io.sagaflow.processor.FailureDecision;
+import io.sagaflow.processor.FailureHandler;
+import io.sagaflow.processor.ProcessorRecord;
+import io.sagaflow.processor.RecordHandler;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs records through the user's handler and, when it fails, through the {@link FailureHandler}
+ * (retry in place, finish, stop). Stateless apart from its configuration; shared by all lanes of a
+ * processor.
+ */
+final class Work<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(Work.class);
+  private static final Duration MAX_HANDOFF_BACKOFF = Duration.ofSeconds(30);
+
+  /** Outcomes of {@link #runRecord}. */
+  static final int SUCCEEDED = 0;
+
+  static final int FINISHED = 1;
+  static final int DROPPED = 2;
+
+  private final RecordHandler<K, V> handler;
+  private final BatchHandler<K, V> batchHandler;
+  private final FailureHandler failureHandler;
+  private final Deserializer<K> keyDeserializer;
+  private final Deserializer<V> valueDeserializer;
+  private final String groupId;
+  private final boolean finishOnAck;
+  private final Metrics metrics;
+  private final ProcessorRuntime<K, V> runtime;
+  private final ThreadFactory threads = Thread.ofVirtual().name("sagaflow-worker").factory();
+
+  Work(
+      RecordHandler<K, V> handler,
+      BatchHandler<K, V> batchHandler,
+      FailureHandler failureHandler,
+      Deserializer<K> keyDeserializer,
+      Deserializer<V> valueDeserializer,
+      String groupId,
+      boolean finishOnAck,
+      Metrics metrics,
+      ProcessorRuntime<K, V> runtime) {
+    this.handler = handler;
+    this.batchHandler = batchHandler;
+    this.failureHandler = failureHandler;
+    this.keyDeserializer = keyDeserializer;
+    this.valueDeserializer = valueDeserializer;
+    this.groupId = groupId;
+    this.finishOnAck = finishOnAck;
+    this.metrics = metrics;
+    this.runtime = runtime;
+  }
+
+  void start(Lane lane) {
+    threads.newThread(lane).start();
+  }
+
+  /** Processes one lane item (a Delivery or a Delivery[] batch). Never throws. */
+  @SuppressWarnings("unchecked")
+  void process(Object item, Worker w) {
+    if (item instanceof Delivery<?, ?> one) {
+      Delivery<K, V> d = (Delivery<K, V>) one;
+      try {
+        if (abandonedOrStopped(d, w)) {
+          w.dropped(d);
+        } else if (runRecord(d, w, null, false) == SUCCEEDED && !finishOnAck) {
+          w.finished(d);
+        }
+      } catch (Throwable t) {
+        LOG.error("Unexpected error processing {}; the record stays unfinished", d, t);
+        runtime.recordError(t);
+        w.dropped(d);
+      }
+    } else {
+      processBatch((Delivery<K, V>[]) item, w);
+    }
+  }
+
+  private boolean abandonedOrStopped(Delivery<K, V> d, Worker w) {
+    return w.abandoned(d) || runtime.stopping;
+  }
+
+  private void processBatch(Delivery<K, V>[] batch, Worker w) {
+    List<ProcessorRecord<K, V>> ok = new ArrayList<>(batch.length);
+    List<Delivery<K, V>> okDeliveries = new ArrayList<>(batch.length);
+    for (Delivery<K, V> d : batch) {
+      if (abandonedOrStopped(d, w)) {
+        w.dropped(d);
+        continue;
+      }
+      try {
+        d.deserialize(keyDeserializer, valueDeserializer);
+        ok.add(d);
+        okDeliveries.add(d);
+      } catch (Throwable t) {
+        metrics.failed();
+        // A poison pill never reaches the batch handler; it goes to the failure handler alone.
+        finishIfWanted(d, w, runFailure(d, w, t));
+      }
+    }
+    if (ok.isEmpty()) {
+      return;
+    }
+    long t0 = metrics.enabled() ? System.nanoTime() : 0;
+    Throwable error;
+    try {
+      batchHandler.handle(Collections.unmodifiableList(ok));
+      metrics.processed(t0, ok.size());
+      if (!finishOnAck) {
+        for (Delivery<K, V> d : okDeliveries) {
+          w.finished(d);
+        }
+      }
+      return;
+    } catch (Throwable t) {
+      error = t;
+      metrics.failed();
+    }
+    for (Delivery<K, V> d : okDeliveries) {
+      if (abandonedOrStopped(d, w)) {
+        w.dropped(d);
+        continue;
+      }
+      finishIfWanted(d, w, runFailure(d, w, error));
+    }
+  }
+
+  private void finishIfWanted(Delivery<K, V> d, Worker w, int outcome) {
+    if (outcome == SUCCEEDED && !finishOnAck) {
+      w.finished(d);
+    }
+  }
+
+  private int runFailure(Delivery<K, V> d, Worker w, Throwable error) {
+    try {
+      return runRecord(d, w, error, false);
+    } catch (Throwable t) {
+      LOG.error("Unexpected error processing {}; the record stays unfinished", d, t);
+      runtime.recordError(t);
+      w.dropped(d);
+      return DROPPED;
+    }
+  }
+
+  /**
+   * Runs the handler (or, with {@code deserializeOnly}, just the deserializers) until it succeeds or
+   * the failure handler decides otherwise. With a non-null {@code firstError} the first call is
+   * skipped: that error is the first failure. Returns SUCCEEDED (the caller finishes the record),
+   * FINISHED (a done decision already finished it) or DROPPED.
+   */
+  int runRecord(Delivery<K, V> d, Worker w, Throwable firstError, boolean deserializeOnly) {
+    Throwable error = firstError;
+    int attempt = 1;
+    for (; ; ) {
+      if (error == null) {
+        long t0 = metrics.enabled() ? System.nanoTime() : 0;
+        try {
+          d.deserialize(keyDeserializer, valueDeserializer);
+          if (!deserializeOnly) {
+            invoke(d);
+            metrics.processed(t0, 1);
+          }
+          return SUCCEEDED;
+        } catch (Throwable t) {
+          if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
+            throw vme;
+          }
+          error = t;
+          metrics.failed();
+        }
+      }
+      FailureDecision decision = decide(d, w, error, attempt);
+      if (decision == null) {
+        w.dropped(d);
+        return DROPPED;
+      }
+      if (decision instanceof FailureDecision.Done) {
+        if (!finishOnAck || d.claimFinish()) {
+          w.finished(d);
+        }
+        return FINISHED;
+      }
+      if (decision instanceof FailureDecision.Stop) {
+        w.halted = true;
+        w.dropped(d);
+        runtime.stopOnFailure(error, d);
+        return DROPPED;
+      }
+      Duration delay = ((FailureDecision.RetryAfter) decision).delay();
+      if (!w.sleep(delay, d)) {
+        w.dropped(d);
+        return DROPPED;
+      }
+      attempt++;
+      error = null;
+    }
+  }
+
+  private void invoke(Delivery<K, V> d) throws Exception {
+    if (handler != null) {
+      handler.handle(d);
+    } else {
+      batchHandler.handle(List.of(d));
+    }
+  }
+
+  /** Asks the failure handler, backing off while it throws; null if the record was abandoned. */
+  private FailureDecision decide(Delivery<K, V> d, Worker w, Throwable error, int attempt) {
+    Duration backoff = Duration.ofMillis(100);
+    for (; ; ) {
+      if (w.abandoned(d)) {
+        return null;
+      }
+      try {
+        FailureDecision decision =
+            failureHandler.onFailure(new FailedRecord(d.raw, error, attempt, groupId));
+        if (decision == null) {
+          throw new NullPointerException("FailureHandler returned null; return a FailureDecision");
+        }
+        return decision;
+      } catch (Throwable t) {
+        LOG.warn(
+            "FailureHandler could not hand off {} (attempt {}), calling it again in {} ms",
+            d, attempt, backoff.toMillis(), t);
+        runtime.recordError(t);
+        if (!w.sleep(backoff, d)) {
+          return null;
+        }
+        backoff = backoff.multipliedBy(2);
+        if (backoff.compareTo(MAX_HANDOFF_BACKOFF) > 0) {
+          backoff = MAX_HANDOFF_BACKOFF;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package io.sagaflow.processor;
+
+import static io.sagaflow.processor.KafkaTestSupport.await;
+import static io.sagaflow.processor.KafkaTestSupport.committedOffset;
+import static io.sagaflow.processor.KafkaTestSupport.options;
+import static io.sagaflow.processor.KafkaTestSupport.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ProcessorBackpressureTest {
+  static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  @AfterEach
+  void noLeaks() throws InterruptedException {
+    KafkaTestSupport.assertNoProcessorThreads();
+  }
+
+  private static void fill(String topic, int partitions, int perPartition, int valueSize) {
+    String value = "x".repeat(valueSize);
+    for (int p = 0; p < partitions; p++) {
+      List<String[]> kvs = new ArrayList<>();
+      for (int i = 0; i < perPartition; i++) {
+        kvs.add(new String[] {"k" + i, value});
+      }
+      KafkaTestSupport.produce(kafka, topic, p, kvs);
+    }
+  }
+
+  @Test
+  void blockedHandlerKeepsRecordsUnderTheBoundAndPausesPartitions() throws Exception {
+    String topic = unique("bp");
+    kafka.createTopic(topic, 4);
+    fill(topic, 4, 500, 10);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    ProcessorOptions<String, String> opts = options(kafka, unique("g"), topic)
+        .withOrdering(Ordering.UNORDERED)
+        .withMaxInFlight(50);
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      started.incrementAndGet();
+      release.await();
+    }).start()) {
+      await("all four partitions paused", () -> p.status().assignedPartitions().size() == 4
+          && p.status().pausedPartitions().size() == 4);
+      long maxSeen = 0;
+      for (int i = 0; i < 50; i++) { // sample while the handler stays blocked
+        maxSeen = Math.max(maxSeen, p.status().inFlight());
+        Thread.sleep(10);
+      }
+      assertThat(maxSeen).isLessThanOrEqualTo(50);
+      assertThat(started.get()).isEqualTo(50);
+      release.countDown();
+      await("everything processed", () -> started.get() == 2000);
+      await("resumed", () -> p.status().pausedPartitions().isEmpty());
+    }
+  }
+
+  @Test
+  void bufferedBytesStayUnderTheByteBound() throws Exception {
+    String topic = unique("bytes");
+    kafka.createTopic(topic, 2);
+    fill(topic, 2, 200, 1000); // ~1 KB per record
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger started = new AtomicInteger();
+    ProcessorOptions<String, String> opts = options(kafka, unique("g"), topic)
+        .withOrdering(Ordering.UNORDERED)
+        .withMaxBufferedBytes(20_000);
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      started.incrementAndGet();
+      release.await();
+    }).start()) {
+      await("paused on bytes", () -> p.status().assignedPartitions().size() == 2
+          && p.status().pausedPartitions().size() == 2);
+      assertThat(p.status().bufferedBytes()).isLessThanOrEqualTo(20_000).isGreaterThan(15_000);
+      assertThat(started.get()).isLessThanOrEqualTo(20);
+      release.countDown();
+      await("everything processed", () -> started.get() == 400);
+    }
+  }
+
+  @Test
+  void perPartitionLimitPausesOnlyThatPartition() throws Exception {
+    String topic = unique("perpart");
+    kafka.createTopic(topic, 2);
+    fill(topic, 1, 100, 10); // partition 0 only; partition 1 gets records later
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger p1Done = new AtomicInteger();
+    ProcessorOptions<String, String> opts = options(kafka, unique("g"), topic)
+        .withOrdering(Ordering.UNORDERED)
+        .withMaxInFlightPerPartition(10);
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      if (r.partition() == 0) {
+        release.await();
+      } else {
+        p1Done.incrementAndGet();
+      }
+    }).start()) {
+      TopicPartition p0 = new TopicPartition(topic, 0);
+      await("partition 0 paused", () -> p.status().pausedPartitions().contains(p0));
+      assertThat(p.status().inFlight()).isEqualTo(10);
+      List<String[]> kvs = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        kvs.add(new String[] {"k", "v"});
+      }
+      KafkaTestSupport.produce(kafka, topic, 1, kvs);
+      await("partition 1 keeps flowing", () -> p1Done.get() == 30);
+      release.countDown();
+    }
+  }
+
+  @Test
+  void publisherWithoutDemandPausesAndBuffersAtMostThePrefetch() throws Exception {
+    String topic = unique("pub");
+    kafka.createTopic(topic, 3);
+    fill(topic, 3, 100, 10);
+    String group = unique("g");
+    ProcessorOptions<String, String> opts = options(kafka, group, topic).withPublisherPrefetch(16);
+    List<ProcessorRecord<String, String>> received = new CopyOnWriteArrayList<>();
+    AtomicReference<Flow.Subscription> subscription = new AtomicReference<>();
+    AtomicLong completed = new AtomicLong();
+    try (Processor<String, String> p = Processor.forPublisher(opts)) {
+      p.publisher().subscribe(new Flow.Subscriber<>() {
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+          subscription.set(s); // no request yet: no demand
+        }
+
+        @Override
+        public void onNext(ProcessorRecord<String, String> item) {
+          received.add(item);
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onComplete() {
+          completed.incrementAndGet();
+        }
+      });
+      p.start();
+      await("all partitions paused with no demand", () -> p.status().assignedPartitions().size() == 3
+          && p.status().pausedPartitions().size() == 3);
+      for (int i = 0; i < 20; i++) {
+        assertThat(p.status().inFlight()).isLessThanOrEqualTo(16);
+        Thread.sleep(10);
+      }
+      assertThat(received).isEmpty();
+      subscription.get().request(5);
+      await("five delivered", () -> received.size() == 5);
+      Thread.sleep(200); // nothing beyond the demand may arrive
+      assertThat(received).hasSize(5);
+      received.forEach(ProcessorRecord::ack);
+      subscription.get().request(Long.MAX_VALUE);
+      await("all delivered", () -> received.size() == 300);
+      received.forEach(ProcessorRecord::ack);
+      await("all committed", () -> {
+        for (int i = 0; i < 3; i++) {
+          if (committedOffset(kafka, group, new TopicPartition(topic, i)) != 100) {
+            return false;
+          }
+        }
+        return true;
+      });
+      p.close(Duration.ofSeconds(10));
+      await("onComplete", () -> completed.get() == 1);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+package io.sagaflow.processor;
+
+import static io.sagaflow.processor.KafkaTestSupport.await;
+import static io.sagaflow.processor.KafkaTestSupport.committedOffset;
+import static io.sagaflow.processor.KafkaTestSupport.options;
+import static io.sagaflow.processor.KafkaTestSupport.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sagaflow.embedded.EmbeddedKafka;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ProcessorBatchAndMetricsTest {
+  static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  @AfterEach
+  void noLeaks() throws InterruptedException {
+    KafkaTestSupport.assertNoProcessorThreads();
+  }
+
+  @Test
+  void batchHandlerGetsOnePartitionsRecordsInOrderAndRetriesFailuresOneByOne() throws Exception {
+    String topic = unique("batch");
+    kafka.createTopic(topic, 2);
+    for (int p = 0; p < 2; p++) {
+      List<String[]> kvs = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        kvs.add(new String[] {"k" + i, "v" + i});
+      }
+      KafkaTestSupport.produce(kafka, topic, p, kvs);
+    }
+    String group = unique("g");
+    List<List<Long>> batches = new CopyOnWriteArrayList<>();
+    AtomicInteger failedOnce = new AtomicInteger();
+    List<Long> retriedAlone = new CopyOnWriteArrayList<>();
+    ProcessorOptions<String, String> opts = options(kafka, group, topic)
+        .withFailureHandler(f -> FailureDecision.retryAfter(java.time.Duration.ofMillis(10)));
+    try (Processor<String, String> p = Processor.forBatches(opts, records -> {
+      boolean hasPoison = records.stream().anyMatch(r -> r.partition() == 1 && r.offset() == 10);
+      if (hasPoison && records.size() > 1 && failedOnce.getAndIncrement() == 0) {
+        throw new IllegalStateException("batch failed");
+      }
+      if (records.size() == 1) {
+        retriedAlone.add(records.get(0).partition() * 1000L + records.get(0).offset());
+      }
+      List<Long> offsets = new ArrayList<>();
+      for (ProcessorRecord<String, String> r : records) {
+        assertThat(r.partition()).isEqualTo(records.get(0).partition());
+        offsets.add(r.offset());
+      }
+      batches.add(offsets);
+    }).start()) {
+      await("both partitions committed", () -> committedOffset(kafka, group, new TopicPartition(topic, 0)) == 50
+          && committedOffset(kafka, group, new TopicPartition(topic, 1)) == 50);
+    }
+    for (List<Long> b : batches) {
+      assertThat(b).isSorted();
+    }
+    assertThat(failedOnce.get()).isGreaterThanOrEqualTo(1);
+    assertThat(retriedAlone).contains(1010L);
+  }
+
+  @Test
+  void metersArePublishedToTheGivenRegistry() throws Exception {
+    String topic = unique("metrics");
+    kafka.createTopic(topic, 1);
+    List<String[]> kvs = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      kvs.add(new String[] {"k" + i, "v" + i});
+    }
+    KafkaTestSupport.produce(kafka, topic, 0, kvs);
+    String group = unique("g");
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    ProcessorOptions<String, String> opts = options(kafka, group, topic)
+        .withMeterRegistry(registry)
+        .withFailureHandler(FailureHandler.logAndContinue());
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      if (r.offset() == 5) {
+        throw new IllegalStateException("one failure");
+      }
+    }).start()) {
+      await("committed", () -> committedOffset(kafka, group, new TopicPartition(topic, 0)) == 20);
+      assertThat(registry.get("sagaflow.processor.records").tag("outcome", "processed").counter().count())
+          .isEqualTo(19);
+      assertThat(registry.get("sagaflow.processor.records").tag("outcome", "failed").counter().count())
+          .isEqualTo(1);
+      assertThat(registry.get("sagaflow.processor.handler.latency").timer().count()).isEqualTo(19);
+      await("commit latency recorded", () -> registry.get("sagaflow.processor.commit.latency").timer().count() > 0);
+      await("lag gauge", () -> registry.find("sagaflow.processor.lag").gauge() != null
+          && registry.find("sagaflow.processor.lag").gauge().value() == 0);
+      assertThat(registry.get("sagaflow.processor.in.flight").gauge().value()).isZero();
+      assertThat(registry.find("sagaflow.processor.paused.partitions").gauge()).isNotNull();
+    }
+    assertThat(registry.find("sagaflow.processor.records").counters()).isEmpty();
+  }
+}

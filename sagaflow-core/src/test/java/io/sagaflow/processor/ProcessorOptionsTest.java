@@ -1,0 +1,81 @@
+package io.sagaflow.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+
+class ProcessorOptionsTest {
+  private static ProcessorOptions<String, String> base() {
+    return ProcessorOptions.create("127.0.0.1:9092", "g", new StringDeserializer(), new StringDeserializer());
+  }
+
+  @Test
+  void defaults() {
+    ProcessorOptions<String, String> o = base().withTopics("t");
+    assertThat(o.ordering()).isEqualTo(Ordering.KEY);
+    assertThat(o.commitStrategy()).isEqualTo(CommitStrategy.PERIODIC_ASYNC);
+    assertThat(o.commitInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(o.consumers()).isEqualTo(1);
+    assertThat(o.notBefore()).isNull();
+    assertThat(o.meterRegistry()).isNull();
+  }
+
+  @Test
+  void withMethodsReturnNewOptionsAndKeepTheOld() {
+    ProcessorOptions<String, String> a = base().withTopics("t");
+    ProcessorOptions<String, String> b = a.withMaxInFlight(7).withKafkaProperty("max.poll.records", 10);
+    assertThat(a.maxInFlight()).isEqualTo(1000);
+    assertThat(b.maxInFlight()).isEqualTo(7);
+    assertThat(b.kafkaProperties()).containsEntry("max.poll.records", 10);
+    assertThat(a.kafkaProperties()).isEmpty();
+  }
+
+  @Test
+  void badValuesNameTheProblem() {
+    assertThatThrownBy(() -> base().withMaxInFlight(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight (0) must be positive");
+    assertThatThrownBy(() -> base().withMaxInFlightPerPartition(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxInFlightPerPartition (-1)");
+    assertThatThrownBy(() -> base().withMaxBufferedBytes(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBufferedBytes (0)");
+    assertThatThrownBy(() -> base().withConsumers(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("consumers (0) must be positive");
+    assertThatThrownBy(() -> base().withCommitInterval(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("commitInterval (PT0S)");
+    assertThatThrownBy(() -> base().withShutdownTimeout(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("shutdownTimeout");
+    assertThatThrownBy(() -> base().withGroupId(" "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("groupId");
+    assertThatThrownBy(() -> base().withTopics("a").withTopicPattern(Pattern.compile("b.*")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("withTopics(...) or withTopicPattern(...)");
+    assertThatThrownBy(() -> base().withKafkaProperty("group.id", "other"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'group.id' is owned by the processor");
+    assertThatThrownBy(() -> base().withKafkaProperty("enable.auto.commit", true))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("enable.auto.commit");
+    assertThatThrownBy(() -> base().withMeterRegistry("not a registry"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MeterRegistry");
+    assertThatThrownBy(() -> base().withPublisherPrefetch(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("publisherPrefetch (0)");
+    assertThatThrownBy(() -> FailureDecision.retryAfter(Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
+  }
+
+  @Test
+  void aProcessorNeedsTopics() {
+    assertThatThrownBy(() -> Processor.forRecords(base(), r -> {}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("withTopics(...) or withTopicPattern(...)");
+  }
+
+  @Test
+  void publisherOnlyForPublisherProcessors() {
+    Processor<String, String> p = Processor.forRecords(base().withTopics("t"), r -> {});
+    assertThatThrownBy(p::publisher).isInstanceOf(IllegalStateException.class).hasMessageContaining("forPublisher");
+    p.close(); // never started: nothing to do
+    assertThat(p.status().state()).isEqualTo(ProcessorStatus.State.CLOSED);
+  }
+}
