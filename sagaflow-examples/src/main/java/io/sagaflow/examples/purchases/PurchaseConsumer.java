@@ -1,128 +1,97 @@
 package io.sagaflow.examples.purchases;
 
 import java.time.Duration;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
+import io.sagaflow.processor.Ordering;
+import io.sagaflow.processor.Processor;
+import io.sagaflow.processor.ProcessorOptions;
+import io.sagaflow.processor.ProcessorRecord;
+import io.sagaflow.processor.ProcessorStatus;
+
 /**
- * One member of the demo's consumer group, on its own thread. It processes each record before
- * committing its offset, and commits synchronously when partitions are revoked and on stop, so
- * a rebalance hands the next owner exactly where this one stopped.
+ * The demo's consumer group: one Sagaflow {@link Processor} with {@code consumers} KafkaConsumers
+ * (each its own poll thread and group member). Records run on virtual threads, one at a time per
+ * user (KEY ordering); only finished records are committed, and a rebalance commits what finished
+ * before partitions move, so the group consumes every purchase exactly once, in order per user.
  */
-final class PurchaseConsumer {
-  private final String name;
-  private final KafkaConsumer<String, byte[]> consumer;
-  private final PurchaseDemoConfig config;
+final class PurchaseConsumer implements AutoCloseable {
+  private final Processor<String, byte[]> processor;
   private final PurchaseLedger ledger;
-  private final AtomicBoolean running = new AtomicBoolean(true);
-  private final AtomicLong consumed = new AtomicLong();
-  private final AtomicReference<Exception> failure = new AtomicReference<>();
-  private final Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
-  private Thread thread;
+  private final Map<String, AtomicLong> perMember = new ConcurrentHashMap<>();
 
-  PurchaseConsumer(String name, String bootstrap, PurchaseDemoConfig config, PurchaseLedger ledger) {
-    this.name = name;
-    this.config = config;
+  PurchaseConsumer(String bootstrap, PurchaseDemoConfig config, PurchaseLedger ledger) {
     this.ledger = ledger;
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    p.put(ConsumerConfig.CLIENT_ID_CONFIG, config.groupId() + "-" + name);
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    this.consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+    ProcessorOptions<String, byte[]> options = ProcessorOptions
+        .create(bootstrap, config.groupId(), new StringDeserializer(), new ByteArrayDeserializer())
+        .withTopics(config.topic())
+        .withOrdering(Ordering.KEY)
+        .withConsumers(config.consumers())
+        .withCommitInterval(Duration.ofMillis(200))
+        .withKafkaProperty("client.id", config.groupId());
+    this.processor = Processor.forRecords(options, this::handle);
   }
 
-  String name() {
-    return name;
+  PurchaseConsumer start() {
+    processor.start();
+    return this;
   }
 
-  long consumed() {
-    return consumed.get();
+  private void handle(ProcessorRecord<String, byte[]> record) throws java.io.IOException {
+    Purchase p = PurchaseDemo.JSON.readValue(record.value(), Purchase.class);
+    if (ledger.run().equals(p.run())) {
+      ledger.consumed(p);
+      perMember.computeIfAbsent(member(record), m -> new AtomicLong()).incrementAndGet();
+    }
   }
 
-  void start() {
-    thread = Thread.ofPlatform().name("purchase-" + name).start(this::loop);
+  private static String member(ProcessorRecord<?, ?> record) {
+    String id = record.groupMetadata().memberId();
+    return id == null || id.isEmpty() ? "member" : id;
+  }
+
+  /** Purchases of this run consumed, per group member (members named consumer-1, -2, ... in order of appearance). */
+  Map<String, Long> consumedPerMember() {
+    Map<String, Long> out = new java.util.LinkedHashMap<>();
+    int i = 1;
+    for (AtomicLong n : perMember.values()) {
+      out.put("consumer-" + i++, n.get());
+    }
+    return out;
+  }
+
+  ProcessorStatus status() {
+    return processor.status();
+  }
+
+  /** Waits until every consumer of the group has partitions, so that production meets a settled group. */
+  void awaitAssigned(int partitions) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (processor.status().assignedPartitions().size() < partitions) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the consumer group got " + processor.status().assignedPartitions().size()
+            + " of " + partitions + " partitions within 60 s");
+      }
+      Thread.sleep(20);
+    }
   }
 
   void throwIfFailed() {
-    Exception e = failure.get();
-    if (e != null) {
-      throw new IllegalStateException(name + " failed: " + e.getMessage(), e);
+    ProcessorStatus s = processor.status();
+    if (s.state() == ProcessorStatus.State.FAILED) {
+      throw new IllegalStateException("the consumer group failed: " + s.lastError().map(Throwable::toString).orElse("?"));
     }
   }
 
-  void stop() {
-    running.set(false);
-    consumer.wakeup();
-    try {
-      thread.join(Duration.ofSeconds(30));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void loop() {
-    try {
-      consumer.subscribe(List.of(config.topic()), new ConsumerRebalanceListener() {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-          commitProcessed();
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
-      });
-      while (running.get()) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          Purchase p = PurchaseDemo.JSON.readValue(r.value(), Purchase.class);
-          if (ledger.run().equals(p.run())) {
-            ledger.consumed(p);
-            consumed.incrementAndGet();
-          }
-          processed.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-        }
-        if (!processed.isEmpty()) {
-          consumer.commitAsync(Map.copyOf(processed), null);
-          processed.clear();
-        }
-      }
-    } catch (WakeupException e) {
-      // stop() asked us to leave the poll
-    } catch (Exception e) {
-      failure.set(e);
-    } finally {
-      try {
-        commitProcessed();
-      } finally {
-        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(10)));
-      }
-    }
-  }
-
-  private void commitProcessed() {
-    if (!processed.isEmpty()) {
-      consumer.commitSync(Map.copyOf(processed));
-      processed.clear();
-    } else {
-      // An async commit may still be in flight; make it land before the partitions move.
-      consumer.commitSync(Map.of());
-    }
+  /** Drains in-flight records, commits what finished, closes. */
+  @Override
+  public void close() {
+    processor.close(Duration.ofSeconds(30));
   }
 }

@@ -5,9 +5,9 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
@@ -34,9 +34,10 @@ import io.sagaflow.admin.GroupLag;
 import io.sagaflow.embedded.EmbeddedKafka;
 
 /**
- * The producer-consumer demo: a producer writes {@link Purchase} events keyed by user, a group of
- * consumers reads them, and the summary proves that every purchase was consumed exactly once by
- * the group and in order per user.
+ * The producer-consumer demo: a producer writes {@link Purchase} events keyed by user, a Sagaflow
+ * {@link io.sagaflow.processor.Processor} with several consumers (one consumer group) reads them,
+ * and the summary proves that every purchase was consumed exactly once by the group and in order
+ * per user.
  *
  * <pre>{@code
  * PurchaseDemo.Summary s = PurchaseDemo.run(PurchaseDemoConfig.fromEnvironment(System.getenv()), System.out);
@@ -120,28 +121,26 @@ public final class PurchaseDemo {
   private static Summary runWith(String bootstrap, int partitions, PurchaseDemoConfig config, PrintStream out) {
     String run = UUID.randomUUID().toString().substring(0, 8);
     PurchaseLedger ledger = new PurchaseLedger(run);
-    List<PurchaseConsumer> consumers = new ArrayList<>();
-    for (int i = 1; i <= config.consumers(); i++) {
-      consumers.add(new PurchaseConsumer("consumer-" + i, bootstrap, config, ledger));
-    }
-    consumers.forEach(PurchaseConsumer::start);
+    PurchaseConsumer consumers = new PurchaseConsumer(bootstrap, config, ledger).start();
     long start = System.nanoTime();
     Progress progress = new Progress(bootstrap, config.groupId(), out, start, ledger, partitions);
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(bootstrap),
         new StringSerializer(), new ByteArraySerializer())) {
+      awaitAssigned(consumers, partitions);
       produce(producer, config, run, ledger, progress);
       producer.flush();
       awaitConsumed(ledger, consumers, progress);
     } finally {
-      consumers.forEach(PurchaseConsumer::stop);
+      consumers.close();
       try {
         progress.print(true);
       } finally {
         progress.close();
       }
     }
-    Summary summary = ledger.summary(consumers.stream().map(PurchaseConsumer::consumed).toList());
-    printSummary(summary, consumers, config, out);
+    Map<String, Long> perMember = consumers.consumedPerMember();
+    Summary summary = ledger.summary(List.copyOf(perMember.values()));
+    printSummary(summary, perMember, config, out);
     return summary;
   }
 
@@ -185,25 +184,32 @@ public final class PurchaseDemo {
     }
   }
 
-  private static void awaitConsumed(PurchaseLedger ledger, List<PurchaseConsumer> consumers, Progress progress) {
+  private static void awaitAssigned(PurchaseConsumer consumers, int partitions) {
+    try {
+      consumers.awaitAssigned(partitions);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the consumer group formed", e);
+    }
+  }
+
+  private static void awaitConsumed(PurchaseLedger ledger, PurchaseConsumer consumers, Progress progress) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (ledger.outstanding() > 0 && System.nanoTime() < deadline) {
       ledger.throwIfProduceFailed();
-      for (PurchaseConsumer c : consumers) {
-        c.throwIfFailed();
-      }
+      consumers.throwIfFailed();
       progress.maybePrint();
       sleepNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
     ledger.throwIfProduceFailed();
   }
 
-  private static void printSummary(Summary s, List<PurchaseConsumer> consumers, PurchaseDemoConfig config, PrintStream out) {
+  private static void printSummary(Summary s, Map<String, Long> perMember, PurchaseDemoConfig config, PrintStream out) {
     out.println();
     out.println("Summary");
     out.printf("  produced      %d%n", s.produced());
-    String per = consumers.stream()
-        .map(c -> c.name() + ": " + c.consumed())
+    String per = perMember.entrySet().stream()
+        .map(e -> e.getKey() + ": " + e.getValue())
         .collect(Collectors.joining(", "));
     out.printf("  consumed      %d   (%s)%n", s.consumed(), per);
     out.printf("  missing       %d%n", s.missing());
