@@ -63,6 +63,7 @@ public final class ChildMain implements Callable<Integer> {
     Tracker tracker = new Tracker(topic, range[0], range[1], system.observesCommits());
     Scenario scaled = scenario.withRecords(Math.max(1, tracker.expected()));
     BenchContext context = new BenchContext(bootstrapServers, topic, groupId, scaled, tracker);
+    CommitInterceptor.observeFor(context);
 
     ResultLine result;
     try (HeapSampler heap = new HeapSampler(measure)) {
