@@ -74,7 +74,8 @@ final class BenchContext {
 
   /**
    * Consumer settings shared by every system: fresh group, earliest, no auto commit, String keys and byte[]
-   * values. Fetch sizes are left at the client defaults for all.
+   * values, and the {@link CommitInterceptor} that reports acknowledged commits. Fetch sizes are left at the
+   * client defaults for all.
    */
   Properties consumerProperties() {
     Properties p = new Properties();
@@ -84,6 +85,7 @@ final class BenchContext {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, CommitInterceptor.class.getName());
     return p;
   }
 }

@@ -102,6 +102,11 @@ final class ChildLauncher {
     classpath.add(System.getProperty("java.class.path"));
     List<String> command = new ArrayList<>();
     command.add(javaCommand());
+    if (Runtime.version().feature() >= 24) {
+      // The child runs on this JVM's java. Kafka's clients still use sun.misc.Unsafe to free buffers; the
+      // JDK warns about it from 24 on (the option does not exist before 23).
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(String.join(File.pathSeparator, classpath));

@@ -42,6 +42,9 @@ public final class ChildMain implements Callable<Integer> {
   @Option(names = "--timeout-ms", defaultValue = "60000")
   long timeoutMillis;
 
+  @Option(names = "--heap-measure", defaultValue = "used")
+  String heapMeasure;
+
   private ChildMain() {}
 
   public static void main(String[] args) {
@@ -53,15 +56,17 @@ public final class ChildMain implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PeerSystem peer = PeerSystem.named(systemName);
+    HeapSampler.Measure measure = HeapSampler.Measure.parse(heapMeasure);
     Scenario scenario = Scenario.named(scenarioName);
     long[][] range = offsetRange(scenario.partitions());
     BenchSystem system = instantiate(peer);
     Tracker tracker = new Tracker(topic, range[0], range[1], system.observesCommits());
     Scenario scaled = scenario.withRecords(Math.max(1, tracker.expected()));
     BenchContext context = new BenchContext(bootstrapServers, topic, groupId, scaled, tracker);
+    CommitInterceptor.observeFor(context);
 
     ResultLine result;
-    try (HeapSampler heap = new HeapSampler()) {
+    try (HeapSampler heap = new HeapSampler(measure)) {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
       system.start(context);
       tracker.awaitAllDone(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

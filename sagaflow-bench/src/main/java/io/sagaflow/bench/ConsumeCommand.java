@@ -41,6 +41,13 @@ final class ConsumeCommand implements Callable<Integer> {
   String timeout;
 
   @Option(
+      names = "--heap-measure",
+      defaultValue = "used",
+      description = "heap_mb is the peak of: 'used' (MemoryMXBean used heap, default) or 'after-gc' "
+          + "(heap left after the last GC), sampled every 100 ms")
+  String heapMeasure;
+
+  @Option(
       names = "--child-jvm-options",
       split = " ",
       defaultValue = "-Xms256m -Xmx1g -XX:+UseG1GC --enable-native-access=ALL-UNNAMED",
@@ -65,6 +72,7 @@ final class ConsumeCommand implements Callable<Integer> {
       scenario = scenario.withRecords(records);
     }
     long timeoutMillis = parseDuration(timeout).toMillis();
+    HeapSampler.Measure.parse(heapMeasure); // fail before producing anything
     List<PeerSystem> requested = systems.stream().map(PeerSystem::named).distinct().toList();
 
     if (bootstrapServers != null) {
@@ -100,7 +108,8 @@ final class ConsumeCommand implements Callable<Integer> {
           "--topic", topic,
           "--group", "bench-" + system.name() + "-" + topic,
           "--scenario", scenario.name(),
-          "--timeout-ms", Long.toString(timeoutMillis));
+          "--timeout-ms", Long.toString(timeoutMillis),
+          "--heap-measure", heapMeasure);
       out.println("bench: running " + system.name());
       Optional<ResultLine> result =
           launcher.run(system, (ChildLauncher.Available) availability, args, timeoutMillis);

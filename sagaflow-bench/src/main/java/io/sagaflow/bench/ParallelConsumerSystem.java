@@ -10,7 +10,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
  * Confluent Parallel Consumer in KEY ordering, {@code maxConcurrency} = the scenario's max in flight, periodic
- * asynchronous consumer commits (its default). Its consumer is wrapped by {@link CommitObserver}.
+ * asynchronous consumer commits (its default).
  */
 final class ParallelConsumerSystem implements BenchSystem {
   private ParallelStreamProcessor<String, byte[]> processor;
@@ -22,8 +22,7 @@ final class ParallelConsumerSystem implements BenchSystem {
 
   @Override
   public void start(BenchContext context) {
-    Consumer<String, byte[]> consumer =
-        CommitObserver.wrap(new KafkaConsumer<String, byte[]>(context.consumerProperties()), context);
+    Consumer<String, byte[]> consumer = new KafkaConsumer<>(context.consumerProperties());
     ParallelConsumerOptions<String, byte[]> options = ParallelConsumerOptions.<String, byte[]>builder()
         .consumer(consumer)
         .ordering(ProcessingOrder.KEY)

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -48,16 +49,13 @@ final class RawSystem implements BenchSystem {
             break;
           }
         }
-        consumer.commitAsync(offsets, (committed, exception) -> {
-          if (exception == null) {
-            context.committed(committed);
-          }
-        });
+        // The broker's acknowledgement reaches the tracker through CommitInterceptor.
+        consumer.commitAsync(offsets, null);
       }
     } catch (WakeupException e) {
       // close() asked us to stop
     } finally {
-      consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
     }
   }
 

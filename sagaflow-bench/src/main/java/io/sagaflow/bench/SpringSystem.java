@@ -11,8 +11,7 @@ import org.springframework.kafka.listener.MessageListener;
 
 /**
  * Spring Kafka's {@link ConcurrentMessageListenerContainer} with concurrency = partition count, record
- * listener, default ack mode (BATCH) and default synchronous commits. The factory's consumers are wrapped by
- * {@link CommitObserver} through a consumer post-processor.
+ * listener, default ack mode (BATCH) and default synchronous commits.
  */
 final class SpringSystem implements BenchSystem {
   private ConcurrentMessageListenerContainer<String, byte[]> container;
@@ -28,7 +27,6 @@ final class SpringSystem implements BenchSystem {
     context.consumerProperties().forEach((k, v) -> props.put((String) k, v));
     DefaultKafkaConsumerFactory<String, byte[]> factory =
         new DefaultKafkaConsumerFactory<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-    factory.addPostProcessor(consumer -> CommitObserver.wrap(consumer, context));
     ContainerProperties containerProperties = new ContainerProperties(context.topic());
     containerProperties.setGroupId(context.groupId());
     containerProperties.setMessageListener((MessageListener<String, byte[]>) context::handle);
