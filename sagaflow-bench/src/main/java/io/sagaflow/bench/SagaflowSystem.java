@@ -12,19 +12,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * The Sagaflow Processor in KEY ordering with {@code maxInFlight} = the scenario's max in flight, other options
  * at their defaults.
  *
- * <p>SLOT, NOT COMPILED YET. This file lives in {@code src/sagaflow-slot/java} so that the bench builds before
- * the Processor is merged. It is written against the Processor API as it stood on the {@code processor}
- * branch's work tree (not yet committed there). To wire it in at integration:
- * <ol>
- *   <li>add {@code io.sagaflow:sagaflow-core} (no version, the parent manages it) to sagaflow-bench's pom;
- *   <li>{@code git mv sagaflow-bench/src/sagaflow-slot/java/io/sagaflow/bench/SagaflowSystem.java
- *       sagaflow-bench/src/main/java/io/sagaflow/bench/} (and delete the empty {@code src/sagaflow-slot});
- *   <li>adjust the calls marked (1) to (3) if the final API differs.
- * </ol>
- * Nothing else changes: {@link PeerSystem#SAGAFLOW} already names this class (and
- * {@code io.sagaflow.processor.Processor} as its marker), it runs on the bench's own {@code lib/}, and its
- * commits are observed like every other system's, by the {@link CommitInterceptor} passed in the Kafka
- * properties.
+ * <p>It runs on the bench's own {@code lib/}, and its commits are observed like every other
+ * system's, by the {@link CommitInterceptor} passed in the Kafka properties.
  */
 final class SagaflowSystem implements BenchSystem {
   private Processor<String, byte[]> processor;
