@@ -1,1 +1,0 @@
-package io.sagaflow; public final class Placeholder { private Placeholder() {} }

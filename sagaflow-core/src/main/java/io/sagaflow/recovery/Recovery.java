@@ -1,0 +1,110 @@
+package io.sagaflow.recovery;
+
+import io.sagaflow.recovery.internal.HeaderCodec;
+import io.sagaflow.recovery.internal.ProducerRecoveryPublisher;
+import io.sagaflow.recovery.internal.RecoveryFailureHandler;
+import io.sagaflow.recovery.internal.TopicProvisioner;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Entry point of the recovery pipeline: in-place retries, delayed retry topics, dead-letter topic.
+ *
+ * <pre>{@code
+ * RecoveryOptions options = RecoveryOptions.of(bootstrap, "orders-service");
+ * try (RecoveryHandler recovery = Recovery.handler(options)) {
+ *   // main consumer: failures are retried in place, then go to orders-retry-1s ... orders-dlt
+ *   Processor main = Processor.create(processorOptions.withFailureHandler(recovery));
+ *   // retry consumer: holds each partition until its head record is due
+ *   Processor retries = Processor.create(retryProcessorOptions
+ *       .withTopics(Recovery.retryTopics("orders", options.policy()))
+ *       .withNotBefore(Recovery.retryDueTime())
+ *       .withFailureHandler(recovery));
+ * }
+ * }</pre>
+ *
+ * <p>Guarantee: a failed record is finished ({@code done()}) only after its retry or dead-letter
+ * copy is acknowledged by the broker ({@code acks=all}). If the write fails the handler throws, the
+ * processor backs off and calls again, and the record's offset is not committed past it; health is
+ * DOWN until a write succeeds. A crash between the ack and the offset commit can write the copy
+ * twice (at-least-once); exactly-once mode will put the copy and the offset in one transaction.
+ */
+public final class Recovery {
+  private Recovery() {}
+
+  /** Builds the failure handler; close it after the processors that use it. */
+  public static RecoveryHandler handler(RecoveryOptions options) {
+    Objects.requireNonNull(options, "options");
+    Map<String, Object> producer = new HashMap<>();
+    producer.put(ProducerConfig.ACKS_CONFIG, "all");
+    producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, options.publishTimeout().toMillis());
+    producer.put(ProducerConfig.CLIENT_ID_CONFIG, "sagaflow-recovery-" + (options.groupId() == null ? "" : options.groupId()));
+    producer.putAll(options.producerProperties());
+    producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    KafkaProducer<byte[], byte[]> kafkaProducer =
+        new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
+    Admin admin = null;
+    if (options.createTopics()) {
+      Map<String, Object> adminProps = new HashMap<>();
+      for (Map.Entry<String, Object> e : options.producerProperties().entrySet()) {
+        // Security and connection settings are shared; producer-only keys would be warned about.
+        if (!ProducerConfig.configNames().contains(e.getKey())
+            || org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(e.getKey())) {
+          adminProps.put(e.getKey(), e.getValue());
+        }
+      }
+      adminProps.put("bootstrap.servers", options.bootstrapServers());
+      adminProps.put("client.id", "sagaflow-recovery-admin-" + (options.groupId() == null ? "" : options.groupId()));
+      try {
+        admin = Admin.create(adminProps);
+      } catch (RuntimeException e) {
+        kafkaProducer.close();
+        throw e;
+      }
+    }
+    return new RecoveryFailureHandler(options, new ProducerRecoveryPublisher(kafkaProducer),
+        new TopicProvisioner(admin));
+  }
+
+  /**
+   * The not-before function of the retry-topic processor: the {@code sagaflow-retry-due} header of
+   * a record, or {@link Instant#EPOCH} (due now) when it has none.
+   */
+  public static Function<ConsumerRecord<byte[], byte[]>, Instant> retryDueTime() {
+    return Recovery::dueTime;
+  }
+
+  /** Like {@link #retryDueTime()}, also telling {@code listener} about each head record that waits. */
+  public static Function<ConsumerRecord<byte[], byte[]>, Instant> retryDueTime(RecoveryListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    return record -> {
+      Instant due = dueTime(record);
+      try {
+        listener.onRetryWaiting(record.topic(), record.partition(), Instant.ofEpochMilli(record.timestamp()), due);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(Recovery.class).warn("recovery listener failed; ignored", e);
+      }
+      return due;
+    };
+  }
+
+  /** The retry topics of {@code sourceTopic} under {@code policy}, tier 1 first: subscribe the retry processor to these. */
+  public static List<String> retryTopics(String sourceTopic, RetryPolicy policy) {
+    return policy.retryTopics(sourceTopic);
+  }
+
+  private static Instant dueTime(ConsumerRecord<byte[], byte[]> record) {
+    Long due = HeaderCodec.lastLong(record.headers(), RecoveryHeaders.RETRY_DUE);
+    return due == null ? Instant.EPOCH : Instant.ofEpochMilli(due);
+  }
+}
