@@ -141,4 +141,16 @@ class RecoveryFailureHandlerTest {
     assertThat(handler.onFailure(failed(r, new IllegalArgumentException(), 1))).isEqualTo(FailureDecision.done());
     assertThat(handler.health()).isEqualTo(RecoveryHealth.UP);
   }
+
+  @Test
+  void stackTraceHeaderIsCappedWithoutSplittingCharacters() throws Exception {
+    RecoveryFailureHandler h = new RecoveryFailureHandler(RecoveryOptions.of("unused:9092", "g")
+        .withPolicy(policy).withMaxStackTraceBytes(300), publisher, new TopicProvisioner(null));
+    h.onFailure(failed(record("orders", 0, 5, new RecordHeaders()), new IllegalArgumentException("\u00e9".repeat(400)), 1));
+    byte[] trace = publisher.sent.get(0).headers().lastHeader(RecoveryHeaders.DLT_EXCEPTION_STACKTRACE).value();
+    assertThat(trace.length).isBetween(299, 300);
+    assertThat(new String(trace, java.nio.charset.StandardCharsets.UTF_8))
+        .startsWith("java.lang.IllegalArgumentException: \u00e9").doesNotContain("\ufffd");
+    assertThat(HeaderCodec.utf8Capped("abc", 300)).hasSize(3);
+  }
 }
