@@ -272,4 +272,41 @@ class DeadLetterPublishingTest {
       assertThat(DeadLetterHeaders.read(dlt.get(0).headers()).originalOffset()).isEqualTo(7L);
     }
   }
+
+  @Test
+  void concurrentFailuresFromManyWorkersEachLandOnceInTheDlt() throws Exception {
+    String topic = "orders-many";
+    kafka.createTopic(topic, 4);
+    int workers = 8;
+    int perWorker = 25;
+    RecoveryOptions opts = options(RetryPolicy.defaults().withRetryable(e -> false));
+    try (RecoveryHandler handler = Recovery.handler(opts)) {
+      List<Thread> threads = new ArrayList<>();
+      List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int w = 0; w < workers; w++) {
+        int worker = w;
+        threads.add(Thread.ofVirtual().start(() -> {
+          for (int i = 0; i < perWorker; i++) {
+            long offset = worker * 1000L + i;
+            ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>(topic, worker % 4, offset, null, new byte[] {1});
+            try {
+              assertThat(handler.onFailure(new FailedRecord(r, new IllegalStateException(), 1, "g")))
+                  .isEqualTo(FailureDecision.done());
+            } catch (Throwable e) {
+              errors.add(e);
+            }
+          }
+        }));
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(errors).isEmpty();
+    }
+    List<ConsumerRecord<byte[], byte[]>> dlt = TestHarness.readAll(kafka.bootstrapServers(), "orders-many-dlt",
+        workers * perWorker);
+    assertThat(dlt).hasSize(workers * perWorker);
+    assertThat(dlt.stream().map(d -> DeadLetterHeaders.read(d.headers()).originalOffset()).distinct().count())
+        .isEqualTo(workers * perWorker);
+  }
 }

@@ -38,6 +38,7 @@ final class ThreadLeaks {
     return name.startsWith("ForkJoinPool") || name.startsWith("process reaper")
         || name.equals("Attach Listener") || name.startsWith("Common-Cleaner")
         // Yammer metrics' static tick executor, started by the broker and never stopped by it.
-        || name.startsWith("metrics-meter-tick-thread");
+        || name.startsWith("metrics-meter-tick-thread")
+        || name.equals("VirtualThread-unblocker");
   }
 }

@@ -20,6 +20,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 public final class TopicProvisioner implements AutoCloseable {
   private final Admin admin;
   private final Set<String> known = ConcurrentHashMap.newKeySet();
+  private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
   /** @param admin the administrator, or {@code null} to never create topics */
   public TopicProvisioner(Admin admin) {
@@ -30,11 +31,20 @@ public final class TopicProvisioner implements AutoCloseable {
     if (admin == null || known.contains(topic)) {
       return;
     }
+    // One creator per topic: the other workers wait for it instead of racing the creation.
+    synchronized (locks.computeIfAbsent(topic, t -> new Object())) {
+      if (!known.contains(topic)) {
+        create(topic, sourceTopic, timeout);
+      }
+    }
+  }
+
+  private void create(String topic, String sourceTopic, Duration timeout) throws Exception {
     long ms = timeout.toMillis();
     Map<String, TopicDescription> existing;
     try {
       existing = admin.describeTopics(List.of(topic)).allTopicNames().get(ms, TimeUnit.MILLISECONDS);
-      if (existing.containsKey(topic)) {
+      if (existing.containsKey(topic) && hasLeaders(existing.get(topic))) {
         known.add(topic);
         return;
       }
@@ -52,7 +62,36 @@ public final class TopicProvisioner implements AutoCloseable {
         throw e;
       }
     }
+    awaitLeaders(topic, System.nanoTime() + timeout.toNanos());
     known.add(topic);
+  }
+
+  /**
+   * Waits until every partition of a new topic has a leader. Producing to a partition while it is
+   * still being created can leave an idempotent producer retrying a batch the broker already wrote
+   * (OutOfOrderSequenceException until the delivery timeout), which would stall the failed record.
+   */
+  private void awaitLeaders(String topic, long deadlineNanos) throws Exception {
+    while (true) {
+      long left = Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000);
+      try {
+        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()
+            .get(left, TimeUnit.MILLISECONDS).get(topic);
+        if (d != null && hasLeaders(d)) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        // Not visible yet on the broker we asked; try again.
+      }
+      if (System.nanoTime() > deadlineNanos) {
+        throw new java.util.concurrent.TimeoutException("topic " + topic + " has partitions without a leader");
+      }
+      Thread.sleep(50); // polling the broker's metadata: nothing to wait on locally
+    }
+  }
+
+  private static boolean hasLeaders(TopicDescription d) {
+    return d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty());
   }
 
   @Override
