@@ -143,7 +143,15 @@ public final class Replayer {
 
   private boolean copy(KafkaProducer<byte[], byte[]> producer, DeadLetter letter, String targetTopic,
       ReplayTarget target, String ledger, Map<String, Integer> partitionCounts) {
-    int partitions = partitionCounts.computeIfAbsent(targetTopic, t -> producer.partitionsFor(t).size());
+    int partitions = partitionCounts.computeIfAbsent(targetTopic, t -> {
+      try {
+        return producer.partitionsFor(t).size();
+      } catch (KafkaException e) {
+        // Every later letter for this target would wait as long: stop with a clear message instead.
+        throw new IllegalStateException("replay target topic " + t + " does not exist or is not reachable ("
+            + e + "); create it or replay to another topic with --to", e);
+      }
+    });
     int originalPartition = letter.info().originalPartition();
     Integer partition = target.isOriginal() && originalPartition >= 0 && originalPartition < partitions
         ? originalPartition : null;
@@ -166,7 +174,13 @@ public final class Replayer {
           + (e instanceof ProducerFencedException ? " (another replay of the same topic and target started)" : ""), e);
     } catch (KafkaException e) {
       log.warn("could not replay dead letter {} to {}; counted as failed", letter.coordinates(), targetTopic, e);
-      producer.abortTransaction();
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException abortFailed) {
+        e.addSuppressed(abortFailed);
+        throw new IllegalStateException("replay of " + letter.topic() + " stopped: could not write to " + targetTopic
+            + " nor abort the transaction (" + abortFailed + "); re-run it when the cluster is healthy", e);
+      }
       return false;
     }
   }
