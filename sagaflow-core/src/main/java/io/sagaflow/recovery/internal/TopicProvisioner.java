@@ -10,7 +10,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Creates retry and dead-letter topics on first use with the partition count of their source
@@ -18,6 +21,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * creation is retried on the next call.
  */
 public final class TopicProvisioner implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
   private final Admin admin;
   private final Set<String> known = ConcurrentHashMap.newKeySet();
   private final Map<String, Object> locks = new ConcurrentHashMap<>();
@@ -34,7 +38,17 @@ public final class TopicProvisioner implements AutoCloseable {
     // One creator per topic: the other workers wait for it instead of racing the creation.
     synchronized (locks.computeIfAbsent(topic, t -> new Object())) {
       if (!known.contains(topic)) {
-        create(topic, sourceTopic, timeout);
+        try {
+          create(topic, sourceTopic, timeout);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof AuthorizationException)) {
+            throw e;
+          }
+          // No right to describe or create topics: the topic may still exist and be writable,
+          // so leave the verdict to the producer (which fails the publish if it is not).
+          log.warn("not allowed to create or describe {} ({}); publishing to it as it is", topic, e.getCause().toString());
+          known.add(topic);
+        }
       }
     }
   }
