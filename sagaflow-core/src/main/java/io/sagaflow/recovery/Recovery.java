@@ -22,6 +22,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <pre>{@code
  * RecoveryOptions options = RecoveryOptions.of(bootstrap, "orders-service");
  * try (RecoveryHandler recovery = Recovery.handler(options)) {
+ *   recovery.createTopics("orders"); // retry topics and DLT with the partition count of "orders"
  *   // main consumer: failures are retried in place, then go to orders-retry-1s ... orders-dlt
  *   Processor main = Processor.create(processorOptions.withFailureHandler(recovery));
  *   // retry consumer: holds each partition until its head record is due
@@ -35,8 +36,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Guarantee: a failed record is finished ({@code done()}) only after its retry or dead-letter
  * copy is acknowledged by the broker ({@code acks=all}). If the write fails the handler throws, the
  * processor backs off and calls again, and the record's offset is not committed past it; health is
- * DOWN until a write succeeds. A crash between the ack and the offset commit can write the copy
- * twice (at-least-once); exactly-once mode will put the copy and the offset in one transaction.
+ * DOWN until a write succeeds. The copy is written at least once: a crash between the ack and the
+ * offset commit, or an ack that arrives after the publish timeout, can leave two copies (each with
+ * the same {@code kafka_dlt-original-*} coordinates, so they are easy to spot). Exactly-once mode
+ * will put the copy and the offset advance in one transaction (see the internal
+ * {@code RecoveryPublisher} design note).
  */
 public final class Recovery {
   private Recovery() {}

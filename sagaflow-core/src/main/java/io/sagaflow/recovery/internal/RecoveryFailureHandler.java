@@ -11,6 +11,8 @@ import io.sagaflow.recovery.RetryPolicy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
@@ -105,6 +107,22 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
     }
     if (lastFailure.getAndSet(null) != null) {
       log.info("recovery publishing to {} works again; health UP", topic);
+    }
+  }
+
+  @Override
+  public void createTopics(String sourceTopic) throws RecoveryPublishException {
+    List<String> all = new ArrayList<>(policy.retryTopics(sourceTopic));
+    all.add(policy.deadLetterTopic(sourceTopic));
+    for (String topic : all) {
+      try {
+        topics.ensure(topic, sourceTopic, options.publishTimeout());
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        throw new RecoveryPublishException("could not create " + topic + " for " + sourceTopic + ": " + e, e);
+      }
     }
   }
 
