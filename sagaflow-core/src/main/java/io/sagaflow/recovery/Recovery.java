@@ -59,18 +59,8 @@ public final class Recovery {
         new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
     Admin admin = null;
     if (options.createTopics()) {
-      Map<String, Object> adminProps = new HashMap<>();
-      for (Map.Entry<String, Object> e : options.producerProperties().entrySet()) {
-        // Security and connection settings are shared; producer-only keys would be warned about.
-        if (!ProducerConfig.configNames().contains(e.getKey())
-            || org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(e.getKey())) {
-          adminProps.put(e.getKey(), e.getValue());
-        }
-      }
-      adminProps.put("bootstrap.servers", options.bootstrapServers());
-      adminProps.put("client.id", "sagaflow-recovery-admin-" + (options.groupId() == null ? "" : options.groupId()));
       try {
-        admin = Admin.create(adminProps);
+        admin = createAdmin(options);
       } catch (RuntimeException e) {
         kafkaProducer.close();
         throw e;
@@ -78,6 +68,45 @@ public final class Recovery {
     }
     return new RecoveryFailureHandler(options, new ProducerRecoveryPublisher(kafkaProducer),
         new TopicProvisioner(admin));
+  }
+
+  private static Admin createAdmin(RecoveryOptions options) {
+    Map<String, Object> adminProps = new HashMap<>();
+    for (Map.Entry<String, Object> e : options.producerProperties().entrySet()) {
+      // Security and connection settings are shared; producer-only keys would be warned about.
+      if (!ProducerConfig.configNames().contains(e.getKey())
+          || org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(e.getKey())) {
+        adminProps.put(e.getKey(), e.getValue());
+      }
+    }
+    adminProps.put("bootstrap.servers", options.bootstrapServers());
+    adminProps.put("client.id", "sagaflow-recovery-admin-" + (options.groupId() == null ? "" : options.groupId()));
+    return Admin.create(adminProps);
+  }
+
+  /**
+   * Builds a failure handler for exactly-once processing: retry and dead-letter records are sent
+   * through {@code transactionalProducer} inside the transaction the caller has open (the one that
+   * will also carry the consumed offsets via {@code sendOffsetsToTransaction}), and {@code done()}
+   * is returned without waiting for an ack. The copy and the offset advance then commit or abort
+   * together; after an abort the caller rewinds and the record fails and is recovered again. The
+   * caller keeps owning the producer ({@link RecoveryHandler#close()} does not close it); only
+   * {@code options.producerProperties()} relevant to the admin client are used.
+   *
+   * <pre>{@code
+   * producer.beginTransaction();
+   * FailureDecision d = handler.onFailure(failed);        // DLT write joins the transaction
+   * producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+   * producer.commitTransaction();                          // copy and offset become visible together
+   * }</pre>
+   */
+  public static RecoveryHandler transactionalHandler(RecoveryOptions options,
+      org.apache.kafka.clients.producer.Producer<byte[], byte[]> transactionalProducer) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(transactionalProducer, "transactionalProducer");
+    return new RecoveryFailureHandler(options,
+        new io.sagaflow.recovery.internal.TransactionalRecoveryPublisher(transactionalProducer),
+        new TopicProvisioner(options.createTopics() ? createAdmin(options) : null));
   }
 
   /**

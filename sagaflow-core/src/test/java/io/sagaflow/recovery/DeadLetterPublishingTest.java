@@ -309,4 +309,33 @@ class DeadLetterPublishingTest {
     assertThat(dlt.stream().map(d -> DeadLetterHeaders.read(d.headers()).originalOffset()).distinct().count())
         .isEqualTo(workers * perWorker);
   }
+
+  @Test
+  void transactionalHandlerWritesTheDeadLetterOnlyWhenTheCallersTransactionCommits() throws Exception {
+    String topic = "orders-eos";
+    kafka.createTopic(topic, 1);
+    java.util.Map<String, Object> p = new java.util.HashMap<>();
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    p.put("transactional.id", "eos-test-1");
+    try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
+        new org.apache.kafka.clients.producer.KafkaProducer<>(p,
+            new org.apache.kafka.common.serialization.ByteArraySerializer(),
+            new org.apache.kafka.common.serialization.ByteArraySerializer());
+        RecoveryHandler handler = Recovery.transactionalHandler(options(RetryPolicy.defaults().withInPlaceAttempts(1)
+            .withRetryTopicDelays(List.of())), producer)) {
+      producer.initTransactions();
+      handler.createTopics(topic);
+      ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>(topic, 0, 3, null, new byte[] {1});
+      producer.beginTransaction();
+      assertThat(handler.onFailure(new FailedRecord(r, new IllegalStateException("aborted one"), 1, "g")))
+          .isEqualTo(FailureDecision.done());
+      producer.abortTransaction();
+      producer.beginTransaction();
+      handler.onFailure(new FailedRecord(r, new IllegalStateException("committed one"), 1, "g"));
+      producer.commitTransaction();
+    }
+    List<ConsumerRecord<byte[], byte[]>> dlt = TestHarness.readAll(kafka.bootstrapServers(), "orders-eos-dlt", 1);
+    assertThat(dlt).singleElement()
+        .satisfies(d -> assertThat(DeadLetterHeaders.read(d.headers()).exceptionMessage()).isEqualTo("committed one"));
+  }
 }

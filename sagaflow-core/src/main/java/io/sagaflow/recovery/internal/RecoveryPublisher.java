@@ -12,7 +12,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * plain mode) gives that by blocking until the broker acks ({@code acks=all}, idempotent). A
  * transactional implementation for exactly-once mode sends through the caller's transactional
  * producer inside the transaction that is already open for the consumed batch and returns without
- * waiting: the write then commits or aborts together with {@code sendOffsetsToTransaction}, so the
+ * waiting ({@link TransactionalRecoveryPublisher}, built by {@code Recovery.transactionalHandler}):
+ * the write then commits or aborts together with {@code sendOffsetsToTransaction}, so the
  * offset can never pass a record whose dead letter was lost, nor commit a dead letter whose offset
  * was not advanced. Errors are thrown in both modes; the processor then keeps the record unfinished.
  */
