@@ -1,0 +1,143 @@
+package io.sagaflow.recovery;
+
+import io.sagaflow.recovery.internal.HeaderCodec;
+import io.sagaflow.recovery.internal.ProducerRecoveryPublisher;
+import io.sagaflow.recovery.internal.RecoveryFailureHandler;
+import io.sagaflow.recovery.internal.TopicProvisioner;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Entry point of the recovery pipeline: in-place retries, delayed retry topics, dead-letter topic.
+ *
+ * <pre>{@code
+ * RecoveryOptions options = RecoveryOptions.of(bootstrap, "orders-service");
+ * try (RecoveryHandler recovery = Recovery.handler(options)) {
+ *   recovery.createTopics("orders"); // retry topics and DLT with the partition count of "orders"
+ *   // main consumer: failures are retried in place, then go to orders-retry-1s ... orders-dlt
+ *   Processor main = Processor.create(processorOptions.withFailureHandler(recovery));
+ *   // retry consumer: holds each partition until its head record is due
+ *   Processor retries = Processor.create(retryProcessorOptions
+ *       .withTopics(Recovery.retryTopics("orders", options.policy()))
+ *       .withNotBefore(Recovery.retryDueTime())
+ *       .withFailureHandler(recovery));
+ * }
+ * }</pre>
+ *
+ * <p>Guarantee: a failed record is finished ({@code done()}) only after its retry or dead-letter
+ * copy is acknowledged by the broker ({@code acks=all}). If the write fails the handler throws, the
+ * processor backs off and calls again, and the record's offset is not committed past it; health is
+ * DOWN until a write succeeds. The copy is written at least once: a crash between the ack and the
+ * offset commit, or an ack that arrives after the publish timeout, can leave two copies (each with
+ * the same {@code kafka_dlt-original-*} coordinates, so they are easy to spot). Exactly-once mode
+ * will put the copy and the offset advance in one transaction (see the internal
+ * {@code RecoveryPublisher} design note).
+ */
+public final class Recovery {
+  private Recovery() {}
+
+  /** Builds the failure handler; close it after the processors that use it. */
+  public static RecoveryHandler handler(RecoveryOptions options) {
+    Objects.requireNonNull(options, "options");
+    Map<String, Object> producer = new HashMap<>();
+    producer.put(ProducerConfig.ACKS_CONFIG, "all");
+    producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, options.publishTimeout().toMillis());
+    producer.put(ProducerConfig.CLIENT_ID_CONFIG, "sagaflow-recovery-" + (options.groupId() == null ? "" : options.groupId()));
+    producer.putAll(options.producerProperties());
+    producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    KafkaProducer<byte[], byte[]> kafkaProducer =
+        new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
+    Admin admin = null;
+    if (options.createTopics()) {
+      try {
+        admin = createAdmin(options);
+      } catch (RuntimeException e) {
+        kafkaProducer.close();
+        throw e;
+      }
+    }
+    return new RecoveryFailureHandler(options, new ProducerRecoveryPublisher(kafkaProducer),
+        new TopicProvisioner(admin));
+  }
+
+  private static Admin createAdmin(RecoveryOptions options) {
+    Map<String, Object> adminProps = new HashMap<>();
+    for (Map.Entry<String, Object> e : options.producerProperties().entrySet()) {
+      // Security and connection settings are shared; producer-only keys would be warned about.
+      if (!ProducerConfig.configNames().contains(e.getKey())
+          || org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(e.getKey())) {
+        adminProps.put(e.getKey(), e.getValue());
+      }
+    }
+    adminProps.put("bootstrap.servers", options.bootstrapServers());
+    adminProps.put("client.id", "sagaflow-recovery-admin-" + (options.groupId() == null ? "" : options.groupId()));
+    return Admin.create(adminProps);
+  }
+
+  /**
+   * Builds a failure handler for exactly-once processing: retry and dead-letter records are sent
+   * through {@code transactionalProducer} inside the transaction the caller has open (the one that
+   * will also carry the consumed offsets via {@code sendOffsetsToTransaction}), and {@code done()}
+   * is returned without waiting for an ack. The copy and the offset advance then commit or abort
+   * together; after an abort the caller rewinds and the record fails and is recovered again. The
+   * caller keeps owning the producer ({@link RecoveryHandler#close()} does not close it); only
+   * {@code options.producerProperties()} relevant to the admin client are used.
+   *
+   * <pre>{@code
+   * producer.beginTransaction();
+   * FailureDecision d = handler.onFailure(failed);        // DLT write joins the transaction
+   * producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+   * producer.commitTransaction();                          // copy and offset become visible together
+   * }</pre>
+   */
+  public static RecoveryHandler transactionalHandler(RecoveryOptions options,
+      org.apache.kafka.clients.producer.Producer<byte[], byte[]> transactionalProducer) {
+    Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(transactionalProducer, "transactionalProducer");
+    return new RecoveryFailureHandler(options,
+        new io.sagaflow.recovery.internal.TransactionalRecoveryPublisher(transactionalProducer),
+        new TopicProvisioner(options.createTopics() ? createAdmin(options) : null));
+  }
+
+  /**
+   * The not-before function of the retry-topic processor: the {@code sagaflow-retry-due} header of
+   * a record, or {@link Instant#EPOCH} (due now) when it has none.
+   */
+  public static Function<ConsumerRecord<byte[], byte[]>, Instant> retryDueTime() {
+    return Recovery::dueTime;
+  }
+
+  /** Like {@link #retryDueTime()}, also telling {@code listener} about each head record that waits. */
+  public static Function<ConsumerRecord<byte[], byte[]>, Instant> retryDueTime(RecoveryListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    return record -> {
+      Instant due = dueTime(record);
+      try {
+        listener.onRetryWaiting(record.topic(), record.partition(), Instant.ofEpochMilli(record.timestamp()), due);
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(Recovery.class).warn("recovery listener failed; ignored", e);
+      }
+      return due;
+    };
+  }
+
+  /** The retry topics of {@code sourceTopic} under {@code policy}, tier 1 first: subscribe the retry processor to these. */
+  public static List<String> retryTopics(String sourceTopic, RetryPolicy policy) {
+    return policy.retryTopics(sourceTopic);
+  }
+
+  private static Instant dueTime(ConsumerRecord<byte[], byte[]> record) {
+    Long due = HeaderCodec.lastLong(record.headers(), RecoveryHeaders.RETRY_DUE);
+    return due == null ? Instant.EPOCH : Instant.ofEpochMilli(due);
+  }
+}

@@ -1,0 +1,127 @@
+package io.sagaflow.recovery;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * Settings of a {@link RecoveryHandler}. Start from {@link #of(String, String)}.
+ *
+ * <pre>{@code
+ * RecoveryOptions options = RecoveryOptions.of("localhost:9092", "orders-service")
+ *     .withPolicy(RetryPolicy.defaults().withInPlaceAttempts(5))
+ *     .withProducerProperty("security.protocol", "SSL");
+ * }</pre>
+ *
+ * @param bootstrapServers Kafka bootstrap servers of the retry and dead-letter topics
+ * @param groupId consumer group of the failing processor, written to {@code
+ *     kafka_dlt-original-consumer-group} (a {@code FailedRecord}'s own group id wins when set)
+ * @param policy retry tiers and topic names
+ * @param producerProperties raw producer properties, applied over our defaults ({@code acks=all},
+ *     idempotence on, byte-array serializers, {@code max.block.ms} = {@code publishTimeout})
+ * @param createTopics create missing retry and dead-letter topics through the Kafka Admin API with
+ *     the source topic's partition count; when false, they must exist (or be auto-created)
+ * @param publishTimeout how long one publish (metadata, topic creation, ack) may take before it
+ *     counts as failed
+ * @param maxStackTraceBytes cap of the {@code kafka_dlt-exception-stacktrace} header, in bytes
+ * @param clock source of due times and failure times
+ * @param random source of backoff jitter, or {@code null} for {@link
+ *     java.util.concurrent.ThreadLocalRandom}; a given generator is used under a lock
+ * @param listener metrics and log hooks
+ */
+public record RecoveryOptions(
+    String bootstrapServers,
+    String groupId,
+    RetryPolicy policy,
+    Map<String, Object> producerProperties,
+    boolean createTopics,
+    Duration publishTimeout,
+    int maxStackTraceBytes,
+    Clock clock,
+    RandomGenerator random,
+    RecoveryListener listener) {
+
+  /** Validates every value and copies the property map. */
+  public RecoveryOptions {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must be set, for example \"localhost:9092\"");
+    }
+    Objects.requireNonNull(policy, "policy");
+    producerProperties = Map.copyOf(new TreeMap<>(Objects.requireNonNull(producerProperties, "producerProperties")));
+    Objects.requireNonNull(publishTimeout, "publishTimeout");
+    if (publishTimeout.isNegative() || publishTimeout.isZero()) {
+      throw new IllegalArgumentException("publishTimeout (" + publishTimeout + ") must be positive");
+    }
+    if (maxStackTraceBytes < 256) {
+      throw new IllegalArgumentException("maxStackTraceBytes (" + maxStackTraceBytes + ") must be at least 256");
+    }
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(listener, "listener");
+  }
+
+  /** Default policy, topics created on demand, 30 s publish timeout, 16 KiB stack traces. */
+  public static RecoveryOptions of(String bootstrapServers, String groupId) {
+    return new RecoveryOptions(bootstrapServers, groupId, RetryPolicy.defaults(), Map.of(), true,
+        Duration.ofSeconds(30), 16 * 1024, Clock.systemUTC(), null, new RecoveryListener() {});
+  }
+
+  public RecoveryOptions withBootstrapServers(String bootstrapServers) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  public RecoveryOptions withGroupId(String groupId) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  public RecoveryOptions withPolicy(RetryPolicy policy) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  public RecoveryOptions withProducerProperties(Map<String, Object> producerProperties) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  /** Adds one raw producer (and admin) property; it wins over our defaults. */
+  public RecoveryOptions withProducerProperty(String key, Object value) {
+    Map<String, Object> copy = new TreeMap<>(producerProperties);
+    copy.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+    return withProducerProperties(copy);
+  }
+
+  public RecoveryOptions withCreateTopics(boolean createTopics) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  public RecoveryOptions withPublishTimeout(Duration publishTimeout) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  public RecoveryOptions withMaxStackTraceBytes(int maxStackTraceBytes) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  public RecoveryOptions withClock(Clock clock) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  public RecoveryOptions withRandom(RandomGenerator random) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+
+  public RecoveryOptions withListener(RecoveryListener listener) {
+    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener);
+  }
+}

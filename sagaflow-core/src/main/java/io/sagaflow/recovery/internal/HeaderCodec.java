@@ -1,0 +1,73 @@
+package io.sagaflow.recovery.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/** Big-endian int/long and UTF-8 string header values, the encodings Spring Kafka uses. */
+public final class HeaderCodec {
+  private HeaderCodec() {}
+
+  public static byte[] intBytes(int v) {
+    return ByteBuffer.allocate(Integer.BYTES).putInt(v).array();
+  }
+
+  public static byte[] longBytes(long v) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(v).array();
+  }
+
+  public static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Replaces every header named {@code name} with one holding {@code value}. */
+  public static void replace(Headers headers, String name, byte[] value) {
+    headers.remove(name);
+    headers.add(name, value);
+  }
+
+  public static String lastString(Headers headers, String name) {
+    Header h = headers.lastHeader(name);
+    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  public static Integer lastInt(Headers headers, String name) {
+    Header h = headers.lastHeader(name);
+    if (h == null || h.value() == null) {
+      return null;
+    }
+    if (h.value().length != Integer.BYTES) {
+      throw new IllegalArgumentException("header " + name + " has " + h.value().length
+          + " bytes, expected a 4-byte big-endian int");
+    }
+    return ByteBuffer.wrap(h.value()).getInt();
+  }
+
+  public static Long lastLong(Headers headers, String name) {
+    Header h = headers.lastHeader(name);
+    if (h == null || h.value() == null) {
+      return null;
+    }
+    if (h.value().length != Long.BYTES) {
+      throw new IllegalArgumentException("header " + name + " has " + h.value().length
+          + " bytes, expected an 8-byte big-endian long");
+    }
+    return ByteBuffer.wrap(h.value()).getLong();
+  }
+
+  /** UTF-8 bytes of {@code s}, cut to at most {@code maxBytes} without splitting a character. */
+  public static byte[] utf8Capped(String s, int maxBytes) {
+    byte[] all = utf8(s);
+    if (all.length <= maxBytes) {
+      return all;
+    }
+    int end = maxBytes;
+    while (end > 0 && (all[end] & 0xC0) == 0x80) {
+      end--; // all[end] is a continuation byte: cutting here would split a character
+    }
+    byte[] cut = new byte[end];
+    System.arraycopy(all, 0, cut, 0, end);
+    return cut;
+  }
+}

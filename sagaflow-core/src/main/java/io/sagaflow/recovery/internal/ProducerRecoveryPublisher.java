@@ -1,0 +1,36 @@
+package io.sagaflow.recovery.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+
+/** Plain mode: an idempotent {@code acks=all} producer; {@link #publish} blocks until acked. */
+public final class ProducerRecoveryPublisher implements RecoveryPublisher {
+  private final Producer<byte[], byte[]> producer;
+
+  public ProducerRecoveryPublisher(Producer<byte[], byte[]> producer) {
+    this.producer = producer;
+  }
+
+  @Override
+  public int partitionCount(String topic, Duration timeout) {
+    List<PartitionInfo> partitions = producer.partitionsFor(topic);
+    if (partitions == null || partitions.isEmpty()) {
+      throw new IllegalStateException("topic " + topic + " has no partitions");
+    }
+    return partitions.size();
+  }
+
+  @Override
+  public void publish(ProducerRecord<byte[], byte[]> record, Duration timeout) throws Exception {
+    producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,164 @@
+package io.sagaflow.recovery.internal;
+
+import io.sagaflow.processor.FailedRecord;
+import io.sagaflow.processor.FailureDecision;
+import io.sagaflow.recovery.RecoveryHandler;
+import io.sagaflow.recovery.RecoveryHealth;
+import io.sagaflow.recovery.RecoveryListener;
+import io.sagaflow.recovery.RecoveryOptions;
+import io.sagaflow.recovery.RecoveryPublishException;
+import io.sagaflow.recovery.RetryPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides the fate of a failed record and carries it out.
+ *
+ * <p>Design note. Per call: (1) a retryable error whose attempt is below {@code inPlaceAttempts}
+ * gets {@code retryAfter(backoff)} and nothing is written; (2) otherwise the record's origin and
+ * tier are read from its headers; a retryable error below the last tier is written to the next
+ * retry topic with a due time, anything else to the dead-letter topic of the origin topic; (3) the
+ * write blocks until acked, then {@code done()}. A failed write marks health DOWN and throws, so the
+ * processor keeps the record and calls again; the next successful write marks health UP. Tiers and
+ * origin live in the record's headers, so the same handler serves the source topic and every retry
+ * topic, and survives restarts without local state.
+ */
+public final class RecoveryFailureHandler implements RecoveryHandler {
+  private static final Logger log = LoggerFactory.getLogger(RecoveryFailureHandler.class);
+
+  private final RecoveryOptions options;
+  private final RetryPolicy policy;
+  private final RecoveryPublisher publisher;
+  private final TopicProvisioner topics;
+  private final Clock clock;
+  private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
+
+  public RecoveryFailureHandler(RecoveryOptions options, RecoveryPublisher publisher, TopicProvisioner topics) {
+    this.options = options;
+    this.policy = options.policy();
+    this.publisher = publisher;
+    this.topics = topics;
+    this.clock = options.clock();
+  }
+
+  @Override
+  public FailureDecision onFailure(FailedRecord failed) throws RecoveryPublishException {
+    ConsumerRecord<byte[], byte[]> record = failed.raw();
+    Throwable error = failed.error();
+    boolean retryable = policy.isRetryable(error);
+    if (retryable && failed.attempt() < policy.inPlaceAttempts()) {
+      notify(l -> l.onInPlaceRetry(record.topic(), failed.attempt(), error));
+      return FailureDecision.retryAfter(backoff(failed.attempt()));
+    }
+    Origin origin = Origin.of(record);
+    int attempts = origin.previousAttempts() + failed.attempt();
+    Instant now = clock.instant();
+    Duration timeout = options.publishTimeout();
+    String group = failed.groupId() != null ? failed.groupId() : options.groupId();
+    if (retryable && origin.tier() < policy.retryTopicDelays().size()) {
+      int tier = origin.tier() + 1;
+      String topic = policy.retryTopic(origin.topic(), tier);
+      Instant due = now.plus(policy.retryTopicDelays().get(tier - 1));
+      publish(topic, origin, partition -> RecoveryRecords.retry(record, origin, error, topic, partition, tier,
+          attempts, due, options.maxStackTraceBytes()), timeout);
+      notify(l -> l.onRetryScheduled(origin.topic(), tier, topic));
+    } else {
+      String topic = policy.deadLetterTopic(origin.topic());
+      publish(topic, origin, partition -> RecoveryRecords.deadLetter(record, origin, error, group, topic,
+          partition, attempts, now, options.maxStackTraceBytes()), timeout);
+      notify(l -> l.onDeadLettered(origin.topic(), topic, error));
+    }
+    return FailureDecision.done();
+  }
+
+  private interface RecordBuilder {
+    ProducerRecord<byte[], byte[]> build(Integer partition);
+  }
+
+  private void publish(String topic, Origin origin, RecordBuilder builder, Duration timeout)
+      throws RecoveryPublishException {
+    try {
+      topics.ensure(topic, origin.topic(), timeout);
+      int partitions = publisher.partitionCount(topic, timeout);
+      // Keep the origin partition when the target has it: records of one partition stay together.
+      Integer partition = origin.partition() >= 0 && origin.partition() < partitions ? origin.partition() : null;
+      publisher.publish(builder.build(partition), timeout);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      lastFailure.set(e);
+      notify(l -> l.onPublishFailed(topic, e));
+      throw new RecoveryPublishException("could not write failed record " + origin.topic() + "-"
+          + origin.partition() + "@" + origin.offset() + " to " + topic + " (" + e
+          + "); the record stays unfinished and will be retried. Check that " + topic
+          + " exists or can be created and that the producer may write to it", e);
+    }
+    if (lastFailure.getAndSet(null) != null) {
+      log.info("recovery publishing to {} works again; health UP", topic);
+    }
+  }
+
+  @Override
+  public void createTopics(String sourceTopic) throws RecoveryPublishException {
+    List<String> all = new ArrayList<>(policy.retryTopics(sourceTopic));
+    all.add(policy.deadLetterTopic(sourceTopic));
+    for (String topic : all) {
+      try {
+        topics.ensure(topic, sourceTopic, options.publishTimeout());
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        throw new RecoveryPublishException("could not create " + topic + " for " + sourceTopic + ": " + e, e);
+      }
+    }
+  }
+
+  private Duration backoff(int attempt) {
+    if (options.random() == null) {
+      return policy.backoff(attempt, ThreadLocalRandom.current());
+    }
+    synchronized (options.random()) {
+      return policy.backoff(attempt, options.random());
+    }
+  }
+
+  private void notify(Consumer<RecoveryListener> call) {
+    try {
+      call.accept(options.listener());
+    } catch (RuntimeException e) {
+      log.warn("recovery listener failed; ignored", e);
+    }
+  }
+
+  @Override
+  public RecoveryHealth health() {
+    return lastFailure.get() == null ? RecoveryHealth.UP : RecoveryHealth.DOWN;
+  }
+
+  @Override
+  public Optional<Throwable> lastPublishFailure() {
+    return Optional.ofNullable(lastFailure.get());
+  }
+
+  @Override
+  public void close() {
+    try {
+      publisher.close();
+    } finally {
+      topics.close();
+    }
+  }
+}

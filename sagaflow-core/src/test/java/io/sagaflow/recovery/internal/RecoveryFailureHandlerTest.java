@@ -1,0 +1,156 @@
+package io.sagaflow.recovery.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sagaflow.processor.FailedRecord;
+import io.sagaflow.processor.FailureDecision;
+import io.sagaflow.recovery.DeadLetterHeaders;
+import io.sagaflow.recovery.RecoveryHeaders;
+import io.sagaflow.recovery.RecoveryHealth;
+import io.sagaflow.recovery.RecoveryOptions;
+import io.sagaflow.recovery.RecoveryPublishException;
+import io.sagaflow.recovery.RetryPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+
+/** Decision logic per attempt, tier and retryability, against an in-memory publisher. */
+class RecoveryFailureHandlerTest {
+  static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+
+  static final class FakePublisher implements RecoveryPublisher {
+    final List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();
+    Exception failWith;
+
+    @Override
+    public int partitionCount(String topic, Duration timeout) {
+      return 4;
+    }
+
+    @Override
+    public void publish(ProducerRecord<byte[], byte[]> record, Duration timeout) throws Exception {
+      if (failWith != null) {
+        throw failWith;
+      }
+      sent.add(record);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  final FakePublisher publisher = new FakePublisher();
+  final RetryPolicy policy = RetryPolicy.defaults().withInPlaceAttempts(3).withJitter(0)
+      .withRetryable(e -> !(e instanceof IllegalArgumentException))
+      .withRetryTopicDelays(List.of(Duration.ofSeconds(1), Duration.ofSeconds(10)));
+  final RecoveryFailureHandler handler = new RecoveryFailureHandler(
+      RecoveryOptions.of("unused:9092", "g1").withPolicy(policy).withClock(Clock.fixed(NOW, ZoneOffset.UTC)),
+      publisher, new TopicProvisioner(null));
+
+  static ConsumerRecord<byte[], byte[]> record(String topic, int partition, long offset, RecordHeaders headers) {
+    return new ConsumerRecord<>(topic, partition, offset, 1234L, TimestampType.CREATE_TIME, 1, 1,
+        new byte[] {7}, new byte[] {8}, headers, Optional.empty());
+  }
+
+  FailedRecord failed(ConsumerRecord<byte[], byte[]> r, Throwable e, int attempt) {
+    return new FailedRecord(r, e, attempt, "g1");
+  }
+
+  @Test
+  void retriesInPlaceBelowTheAttemptLimit() throws Exception {
+    ConsumerRecord<byte[], byte[]> r = record("orders", 2, 10, new RecordHeaders());
+    assertThat(handler.onFailure(failed(r, new IllegalStateException(), 1)))
+        .isEqualTo(FailureDecision.retryAfter(Duration.ofMillis(100)));
+    assertThat(handler.onFailure(failed(r, new IllegalStateException(), 2)))
+        .isEqualTo(FailureDecision.retryAfter(Duration.ofMillis(200)));
+    assertThat(publisher.sent).isEmpty();
+  }
+
+  @Test
+  void exhaustedInPlaceGoesToTheFirstRetryTierThenTheNextThenTheDlt() throws Exception {
+    ConsumerRecord<byte[], byte[]> r = record("orders", 2, 10, new RecordHeaders());
+    assertThat(handler.onFailure(failed(r, new IllegalStateException("boom"), 3))).isEqualTo(FailureDecision.done());
+    ProducerRecord<byte[], byte[]> tier1 = publisher.sent.get(0);
+    assertThat(tier1.topic()).isEqualTo("orders-retry-1s");
+    assertThat(tier1.partition()).isEqualTo(2);
+    assertThat(HeaderCodec.lastInt(tier1.headers(), RecoveryHeaders.RETRY_TIER)).isEqualTo(1);
+    assertThat(HeaderCodec.lastInt(tier1.headers(), RecoveryHeaders.ATTEMPTS)).isEqualTo(3);
+    assertThat(HeaderCodec.lastLong(tier1.headers(), RecoveryHeaders.RETRY_DUE)).isEqualTo(NOW.toEpochMilli() + 1000);
+
+    // Delivered from the retry topic: origin is kept, the next tier is 10 s.
+    ConsumerRecord<byte[], byte[]> fromTier1 = record("orders-retry-1s", 2, 0, (RecordHeaders) tier1.headers());
+    handler.onFailure(failed(fromTier1, new IllegalStateException("again"), 3));
+    ProducerRecord<byte[], byte[]> tier2 = publisher.sent.get(1);
+    assertThat(tier2.topic()).isEqualTo("orders-retry-10s");
+    assertThat(HeaderCodec.lastString(tier2.headers(), RecoveryHeaders.ORIGIN_TOPIC)).isEqualTo("orders");
+    assertThat(HeaderCodec.lastLong(tier2.headers(), RecoveryHeaders.ORIGIN_OFFSET)).isEqualTo(10L);
+    assertThat(HeaderCodec.lastInt(tier2.headers(), RecoveryHeaders.ATTEMPTS)).isEqualTo(6);
+    assertThat(HeaderCodec.lastLong(tier2.headers(), RecoveryHeaders.RETRY_DUE)).isEqualTo(NOW.toEpochMilli() + 10_000);
+    assertThat(tier2.headers().headers(RecoveryHeaders.RETRY_TIER)).hasSize(1);
+
+    ConsumerRecord<byte[], byte[]> fromTier2 = record("orders-retry-10s", 2, 0, (RecordHeaders) tier2.headers());
+    handler.onFailure(failed(fromTier2, new IllegalStateException("last"), 3));
+    ProducerRecord<byte[], byte[]> dlt = publisher.sent.get(2);
+    assertThat(dlt.topic()).isEqualTo("orders-dlt");
+    DeadLetterHeaders h = DeadLetterHeaders.read(dlt.headers());
+    assertThat(h.originalTopic()).isEqualTo("orders");
+    assertThat(h.originalPartition()).isEqualTo(2);
+    assertThat(h.originalOffset()).isEqualTo(10L);
+    assertThat(h.originalTimestamp()).isEqualTo(1234L);
+    assertThat(h.attempts()).isEqualTo(9);
+    assertThat(h.exceptionMessage()).isEqualTo("last");
+    assertThat(dlt.headers().headers(RecoveryHeaders.DLT_EXCEPTION_MESSAGE)).hasSize(1);
+  }
+
+  @Test
+  void nonRetryableAndPoisonPillsGoStraightToTheDlt() throws Exception {
+    ConsumerRecord<byte[], byte[]> r = record("orders", 0, 5, new RecordHeaders());
+    assertThat(handler.onFailure(failed(r, new IllegalArgumentException("bad"), 1))).isEqualTo(FailureDecision.done());
+    assertThat(handler.onFailure(failed(r, new SerializationException("poison"), 1))).isEqualTo(FailureDecision.done());
+    assertThat(publisher.sent).extracting(ProducerRecord::topic).containsExactly("orders-dlt", "orders-dlt");
+    assertThat(HeaderCodec.lastInt(publisher.sent.get(0).headers(), RecoveryHeaders.ATTEMPTS)).isEqualTo(1);
+  }
+
+  @Test
+  void noRetryTopicsMeansDltAfterInPlaceAttempts() throws Exception {
+    RecoveryFailureHandler h = new RecoveryFailureHandler(RecoveryOptions.of("unused:9092", "g")
+        .withPolicy(policy.withRetryTopicDelays(List.of())), publisher, new TopicProvisioner(null));
+    h.onFailure(failed(record("orders", 0, 5, new RecordHeaders()), new IllegalStateException(), 3));
+    assertThat(publisher.sent).extracting(ProducerRecord::topic).containsExactly("orders-dlt");
+  }
+
+  @Test
+  void failedPublishThrowsAndMarksHealthDownUntilAPublishSucceeds() throws Exception {
+    ConsumerRecord<byte[], byte[]> r = record("orders", 0, 5, new RecordHeaders());
+    publisher.failWith = new org.apache.kafka.common.errors.TimeoutException("no broker");
+    assertThatThrownBy(() -> handler.onFailure(failed(r, new IllegalArgumentException(), 1)))
+        .isInstanceOf(RecoveryPublishException.class).hasMessageContaining("orders-dlt");
+    assertThat(handler.health()).isEqualTo(RecoveryHealth.DOWN);
+    publisher.failWith = null;
+    assertThat(handler.onFailure(failed(r, new IllegalArgumentException(), 1))).isEqualTo(FailureDecision.done());
+    assertThat(handler.health()).isEqualTo(RecoveryHealth.UP);
+  }
+
+  @Test
+  void stackTraceHeaderIsCappedWithoutSplittingCharacters() throws Exception {
+    RecoveryFailureHandler h = new RecoveryFailureHandler(RecoveryOptions.of("unused:9092", "g")
+        .withPolicy(policy).withMaxStackTraceBytes(300), publisher, new TopicProvisioner(null));
+    h.onFailure(failed(record("orders", 0, 5, new RecordHeaders()), new IllegalArgumentException("\u00e9".repeat(400)), 1));
+    byte[] trace = publisher.sent.get(0).headers().lastHeader(RecoveryHeaders.DLT_EXCEPTION_STACKTRACE).value();
+    assertThat(trace.length).isBetween(299, 300);
+    assertThat(new String(trace, java.nio.charset.StandardCharsets.UTF_8))
+        .startsWith("java.lang.IllegalArgumentException: \u00e9").doesNotContain("\ufffd");
+    assertThat(HeaderCodec.utf8Capped("abc", 300)).hasSize(3);
+  }
+}
