@@ -24,12 +24,15 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * try (RecoveryHandler recovery = Recovery.handler(options)) {
  *   recovery.createTopics("orders"); // retry topics and DLT with the partition count of "orders"
  *   // main consumer: failures are retried in place, then go to orders-retry-1s ... orders-dlt
- *   Processor main = Processor.create(processorOptions.withFailureHandler(recovery));
+ *   Processor<String, Order> main = Processor.forRecords(processorOptions
+ *       .withTopics("orders")
+ *       .withFailureHandler(recovery), handler).start();
  *   // retry consumer: holds each partition until its head record is due
- *   Processor retries = Processor.create(retryProcessorOptions
+ *   Processor<String, Order> retries = Processor.forRecords(processorOptions
+ *       .withGroupId("orders-service-retries")
  *       .withTopics(Recovery.retryTopics("orders", options.policy()))
  *       .withNotBefore(Recovery.retryDueTime())
- *       .withFailureHandler(recovery));
+ *       .withFailureHandler(recovery), handler).start();
  * }
  * }</pre>
  *

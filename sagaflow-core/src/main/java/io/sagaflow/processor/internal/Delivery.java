@@ -1,5 +1,9 @@
 package io.sagaflow.processor.internal;
 
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+
 import io.sagaflow.processor.ProcessorRecord;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -48,13 +52,40 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
     this.bytes = Math.max(0, raw.serializedKeySize()) + Math.max(0, raw.serializedValueSize());
   }
 
-  /** Deserializes key and value once; throws what the user's deserializer throws. */
+  /**
+   * Deserializes key and value once. A failure is thrown as Kafka's {@link
+   * RecordDeserializationException} saying whether the key or the value failed (with the user's
+   * exception as its cause), so that the failure handler can tell a poison pill from a failed
+   * handler and dead-letter it with the right headers.
+   */
   void deserialize(Deserializer<K> kd, Deserializer<V> vd) {
     if (!deserialized) {
-      key = kd.deserialize(raw.topic(), raw.headers(), raw.key());
-      value = vd.deserialize(raw.topic(), raw.headers(), raw.value());
+      K k;
+      try {
+        k = kd.deserialize(raw.topic(), raw.headers(), raw.key());
+      } catch (RuntimeException e) {
+        throw poison(RecordDeserializationException.DeserializationExceptionOrigin.KEY, e);
+      }
+      V v;
+      try {
+        v = vd.deserialize(raw.topic(), raw.headers(), raw.value());
+      } catch (RuntimeException e) {
+        throw poison(RecordDeserializationException.DeserializationExceptionOrigin.VALUE, e);
+      }
+      key = k;
+      value = v;
       deserialized = true;
     }
+  }
+
+  private RecordDeserializationException poison(
+      RecordDeserializationException.DeserializationExceptionOrigin origin, RuntimeException cause) {
+    return new RecordDeserializationException(origin, new TopicPartition(raw.topic(), raw.partition()),
+        raw.offset(), raw.timestamp(), raw.timestampType(),
+        raw.key() == null ? null : ByteBuffer.wrap(raw.key()),
+        raw.value() == null ? null : ByteBuffer.wrap(raw.value()), raw.headers(),
+        "cannot deserialize the " + origin.name().toLowerCase(java.util.Locale.ROOT) + " of " + raw.topic()
+            + "-" + raw.partition() + "@" + raw.offset() + ": " + cause.getMessage(), cause);
   }
 
   /** Claims the right to finish this record; true exactly once (ack or a done decision). */
