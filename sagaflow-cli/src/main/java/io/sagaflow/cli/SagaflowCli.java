@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       BrokerCommand.class,
       LagCommand.class,
+      DlqCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SagaflowCli implements Runnable {

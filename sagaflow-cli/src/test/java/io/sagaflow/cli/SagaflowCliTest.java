@@ -41,8 +41,8 @@ class SagaflowCliTest {
   void helpListsEveryCommandAndEachCommandHasHelp() {
     Run r = run("--help");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("demo", "broker", "lag");
-    for (String command : new String[] {"demo", "broker", "lag"}) {
+    assertThat(r.out()).contains("demo", "broker", "lag", "dlq");
+    for (String command : new String[] {"demo", "broker", "lag", "dlq"}) {
       Run sub = run(command, "--help");
       assertThat(sub.exitCode()).as(command).isZero();
       assertThat(sub.out()).as(command).contains("Usage: sagaflow " + command);

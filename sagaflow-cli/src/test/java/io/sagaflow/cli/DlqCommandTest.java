@@ -1,0 +1,121 @@
+package io.sagaflow.cli;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.processor.FailedRecord;
+import io.sagaflow.recovery.Recovery;
+import io.sagaflow.recovery.RecoveryHandler;
+import io.sagaflow.recovery.RecoveryOptions;
+import io.sagaflow.recovery.RetryPolicy;
+import picocli.CommandLine;
+
+class DlqCommandTest {
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void seedDeadLetters() throws Exception {
+    kafka = EmbeddedKafka.start();
+    kafka.createTopic("orders", 2);
+    RetryPolicy policy = RetryPolicy.defaults().withInPlaceAttempts(1).withRetryTopicDelays(List.of());
+    try (RecoveryHandler recovery = Recovery.handler(
+        RecoveryOptions.of(kafka.bootstrapServers(), "orders-service").withPolicy(policy))) {
+      recovery.createTopics("orders");
+      for (int i = 0; i < 6; i++) {
+        ConsumerRecord<byte[], byte[]> raw = new ConsumerRecord<>("orders", i % 2, 100 + i,
+            ("order-" + i).getBytes(UTF_8), ("{\"total\":" + i + "}").getBytes(UTF_8));
+        Exception error = i < 4 ? new IllegalStateException("card declined " + i) : new ArithmeticException("overflow " + i);
+        recovery.onFailure(new FailedRecord(raw, error, 1, "orders-service"));
+      }
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    kafka.close();
+  }
+
+  private static SagaflowCliTest.Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cmd = SagaflowCli.newCommandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    int code = cmd.execute(args);
+    return new SagaflowCliTest.Run(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void listShowAndReplayDeadLettersExactlyOnce() {
+    String b = kafka.bootstrapServers();
+    SagaflowCliTest.Run list = run("dlq", "list", "--topic", "orders-dlt", "--bootstrap-servers", b);
+    assertThat(list.exitCode()).as(list.err()).isZero();
+    assertThat(list.out()).contains("6 dead letters in orders-dlt", "IllegalStateException", "card declined 0",
+        "orders-0@100");
+
+    SagaflowCliTest.Run filtered = run("dlq", "list", "--topic", "orders-dlt", "--bootstrap-servers", b,
+        "--filter", "exception=Arithmetic");
+    assertThat(filtered.out()).contains("2 dead letters in orders-dlt").doesNotContain("card declined");
+
+    SagaflowCliTest.Run show = run("dlq", "show", "--topic", "orders-dlt", "--bootstrap-servers", b,
+        "--partition", "0", "--offset", "0");
+    assertThat(show.exitCode()).as(show.err()).isZero();
+    assertThat(show.out()).contains("from          orders-0@100", "group         orders-service",
+        "exception     java.lang.IllegalStateException", "value         {\"total\":0}", "stack trace");
+
+    SagaflowCliTest.Run dry = run("dlq", "replay", "--topic", "orders-dlt", "--bootstrap-servers", b, "--dry-run",
+        "--filter", "exception=IllegalState");
+    assertThat(dry.out()).contains("matched 4, would replay 4");
+    assertThat(readAll("orders", 0)).isEmpty();
+
+    SagaflowCliTest.Run replay = run("dlq", "replay", "--topic", "orders-dlt", "--bootstrap-servers", b,
+        "--filter", "exception=IllegalState");
+    assertThat(replay.exitCode()).as(replay.err()).isZero();
+    assertThat(replay.out()).contains("[##############################] 4/4", "matched 4, replayed 4, already replayed 0");
+
+    SagaflowCliTest.Run all = run("dlq", "replay", "--topic", "orders-dlt", "--bootstrap-servers", b);
+    assertThat(all.out()).contains("matched 6, replayed 2, already replayed 4, failed 0");
+    List<String> copies = readAll("orders", 6).stream().map(r -> new String(r.key(), UTF_8)).sorted().toList();
+    assertThat(copies).containsExactly("order-0", "order-1", "order-2", "order-3", "order-4", "order-5");
+  }
+
+  @Test
+  void aMissingLetterSaysWhereToLook() {
+    SagaflowCliTest.Run show = run("dlq", "show", "--topic", "orders-dlt", "--bootstrap-servers",
+        kafka.bootstrapServers(), "--partition", "0", "--offset", "999");
+    assertThat(show.exitCode()).isEqualTo(1);
+    assertThat(show.err()).contains("no dead letter at orders-dlt/0/999", "sagaflow dlq list --topic orders-dlt");
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", kafka.bootstrapServers());
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      long deadline = System.nanoTime() + Duration.ofSeconds(expected == 0 ? 1 : 30).toNanos();
+      while ((expected == 0 || out.size() < expected) && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(100)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+}
