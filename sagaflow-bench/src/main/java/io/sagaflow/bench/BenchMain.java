@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
-    subcommands = {ConsumeCommand.class, SagaBenchCommand.class, StartupBenchCommand.class, EosBenchCommand.class},
+    subcommands = {ConsumeCommand.class, SagaBenchCommand.class, StartupBenchCommand.class, EosBenchCommand.class,
+        RecoveryBenchCommand.class},
     description = "Side-by-side consumer benchmarks against one Kafka broker.")
 public final class BenchMain implements Runnable {
 

@@ -1,0 +1,193 @@
+package io.sagaflow.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.processor.Ordering;
+import io.sagaflow.processor.Processor;
+import io.sagaflow.processor.ProcessorOptions;
+import io.sagaflow.recovery.Recovery;
+import io.sagaflow.recovery.RecoveryHandler;
+import io.sagaflow.recovery.RecoveryOptions;
+import io.sagaflow.recovery.RetryPolicy;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The recovery pipeline under load: the same number of records twice, clean and then with 1%
+ * poison pills and 1% records whose handler always fails. The handler writes each record it
+ * processes to an output topic (waiting for the ack); afterwards an independent reader of the
+ * output and dead-letter topics counts what was lost.
+ */
+@Command(name = "recovery", mixinStandardHelpOptions = true,
+    description = "Recovery pipeline throughput: clean run vs 1% poison pills and 1% failing records.")
+final class RecoveryBenchCommand implements Callable<Integer> {
+  @Option(names = "--records", defaultValue = "1000000", description = "Records per run (default ${DEFAULT-VALUE})")
+  int records;
+
+  @Option(names = "--bootstrap-servers", description = "Use this broker instead of starting an embedded one")
+  String bootstrapServers;
+
+  /** Values are {@code v<n>}; anything else is a poison pill. */
+  static final class NumberDeserializer implements Deserializer<Long> {
+    @Override
+    public Long deserialize(String topic, byte[] data) {
+      if (data.length < 2 || data[0] != 'v') {
+        throw new SerializationException("not a v<number>");
+      }
+      return Long.parseLong(new String(data, 1, data.length - 1, StandardCharsets.US_ASCII));
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (bootstrapServers != null) {
+      run(bootstrapServers, null);
+      return 0;
+    }
+    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+      run(kafka.bootstrapServers(), kafka);
+    }
+    return 0;
+  }
+
+  private void run(String bootstrap, EmbeddedKafka kafka) throws Exception {
+    runOnce(bootstrap, kafka, "recovery-clean", false);
+    runOnce(bootstrap, kafka, "recovery-failures", true);
+  }
+
+  private void runOnce(String bootstrap, EmbeddedKafka kafka, String scenario, boolean failures) throws Exception {
+    String run = scenario + "-" + System.currentTimeMillis();
+    String input = run + "-in";
+    String output = run + "-out";
+    if (kafka != null) {
+      kafka.createTopic(input, 6);
+      kafka.createTopic(output, 6);
+    }
+    long expectedDead = produce(bootstrap, input, failures);
+    RetryPolicy policy = RetryPolicy.defaults()
+        .withInPlaceAttempts(3)
+        .withInitialBackoff(Duration.ofMillis(10))
+        .withRetryTopicDelays(List.of());
+    AtomicLong processed = new AtomicLong();
+    AtomicLong dead = new AtomicLong();
+    Properties pp = new Properties();
+    pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    pp.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+    double seconds;
+    try (KafkaProducer<byte[], byte[]> out = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
+        RecoveryHandler recovery = Recovery.handler(RecoveryOptions.of(bootstrap, run).withPolicy(policy)
+            .withListener(new io.sagaflow.recovery.RecoveryListener() {
+              @Override
+              public void onDeadLettered(String originTopic, String deadLetterTopic, Throwable error) {
+                dead.incrementAndGet();
+              }
+            }))) {
+      recovery.createTopics(input);
+      ProcessorOptions<String, Long> options = ProcessorOptions
+          .create(bootstrap, run, new StringDeserializer(), new NumberDeserializer())
+          .withTopics(input)
+          .withOrdering(Ordering.KEY)
+          .withMaxInFlight(5000)
+          .withFailureHandler(recovery);
+      long start = System.nanoTime();
+      try (Processor<String, Long> p = Processor.forRecords(options, r -> {
+        long n = r.value();
+        if (n % 100 == 42 && failures) {
+          throw new IllegalStateException("record " + n + " always fails");
+        }
+        out.send(new ProducerRecord<>(output, r.raw().key(), r.raw().value())).get();
+        processed.incrementAndGet();
+      }).start()) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (processed.get() + dead.get() < records && System.nanoTime() < deadline) {
+          Thread.sleep(10);
+        }
+        seconds = (System.nanoTime() - start) / 1e9;
+        p.close(Duration.ofSeconds(30));
+      }
+    }
+    long lost = countLost(bootstrap, output, input + "-dlt");
+    if (failures) {
+      System.out.printf(Locale.ROOT,
+          "RESULT system=sagaflow scenario=%s records=%d seconds=%.2f rate=%.0f dead_lettered=%d expected_dead_letters=%d lost=%d%n",
+          scenario, records, seconds, records / seconds, dead.get(), expectedDead, lost);
+    } else {
+      System.out.printf(Locale.ROOT, "RESULT system=sagaflow scenario=%s records=%d seconds=%.2f rate=%.0f lost=%d%n",
+          scenario, records, seconds, records / seconds, lost);
+    }
+  }
+
+  /** Produces {@code v<n>} values; with failures, 1% poison pills ({@code n % 100 == 7}). Returns the dead letters to expect. */
+  private long produce(String bootstrap, String topic, boolean failures) throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+    long expectedDead = 0;
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < records; i++) {
+        boolean poison = failures && i % 100 == 7;
+        boolean failing = failures && i % 100 == 42;
+        if (poison || failing) {
+          expectedDead++;
+        }
+        byte[] key = ("key-" + (i % 10_000)).getBytes(StandardCharsets.US_ASCII);
+        byte[] value = (poison ? "x" + i : "v" + i).getBytes(StandardCharsets.US_ASCII);
+        producer.send(new ProducerRecord<>(topic, key, value));
+      }
+      producer.flush();
+    }
+    return expectedDead;
+  }
+
+  /** Reads output and dead letters independently; a record is lost if it is in neither. */
+  private long countLost(String bootstrap, String output, String dlt) {
+    BitSet seen = new BitSet(records);
+    for (String topic : List.of(output, dlt)) {
+      Properties p = new Properties();
+      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+            .map(i -> new TopicPartition(topic, i.partition())).toList();
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        long idleSince = System.nanoTime();
+        while (System.nanoTime() - idleSince < TimeUnit.SECONDS.toNanos(2)) {
+          var polled = c.poll(Duration.ofMillis(100));
+          if (!polled.isEmpty()) {
+            idleSince = System.nanoTime();
+          }
+          for (ConsumerRecord<byte[], byte[]> r : polled) {
+            String v = new String(r.value(), StandardCharsets.US_ASCII);
+            seen.set(Integer.parseInt(v.substring(1)));
+          }
+        }
+      }
+    }
+    return records - seen.cardinality();
+  }
+}
