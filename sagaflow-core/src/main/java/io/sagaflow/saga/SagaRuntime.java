@@ -80,16 +80,17 @@ public final class SagaRuntime implements AutoCloseable {
   }
 
   /**
-   * Runs {@code saga} for every action on {@code topic} with a plain Kafka consumer of this
-   * runtime's Kafka properties; see {@link SagaConsumer}. (A stand-in until sagas run on the
-   * Processor.)
+   * Runs {@code saga} for every action on {@code topic} on a {@link io.sagaflow.processor.Processor}
+   * of this runtime's Kafka properties: actions of one transaction in order, transactions
+   * concurrently (up to {@link SagaConsumerOptions#maxInFlight()}), the input offset committed
+   * once its saga finished, failures to the dead-letter topic; see {@link SagaConsumer}.
    */
   public <P> SagaConsumer consumer(String topic, Class<P> payloadType, Saga<P> saga, SagaConsumerOptions consumerOptions) {
     if (!options.kafkaProperties().containsKey("bootstrap.servers")) {
       throw new IllegalStateException("this runtime has no bootstrap.servers; a saga consumer needs Kafka");
     }
-    SagaConsumer consumer = new io.sagaflow.saga.internal.SimpleSagaConsumer<>(options.kafkaProperties(), topic,
-        payloadType, saga, consumerOptions, runner, codec);
+    SagaConsumer consumer = new io.sagaflow.saga.internal.ProcessorSagaConsumer<>(options.kafkaProperties(), topic,
+        payloadType, saga, consumerOptions, runner);
     consumers.add(consumer);
     return consumer;
   }
