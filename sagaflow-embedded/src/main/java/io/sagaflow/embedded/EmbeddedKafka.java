@@ -98,16 +98,21 @@ public final class EmbeddedKafka implements AutoCloseable {
     shared.put("controlled.shutdown.enable", "true");
     shared.putAll(options.brokerProperties());
 
+    // Every free port is picked at once, with all the probe sockets open together, so that no two
+    // listeners are handed the same port.
+    int saslCount = options.saslUsers().isEmpty() ? 0 : options.brokers();
+    List<Integer> free = freePorts((options.port() == 0 ? options.brokers() : 0) + saslCount + 1);
+    int nextFree = 0;
     List<Integer> brokerPorts = new ArrayList<>();
     for (int i = 0; i < options.brokers(); i++) {
-      brokerPorts.add(options.port() == 0 ? freePort() : options.port() + i);
+      brokerPorts.add(options.port() == 0 ? free.get(nextFree++) : options.port() + i);
     }
     List<Integer> saslPorts = new ArrayList<>();
     for (int i = 0; i < options.brokers(); i++) {
-      saslPorts.add(options.saslUsers().isEmpty() ? -1 : freePort());
+      saslPorts.add(saslCount == 0 ? -1 : free.get(nextFree++));
     }
     Map<String, String> users = options.saslUsers();
-    int controllerPort = freePort();
+    int controllerPort = free.get(nextFree);
     if (options.brokers() == 1) {
       String voters = "1@127.0.0.1:" + controllerPort;
       nodes.put(1, new KafkaNode(1, KafkaNode.Role.COMBINED, brokerPorts.get(0), controllerPort,
@@ -375,12 +380,26 @@ public final class EmbeddedKafka implements AutoCloseable {
     return Path.of(System.getProperty("java.io.tmpdir"));
   }
 
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+  static List<Integer> freePorts(int count) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      List<Integer> ports = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        sockets.add(s);
+        ports.add(s.getLocalPort());
+      }
+      return ports;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot find a free port on 127.0.0.1", e);
+      throw new UncheckedIOException("cannot find free ports on 127.0.0.1", e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // a probe socket; nothing to do
+        }
+      }
     }
   }
 
