@@ -166,6 +166,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   }
 
   private void turn() {
+    work.runners.checkStall();
     applyCommands();
     long now = System.nanoTime();
     CommitStrategy strategy = options.commitStrategy();
@@ -188,6 +189,9 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
 
   private long pollTimeoutMillis(long now) {
     long timeout = backpressured || (publisher != null && publisher.capacity() <= 0) ? 5 : 100;
+    if (work.runners.hasWaiting()) {
+      timeout = 2; // lanes wait for a runner: check for stuck runners soon
+    }
     for (PartitionState s : states.values()) {
       if (s.limitPaused) {
         timeout = 5;
@@ -595,6 +599,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       applyCommands();
       while (outstanding(revoked) > 0 && System.nanoTime() - deadline < 0) {
         LockSupport.parkNanos(1_000_000L);
+        work.runners.checkStall();
         applyCommands();
       }
       long left = outstanding(revoked);
@@ -637,6 +642,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private void shutdown() {
     long deadline = closeDeadlineNanos;
     for (;;) {
+      work.runners.checkStall();
       applyCommands();
       long now = System.nanoTime();
       if (outstanding(states.values()) == 0 || now - deadline >= 0) {
@@ -648,7 +654,8 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
         nextCommitNanos = now + options.commitInterval().toNanos();
       }
       // Keeps the membership alive and runs rebalance callbacks; nothing new is dispatched.
-      consumer.poll(Duration.ofMillis(Math.max(1, Math.min(20, (deadline - now) / 1_000_000))));
+      long wait = work.runners.hasWaiting() ? 2 : 20;
+      consumer.poll(Duration.ofMillis(Math.max(1, Math.min(wait, (deadline - now) / 1_000_000))));
     }
     long left = outstanding(states.values());
     aborted = true;

@@ -1,0 +1,85 @@
+package io.sagaflow.processor.internal;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Virtual threads that run ready lanes. Starting a virtual thread per lane activation costs more
+ * than a no-op handler, so a few runners take ready lanes from a shared queue and run them one
+ * after another.
+ *
+ * <p>Design: up to {@code eager} runners start as soon as lanes are ready; a runner exits when the
+ * queue is empty. Because handlers may block, the poll threads call {@link #checkStall()} every
+ * turn (every few milliseconds while lanes wait): if lanes wait and no runner took one since the
+ * last check, every runner is busy, so it starts as many new runners as there are waiting lanes
+ * (bounded by the in-flight limit, which bounds the lanes). Blocked handlers therefore never hold
+ * back other keys for more than a poll turn.
+ */
+final class LaneRunners {
+  private final ConcurrentLinkedQueue<Lane> ready = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger runners = new AtomicInteger();
+  private final AtomicLong taken = new AtomicLong();
+  private final int eager;
+  private final ThreadFactory threads = Thread.ofVirtual().name("sagaflow-worker").factory();
+  private long lastTaken = -1;
+
+  LaneRunners(int eager) {
+    this.eager = eager;
+  }
+
+  void execute(Lane lane) {
+    ready.offer(lane);
+    if (runners.get() < eager) {
+      spawn();
+    }
+  }
+
+  boolean hasWaiting() {
+    return !ready.isEmpty();
+  }
+
+  /** Called by poll threads: adds runners when every runner is stuck in a handler. */
+  synchronized void checkStall() {
+    if (ready.isEmpty()) {
+      lastTaken = -1;
+      return;
+    }
+    long t = taken.get();
+    if (t == lastTaken) {
+      int waiting = ready.size();
+      for (int i = 0; i < waiting; i++) {
+        spawn();
+      }
+    }
+    lastTaken = t;
+  }
+
+  private void spawn() {
+    runners.incrementAndGet();
+    threads.newThread(this::runLoop).start();
+  }
+
+  private void runLoop() {
+    for (; ; ) {
+      Lane lane = ready.poll();
+      if (lane == null) {
+        runners.decrementAndGet();
+        // A lane may have arrived after poll() and before the decrement: take it if nobody does.
+        if (ready.isEmpty() || runners.incrementAndGet() > eager && undo()) {
+          return;
+        }
+        continue;
+      }
+      taken.incrementAndGet();
+      Thread.interrupted(); // an interrupt meant for an earlier lane's handler
+      lane.run();
+    }
+  }
+
+  private boolean undo() {
+    runners.decrementAndGet();
+    return true;
+  }
+}
