@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Design: up to {@code eager} runners start as soon as lanes are ready; a runner exits when the
  * queue is empty. Because handlers may block, the poll threads call {@link #checkStall()} every
- * turn (every few milliseconds while lanes wait): if lanes wait and no runner took one since the
- * last check, every runner is busy, so it starts as many new runners as there are waiting lanes
+ * turn (every few milliseconds while lanes wait): if lanes wait and no runner took one for a
+ * millisecond, every runner is busy, so it starts as many new runners as there are waiting lanes
  * (bounded by the in-flight limit, which bounds the lanes). Blocked handlers therefore never hold
  * back other keys for more than a poll turn.
  */
@@ -23,7 +23,9 @@ final class LaneRunners {
   private final AtomicLong taken = new AtomicLong();
   private final int eager;
   private final ThreadFactory threads = Thread.ofVirtual().name("sagaflow-worker").factory();
+  private static final long STALL_NANOS = 1_000_000L;
   private long lastTaken = -1;
+  private long lastCheckNanos;
 
   LaneRunners(int eager) {
     this.eager = eager;
@@ -46,6 +48,11 @@ final class LaneRunners {
       lastTaken = -1;
       return;
     }
+    long now = System.nanoTime();
+    if (now - lastCheckNanos < STALL_NANOS) {
+      return; // busy runners on a loaded machine are not stuck: judge over a window
+    }
+    lastCheckNanos = now;
     long t = taken.get();
     if (t == lastTaken) {
       int waiting = ready.size();
