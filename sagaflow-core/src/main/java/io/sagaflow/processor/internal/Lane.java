@@ -17,21 +17,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Lane extends Worker {
   final PartitionState state;
-  private final Work<?, ?> work;
   private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pending = new AtomicInteger();
+
+  private final Work<?, ?> work;
 
   Lane(PartitionState state, Work<?, ?> work) {
     this.state = state;
     this.work = work;
   }
 
-  /** Poll thread only. */
-  void submit(Object item) {
+  /** Poll thread only. Returns true if the lane became active: the caller must have it run. */
+  boolean submit(Object item) {
     queue.offer(item);
-    if (pending.getAndIncrement() == 0) {
-      work.start(this);
-    }
+    return pending.getAndIncrement() == 0;
   }
 
   boolean idle() {

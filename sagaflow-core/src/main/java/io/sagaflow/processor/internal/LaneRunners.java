@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * back other keys for more than a poll turn.
  */
 final class LaneRunners {
-  private final ConcurrentLinkedQueue<Lane> ready = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Chunk> ready = new ConcurrentLinkedQueue<>();
   private final AtomicInteger runners = new AtomicInteger();
   private final AtomicLong taken = new AtomicLong();
   private final int eager;
@@ -31,9 +31,36 @@ final class LaneRunners {
     this.eager = eager;
   }
 
+  /**
+   * Lanes activated by one poll batch, handed over in chunks so the poll thread pays one queue
+   * operation per chunk; a runner that takes a chunk puts the rest back before running its first
+   * lane, so a blocking handler never holds the other lanes of its chunk.
+   */
+  private static final class Chunk {
+    final Lane[] lanes;
+    int from;
+
+    Chunk(Lane[] lanes) {
+      this.lanes = lanes;
+    }
+  }
+
+  private static final int CHUNK = 16;
+
   void execute(Lane lane) {
-    ready.offer(lane);
+    ready.offer(new Chunk(new Lane[] {lane}));
     if (runners.get() < eager) {
+      spawn();
+    }
+  }
+
+  /** Poll thread: runs the lanes that became active in {@code lanes[0..n)}. */
+  void executeAll(Lane[] lanes, int n) {
+    for (int i = 0; i < n; i += CHUNK) {
+      ready.offer(new Chunk(java.util.Arrays.copyOfRange(lanes, i, Math.min(n, i + CHUNK))));
+    }
+    int chunks = (n + CHUNK - 1) / CHUNK;
+    for (int r = runners.get(); r < eager && chunks > 0; r++, chunks--) {
       spawn();
     }
   }
@@ -70,8 +97,8 @@ final class LaneRunners {
 
   private void runLoop() {
     for (; ; ) {
-      Lane lane = ready.poll();
-      if (lane == null) {
+      Chunk chunk = ready.poll();
+      if (chunk == null) {
         runners.decrementAndGet();
         // A lane may have arrived after poll() and before the decrement: take it if nobody does.
         if (ready.isEmpty() || runners.incrementAndGet() > eager && undo()) {
@@ -80,6 +107,10 @@ final class LaneRunners {
         continue;
       }
       taken.incrementAndGet();
+      Lane lane = chunk.lanes[chunk.from++];
+      if (chunk.from < chunk.lanes.length) {
+        ready.offer(chunk);
+      }
       Thread.interrupted(); // an interrupt meant for an earlier lane's handler
       lane.run();
     }

@@ -78,6 +78,8 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private long nextStatusNanos;
   private boolean foreignMetadataLogged;
   private ConsumerGroupMetadata groupMetadata;
+  private Lane[] activated = new Lane[64];
+  private int activatedCount;
 
   /** What {@link ProcessorRuntime#status()} reads, refreshed by the poll thread. */
   record LoopSnapshot(
@@ -271,7 +273,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       if (batch != null && !batch.isEmpty()) {
         @SuppressWarnings({"unchecked", "rawtypes"})
         Delivery<K, V>[] array = batch.toArray(new Delivery[0]);
-        partitionLane(s).submit(array);
+        activate(partitionLane(s), array);
       }
       if (s.lanes.size() > 1024) {
         s.lanes.values().removeIf(l -> l.idle() && l != s.partitionLane);
@@ -279,6 +281,11 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     }
     runtime.inFlight.addAndGet(added);
     runtime.bytes.addAndGet(addedBytes);
+    if (activatedCount > 0) {
+      work.runners.executeAll(activated, activatedCount);
+      java.util.Arrays.fill(activated, 0, activatedCount, null);
+      activatedCount = 0;
+    }
     if (publisher != null && added > 0) {
       publisher.signal();
     }
@@ -300,7 +307,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       return;
     }
     switch (ordering) {
-      case PARTITION -> partitionLane(s).submit(d);
+      case PARTITION -> activate(partitionLane(s), d);
       case KEY -> {
         byte[] k = d.raw.key();
         Object key = k == null ? NULL_KEY : new BytesKey(k);
@@ -309,13 +316,22 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           lane = new Lane(s, work);
           s.lanes.put(key, lane);
         }
-        lane.submit(d);
+        activate(lane, d);
       }
       case UNORDERED -> {
         Lane lane = new Lane(s, work);
         s.lanes.put(lane, lane);
-        lane.submit(d);
+        activate(lane, d);
       }
+    }
+  }
+
+  private void activate(Lane lane, Object item) {
+    if (lane.submit(item)) {
+      if (activatedCount == activated.length) {
+        activated = java.util.Arrays.copyOf(activated, activated.length * 2);
+      }
+      activated[activatedCount++] = lane;
     }
   }
 

@@ -61,10 +61,6 @@ final class Work<K, V> {
     this.runtime = runtime;
   }
 
-  void start(Lane lane) {
-    runners.execute(lane);
-  }
-
   /** Processes one lane item (a Delivery or a Delivery[] batch). Never throws. */
   @SuppressWarnings("unchecked")
   void process(Object item, Worker w) {
