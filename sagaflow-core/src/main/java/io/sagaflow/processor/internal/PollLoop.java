@@ -448,7 +448,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       if (offset < 0) {
         continue;
       }
-      OffsetMetadataCodec.Encoded e = s.tracker.encode(METADATA_MAX_CHARS);
+      OffsetMetadataCodec.Encoded e = s.tracker.encode(options.offsetMetadataMaxChars());
       if (e.overflow() != s.overCap) {
         s.overCap = e.overflow();
         if (s.overCap) {
