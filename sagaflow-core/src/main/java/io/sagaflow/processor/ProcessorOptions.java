@@ -52,6 +52,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  *     processor runs without Micrometer on the classpath)
  * @param shutdownHook whether to close the processor from a JVM shutdown hook (SIGTERM)
  * @param publisherPrefetch records buffered ahead of demand for {@link Processor#publisher()}
+ * @param offsetMetadataMaxChars cap on the commit metadata (see {@link #withOffsetMetadataMaxChars})
  */
 public record ProcessorOptions<K, V>(
     String bootstrapServers,
@@ -74,7 +75,8 @@ public record ProcessorOptions<K, V>(
     Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore,
     Object meterRegistry,
     boolean shutdownHook,
-    int publisherPrefetch) {
+    int publisherPrefetch,
+    int offsetMetadataMaxChars) {
 
   private static final List<String> OWNED_KEYS =
       List.of(
@@ -126,6 +128,10 @@ public record ProcessorOptions<K, V>(
               + ") must be an io.micrometer.core.instrument.MeterRegistry");
     }
     positive(publisherPrefetch, "publisherPrefetch");
+    if (offsetMetadataMaxChars < 32) {
+      throw new IllegalArgumentException("offsetMetadataMaxChars (" + offsetMetadataMaxChars
+          + ") must be at least 32; keep it under the broker's offset.metadata.max.bytes (default 4096)");
+    }
   }
 
   /** Options with defaults; set the topics with {@link #withTopics} or {@link #withTopicPattern}. */
@@ -155,15 +161,16 @@ public record ProcessorOptions<K, V>(
         null,
         null,
         false,
-        256);
+        256,
+        3000);
   }
 
   public ProcessorOptions<K, V> withBootstrapServers(String v) {
-    return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withGroupId(String v) {
-    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withTopics(String... v) {
@@ -171,61 +178,61 @@ public record ProcessorOptions<K, V>(
   }
 
   public ProcessorOptions<K, V> withTopics(List<String> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withTopicPattern(Pattern v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withOrdering(Ordering v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withMaxInFlight(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withMaxInFlightPerPartition(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withMaxBufferedBytes(long v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withCommitStrategy(CommitStrategy v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withCommitInterval(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withShutdownTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withRebalanceTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   /** Number of KafkaConsumer instances, each with its own poll thread. */
   public ProcessorOptions<K, V> withConsumers(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withKeyDeserializer(Deserializer<K> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withValueDeserializer(Deserializer<V> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   /** Replaces all raw Kafka consumer properties. */
   public ProcessorOptions<K, V> withKafkaProperties(Map<String, ?> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   /** Adds one raw Kafka consumer property (for example {@code group.protocol=consumer}). */
@@ -236,7 +243,7 @@ public record ProcessorOptions<K, V>(
   }
 
   public ProcessorOptions<K, V> withFailureHandler(FailureHandler v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   /**
@@ -245,7 +252,7 @@ public record ProcessorOptions<K, V>(
    * the time comes, while the other partitions keep flowing.
    */
   public ProcessorOptions<K, V> withNotBefore(Function<ConsumerRecord<byte[], byte[]>, Instant> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   /**
@@ -253,16 +260,26 @@ public record ProcessorOptions<K, V>(
    * processor loads without Micrometer; pass an {@code io.micrometer.core.instrument.MeterRegistry}.
    */
   public ProcessorOptions<K, V> withMeterRegistry(Object v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   /** Registers a JVM shutdown hook that closes the processor with {@link #shutdownTimeout()}. */
   public ProcessorOptions<K, V> withShutdownHook(boolean v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch, offsetMetadataMaxChars);
   }
 
   public ProcessorOptions<K, V> withPublisherPrefetch(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v, offsetMetadataMaxChars);
+  }
+
+  /**
+   * Cap on the commit metadata that records finished offsets above the committed one (default
+   * 3000 chars; keep it under the broker's {@code offset.metadata.max.bytes}, 4096 by default). When
+   * the out-of-order completions of a partition no longer fit, the processor stops taking new
+   * records from it until the gap closes, rather than dropping the map.
+   */
+  public ProcessorOptions<K, V> withOffsetMetadataMaxChars(int v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, v);
   }
 
   private static void requireText(String s, String name) {

@@ -191,4 +191,30 @@ class ProcessorBackpressureTest {
       await("onComplete", () -> completed.get() == 1);
     }
   }
+
+  @Test
+  void userPausesAreKeptApartFromTheProcessorsOwn() throws Exception {
+    String topic = unique("userpause");
+    kafka.createTopic(topic, 2);
+    TopicPartition p0 = new TopicPartition(topic, 0);
+    TopicPartition p1 = new TopicPartition(topic, 1);
+    AtomicInteger seen0 = new AtomicInteger();
+    AtomicInteger seen1 = new AtomicInteger();
+    try (Processor<String, String> p = Processor.forRecords(options(kafka, unique("g"), topic), r -> {
+      (r.partition() == 0 ? seen0 : seen1).incrementAndGet();
+    }).start()) {
+      await("assigned", () -> p.status().assignedPartitions().size() == 2);
+      p.pause(List.of(p0));
+      await("user pause visible", () -> p.status().userPausedPartitions().contains(p0)
+          && p.status().pausedPartitions().contains(p0));
+      fill(topic, 2, 20, 10);
+      await("partition 1 flows", () -> seen1.get() == 20);
+      assertThat(seen0.get()).isZero();
+      assertThat(p.status().pausedPartitions()).doesNotContain(p1);
+      p.resume(List.of(p0));
+      await("partition 0 flows after resume", () -> seen0.get() == 20);
+      assertThat(p.status().state()).isEqualTo(ProcessorStatus.State.RUNNING);
+      assertThat(p.status().lastError()).isEmpty();
+    }
+  }
 }

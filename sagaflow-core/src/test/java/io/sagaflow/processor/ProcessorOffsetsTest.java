@@ -230,4 +230,38 @@ class ProcessorOffsetsTest {
     }
     assertThat(committed(kafka, noneGroup)).isEmpty();
   }
+
+  @Test
+  void whenTheMetadataCapOverflowsThePartitionStopsTakingRecordsUntilTheGapCloses() throws Exception {
+    String topic = unique("cap");
+    kafka.createTopic(topic, 1);
+    TopicPartition tp = new TopicPartition(topic, 0);
+    KafkaTestSupport.produce(kafka, topic, 0, records(100, "k")); // distinct keys: all in parallel
+    String group = unique("g");
+    CountDownLatch release = new CountDownLatch(1);
+    Set<Long> handled = ConcurrentHashMap.newKeySet();
+    ProcessorOptions<String, String> opts = options(kafka, group, topic)
+        .withOrdering(Ordering.KEY)
+        .withOffsetMetadataMaxChars(40);
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      handled.add(r.offset());
+      if (r.offset() < 100 && r.offset() % 2 == 0) {
+        release.await(); // even offsets stay unfinished: 50 gaps, far more than 40 chars can hold
+      }
+    }).start()) {
+      await("all first records started", () -> handled.size() == 100);
+      await("partition paused for the metadata cap", () -> p.status().pausedPartitions().contains(tp));
+      OffsetAndMetadata om = committed(kafka, group).get(tp);
+      assertThat(om.offset()).isZero();
+      assertThat(om.metadata().length()).isLessThanOrEqualTo(40);
+      assertThat(((OffsetMetadataCodec.Ours) OffsetMetadataCodec.decode(om.metadata())).rangeCount())
+          .as("the prefix that fits is kept, not dropped").isPositive();
+      KafkaTestSupport.produce(kafka, topic, 0, records(10, "late")); // offsets 100..109
+      Thread.sleep(1000); // several poll turns and commit intervals: nothing new may be taken
+      assertThat(handled).hasSize(100);
+      release.countDown();
+      await("gap closed: new records taken and everything committed",
+          () -> handled.size() == 110 && committedOffset(kafka, group, tp) == 110);
+    }
+  }
 }

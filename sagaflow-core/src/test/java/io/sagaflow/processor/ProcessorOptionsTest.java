@@ -60,6 +60,8 @@ class ProcessorOptionsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MeterRegistry");
     assertThatThrownBy(() -> base().withPublisherPrefetch(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("publisherPrefetch (0)");
+    assertThatThrownBy(() -> base().withOffsetMetadataMaxChars(10))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("offsetMetadataMaxChars (10)");
     assertThatThrownBy(() -> FailureDecision.retryAfter(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
   }

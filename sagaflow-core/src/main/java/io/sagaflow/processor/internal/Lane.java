@@ -5,45 +5,47 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A serial queue of work: what runs one at a time (a key in KEY mode, a partition in PARTITION
- * mode). The poll thread is the only producer; a virtual thread drains the lane while it is
- * non-empty and exits when it empties, so idle lanes cost no thread.
+ * mode). The poll thread is the only producer; a runner ({@link LaneRunners}) drains the lane
+ * while it is non-empty and moves on when it empties, so idle lanes cost no thread.
  *
  * <p>Design: {@code pending} counts items offered and not yet done. The producer offers then
  * increments; the transition 0 → 1 starts a worker. The worker decrements after each item and
- * stops at 0, which it may only reach after flushing its buffered completions (it flushes whenever
- * it is about to take the last item), so "lane idle" implies "its completions are in the poll
- * thread's queue". Only the poll thread adds, so it may drop a lane whose count is 0.
+ * stops at 0, which it may only reach after flushing its buffered completions (it flushes before
+ * each handler call and when it is about to take the last item), so "lane idle" implies "its
+ * completions are in the poll thread's queue", and a blocking handler never holds back the
+ * completions of the records before it. Only the poll thread adds, so it may drop a lane whose count is 0.
  */
-final class Lane extends Worker implements Runnable {
+final class Lane extends Worker {
   final PartitionState state;
-  private final Work<?, ?> work;
   private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pending = new AtomicInteger();
+
+  private final Work<?, ?> work;
 
   Lane(PartitionState state, Work<?, ?> work) {
     this.state = state;
     this.work = work;
   }
 
-  /** Poll thread only. */
-  void submit(Object item) {
+  /** Poll thread only. Returns true if the lane became active: the caller must have it run. */
+  boolean submit(Object item) {
     queue.offer(item);
-    if (pending.getAndIncrement() == 0) {
-      work.start(this);
-    }
+    return pending.getAndIncrement() == 0;
   }
 
   boolean idle() {
     return pending.get() == 0;
   }
 
-  @Override
-  public void run() {
+  void run() {
     thread = Thread.currentThread();
     for (; ; ) {
       Object item = queue.poll();
+      if (hasBuffered()) {
+        flush(); // the next handler may block for long: finished work must not wait behind it
+      }
       work.process(item, this);
-      if (hasBuffered() && (pending.get() == 1 || flushDue())) {
+      if (hasBuffered() && pending.get() == 1) {
         flush();
       }
       if (pending.decrementAndGet() == 0) {

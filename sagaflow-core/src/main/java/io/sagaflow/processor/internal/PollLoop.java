@@ -78,6 +78,8 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private long nextStatusNanos;
   private boolean foreignMetadataLogged;
   private ConsumerGroupMetadata groupMetadata;
+  private Lane[] activated = new Lane[64];
+  private int activatedCount;
 
   /** What {@link ProcessorRuntime#status()} reads, refreshed by the poll thread. */
   record LoopSnapshot(
@@ -166,6 +168,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   }
 
   private void turn() {
+    work.runners.checkStall();
     applyCommands();
     long now = System.nanoTime();
     CommitStrategy strategy = options.commitStrategy();
@@ -188,6 +191,9 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
 
   private long pollTimeoutMillis(long now) {
     long timeout = backpressured || (publisher != null && publisher.capacity() <= 0) ? 5 : 100;
+    if (work.runners.hasWaiting()) {
+      timeout = 2; // lanes wait for a runner: check for stuck runners soon
+    }
     for (PartitionState s : states.values()) {
       if (s.limitPaused) {
         timeout = 5;
@@ -267,7 +273,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       if (batch != null && !batch.isEmpty()) {
         @SuppressWarnings({"unchecked", "rawtypes"})
         Delivery<K, V>[] array = batch.toArray(new Delivery[0]);
-        partitionLane(s).submit(array);
+        activate(partitionLane(s), array);
       }
       if (s.lanes.size() > 1024) {
         s.lanes.values().removeIf(l -> l.idle() && l != s.partitionLane);
@@ -275,6 +281,11 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     }
     runtime.inFlight.addAndGet(added);
     runtime.bytes.addAndGet(addedBytes);
+    if (activatedCount > 0) {
+      work.runners.executeAll(activated, activatedCount);
+      java.util.Arrays.fill(activated, 0, activatedCount, null);
+      activatedCount = 0;
+    }
     if (publisher != null && added > 0) {
       publisher.signal();
     }
@@ -296,7 +307,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       return;
     }
     switch (ordering) {
-      case PARTITION -> partitionLane(s).submit(d);
+      case PARTITION -> activate(partitionLane(s), d);
       case KEY -> {
         byte[] k = d.raw.key();
         Object key = k == null ? NULL_KEY : new BytesKey(k);
@@ -305,13 +316,22 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           lane = new Lane(s, work);
           s.lanes.put(key, lane);
         }
-        lane.submit(d);
+        activate(lane, d);
       }
       case UNORDERED -> {
         Lane lane = new Lane(s, work);
         s.lanes.put(lane, lane);
-        lane.submit(d);
+        activate(lane, d);
       }
+    }
+  }
+
+  private void activate(Lane lane, Object item) {
+    if (lane.submit(item)) {
+      if (activatedCount == activated.length) {
+        activated = java.util.Arrays.copyOf(activated, activated.length * 2);
+      }
+      activated[activatedCount++] = lane;
     }
   }
 
@@ -428,7 +448,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       if (offset < 0) {
         continue;
       }
-      OffsetMetadataCodec.Encoded e = s.tracker.encode(METADATA_MAX_CHARS);
+      OffsetMetadataCodec.Encoded e = s.tracker.encode(options.offsetMetadataMaxChars());
       if (e.overflow() != s.overCap) {
         s.overCap = e.overflow();
         if (s.overCap) {
@@ -595,6 +615,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       applyCommands();
       while (outstanding(revoked) > 0 && System.nanoTime() - deadline < 0) {
         LockSupport.parkNanos(1_000_000L);
+        work.runners.checkStall();
         applyCommands();
       }
       long left = outstanding(revoked);
@@ -637,6 +658,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private void shutdown() {
     long deadline = closeDeadlineNanos;
     for (;;) {
+      work.runners.checkStall();
       applyCommands();
       long now = System.nanoTime();
       if (outstanding(states.values()) == 0 || now - deadline >= 0) {
@@ -648,7 +670,8 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
         nextCommitNanos = now + options.commitInterval().toNanos();
       }
       // Keeps the membership alive and runs rebalance callbacks; nothing new is dispatched.
-      consumer.poll(Duration.ofMillis(Math.max(1, Math.min(20, (deadline - now) / 1_000_000))));
+      long wait = work.runners.hasWaiting() ? 2 : 20;
+      consumer.poll(Duration.ofMillis(Math.max(1, Math.min(wait, (deadline - now) / 1_000_000))));
     }
     long left = outstanding(states.values());
     aborted = true;

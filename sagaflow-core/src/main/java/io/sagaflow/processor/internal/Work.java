@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.ThreadFactory;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +38,7 @@ final class Work<K, V> {
   private final boolean finishOnAck;
   private final Metrics metrics;
   private final ProcessorRuntime<K, V> runtime;
-  private final ThreadFactory threads = Thread.ofVirtual().name("sagaflow-worker").factory();
+  final LaneRunners runners = new LaneRunners(Math.max(2, Runtime.getRuntime().availableProcessors()));
 
   Work(
       RecordHandler<K, V> handler,
@@ -60,10 +59,6 @@ final class Work<K, V> {
     this.finishOnAck = finishOnAck;
     this.metrics = metrics;
     this.runtime = runtime;
-  }
-
-  void start(Lane lane) {
-    threads.newThread(lane).start();
   }
 
   /** Processes one lane item (a Delivery or a Delivery[] batch). Never throws. */

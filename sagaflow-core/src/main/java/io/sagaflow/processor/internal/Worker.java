@@ -10,8 +10,6 @@ import java.util.concurrent.locks.LockSupport;
  * without busy looping while a record backs off.
  */
 abstract class Worker {
-  private static final long FLUSH_AFTER_NANOS = 20_000_000L;
-
   volatile Thread thread;
   volatile boolean halted;
 
@@ -19,7 +17,6 @@ abstract class Worker {
   private int finished;
   private int dropped;
   private long bytes;
-  private long firstAt;
   private PartitionState bufState;
   private PollLoop<?, ?> bufLoop;
 
@@ -48,17 +45,10 @@ abstract class Worker {
       bufState = d.state;
       bufLoop = d.loop;
     }
-    if (finished + dropped == 0) {
-      firstAt = System.nanoTime();
-    }
   }
 
   final boolean hasBuffered() {
     return finished + dropped > 0;
-  }
-
-  final boolean flushDue() {
-    return finished >= 256 || System.nanoTime() - firstAt > FLUSH_AFTER_NANOS;
   }
 
   final void flush() {
