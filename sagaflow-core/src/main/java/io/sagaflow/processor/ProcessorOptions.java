@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -53,6 +54,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * @param shutdownHook whether to close the processor from a JVM shutdown hook (SIGTERM)
  * @param publisherPrefetch records buffered ahead of demand for {@link Processor#publisher()}
  * @param offsetMetadataMaxChars cap on the commit metadata (see {@link #withOffsetMetadataMaxChars})
+ * @param exactlyOnce exactly-once settings, {@code null} (the default) for at-least-once
+ * @param producerProperties properties of the producer behind {@link ProcessorRecord#send}
  */
 public record ProcessorOptions<K, V>(
     String bootstrapServers,
@@ -76,7 +79,9 @@ public record ProcessorOptions<K, V>(
     Object meterRegistry,
     boolean shutdownHook,
     int publisherPrefetch,
-    int offsetMetadataMaxChars) {
+    int offsetMetadataMaxChars,
+    ExactlyOnce exactlyOnce,
+    Map<String, Object> producerProperties) {
 
   private static final List<String> OWNED_KEYS =
       List.of(
@@ -132,6 +137,22 @@ public record ProcessorOptions<K, V>(
       throw new IllegalArgumentException("offsetMetadataMaxChars (" + offsetMetadataMaxChars
           + ") must be at least 32; keep it under the broker's offset.metadata.max.bytes (default 4096)");
     }
+    Objects.requireNonNull(producerProperties, "producerProperties");
+    for (String owned : List.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)) {
+      if (producerProperties.containsKey(owned)) {
+        throw new IllegalArgumentException("producer property '" + owned + "' is owned by the processor: "
+            + "the producer uses the processor's bootstrapServers, byte[] serializers and, in exactly-once "
+            + "mode, a transactional id built from ExactlyOnce.transactionalIdPrefix()");
+      }
+    }
+    producerProperties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(producerProperties));
+    if (exactlyOnce != null) {
+      if (commitStrategy == CommitStrategy.MANUAL || commitStrategy == CommitStrategy.NONE) {
+        throw new IllegalArgumentException("exactly-once mode commits offsets inside its transactions; the "
+            + "commit strategy " + commitStrategy + " cannot be combined with it: leave the default");
+      }
+    }
   }
 
   /** Options with defaults; set the topics with {@link #withTopics} or {@link #withTopicPattern}. */
@@ -162,15 +183,17 @@ public record ProcessorOptions<K, V>(
         null,
         false,
         256,
-        3000);
+        3000,
+        null,
+        Map.of());
   }
 
   public ProcessorOptions<K, V> withBootstrapServers(String v) {
-    return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withGroupId(String v) {
-    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withTopics(String... v) {
@@ -178,61 +201,61 @@ public record ProcessorOptions<K, V>(
   }
 
   public ProcessorOptions<K, V> withTopics(List<String> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withTopicPattern(Pattern v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withOrdering(Ordering v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withMaxInFlight(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withMaxInFlightPerPartition(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withMaxBufferedBytes(long v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withCommitStrategy(CommitStrategy v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withCommitInterval(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withShutdownTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withRebalanceTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   /** Number of KafkaConsumer instances, each with its own poll thread. */
   public ProcessorOptions<K, V> withConsumers(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withKeyDeserializer(Deserializer<K> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withValueDeserializer(Deserializer<V> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   /** Replaces all raw Kafka consumer properties. */
   public ProcessorOptions<K, V> withKafkaProperties(Map<String, ?> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   /** Adds one raw Kafka consumer property (for example {@code group.protocol=consumer}). */
@@ -243,7 +266,7 @@ public record ProcessorOptions<K, V>(
   }
 
   public ProcessorOptions<K, V> withFailureHandler(FailureHandler v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   /**
@@ -252,7 +275,7 @@ public record ProcessorOptions<K, V>(
    * the time comes, while the other partitions keep flowing.
    */
   public ProcessorOptions<K, V> withNotBefore(Function<ConsumerRecord<byte[], byte[]>, Instant> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   /**
@@ -260,16 +283,16 @@ public record ProcessorOptions<K, V>(
    * processor loads without Micrometer; pass an {@code io.micrometer.core.instrument.MeterRegistry}.
    */
   public ProcessorOptions<K, V> withMeterRegistry(Object v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   /** Registers a JVM shutdown hook that closes the processor with {@link #shutdownTimeout()}. */
   public ProcessorOptions<K, V> withShutdownHook(boolean v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   public ProcessorOptions<K, V> withPublisherPrefetch(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v, offsetMetadataMaxChars);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v, offsetMetadataMaxChars, exactlyOnce, producerProperties);
   }
 
   /**
@@ -279,7 +302,36 @@ public record ProcessorOptions<K, V>(
    * records from it until the gap closes, rather than dropping the map.
    */
   public ProcessorOptions<K, V> withOffsetMetadataMaxChars(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, v);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, v, exactlyOnce, producerProperties);
+  }
+
+  /**
+   * Turns on exactly-once processing: each consumer thread owns a transactional producer; what
+   * handlers {@link ProcessorRecord#send send} and the offsets of the records they finished commit in
+   * one Kafka transaction, every {@link #commitInterval()} or {@link
+   * ExactlyOnce#maxRecordsPerTransaction()} records, whichever comes first. Input is read with
+   * {@code isolation.level=read_committed}. See {@link ExactlyOnce}.
+   */
+  public ProcessorOptions<K, V> withExactlyOnce(ExactlyOnce v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, Objects.requireNonNull(v, "exactlyOnce"), producerProperties);
+  }
+
+  /** {@link #withExactlyOnce(ExactlyOnce)} with {@link ExactlyOnce#defaults()}. */
+  public ProcessorOptions<K, V> withExactlyOnce() {
+    return withExactlyOnce(ExactlyOnce.defaults());
+  }
+
+  /**
+   * Properties of the producer behind {@link ProcessorRecord#send} (linger.ms, batch.size,
+   * compression.type, security settings, ...). Idempotence and {@code acks=all} are always on.
+   */
+  public ProcessorOptions<K, V> withProducerProperties(Map<String, ?> v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, new LinkedHashMap<String, Object>(v));
+  }
+
+  /** Whether {@link #withExactlyOnce} is on. */
+  public boolean isExactlyOnce() {
+    return exactlyOnce != null;
   }
 
   private static void requireText(String s, String name) {

@@ -1,8 +1,11 @@
 package io.sagaflow.processor;
 
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.record.TimestampType;
 
@@ -46,4 +49,35 @@ public interface ProcessorRecord<K, V> {
    */
   void ack();
 
+  /**
+   * Sends a record as part of handling this one.
+   *
+   * <p>In {@linkplain ProcessorOptions#withExactlyOnce exactly-once} mode the send joins the
+   * transaction that also commits this record's offset: it is held until the handler returns
+   * successfully and then handed to the transactional producer, so the outputs of a failed attempt
+   * are discarded and only the attempt that finishes the record is published. The future completes
+   * when Kafka acknowledges the write (it becomes visible to {@code read_committed} readers when
+   * the transaction commits).
+   *
+   * <p>Otherwise the record goes at once to the processor's shared idempotent producer ({@code
+   * acks=all}), and this record is finished (its offset committable) only after every send it made
+   * was acknowledged; a failed send fails the record like a handler exception would.
+   *
+   * <p>Call it from the handler, before it returns. Keys and values are serialized by {@link
+   * #send(String, Object, Object)}; this variant takes bytes as they are.
+   */
+  CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record);
+
+  /**
+   * {@link #send(ProducerRecord)} with a key and value serialized as: {@code byte[]} as is, {@link
+   * String} as UTF-8, {@code null} as null, anything else as JSON (Jackson).
+   */
+  default CompletableFuture<RecordMetadata> send(String topic, Object key, Object value) {
+    return send(topic, key, value, null);
+  }
+
+  /** {@link #send(String, Object, Object)} with headers ({@code null} for none). */
+  default CompletableFuture<RecordMetadata> send(String topic, Object key, Object value, Headers headers) {
+    return send(new ProducerRecord<>(topic, null, null, OutputBytes.of(key), OutputBytes.of(value), headers));
+  }
 }

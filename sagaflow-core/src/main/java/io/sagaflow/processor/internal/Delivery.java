@@ -1,5 +1,13 @@
 package io.sagaflow.processor.internal;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
@@ -152,6 +160,76 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
   public void ack() {
     if (loop.finishOnAck && claimFinish()) {
       loop.enqueue(new Command.Ack(this));
+    }
+  }
+
+  // ---- outputs ----
+
+  /** A send waiting for the transaction (exactly-once) or for its ack (at-least-once). */
+  record Output(ProducerRecord<byte[], byte[]> record, CompletableFuture<RecordMetadata> future) {}
+
+  private List<Output> outputs;
+
+  @Override
+  public CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+    Objects.requireNonNull(record, "record");
+    CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+    if (loop.exactlyOnce) {
+      synchronized (this) {
+        (outputs == null ? outputs = new ArrayList<>(2) : outputs).add(new Output(record, future));
+      }
+      return future;
+    }
+    loop.sharedProducer().send(record, completer(future));
+    synchronized (this) {
+      (outputs == null ? outputs = new ArrayList<>(2) : outputs).add(new Output(record, future));
+    }
+    return future;
+  }
+
+  static Callback completer(CompletableFuture<RecordMetadata> future) {
+    return (metadata, error) -> {
+      if (error == null) {
+        future.complete(metadata);
+      } else {
+        future.completeExceptionally(error);
+      }
+    };
+  }
+
+  /** Takes the outputs of the attempt that just ran (null if none). */
+  synchronized List<Output> takeOutputs() {
+    List<Output> o = outputs;
+    outputs = null;
+    return o;
+  }
+
+  /**
+   * Before an attempt: discards what an earlier, failed attempt left (exactly-once: never sent;
+   * at-least-once: already sent, nothing to undo).
+   */
+  void discardOutputs(Throwable why) {
+    List<Output> o = takeOutputs();
+    if (o != null && loop.exactlyOnce) {
+      for (Output out : o) {
+        out.future.completeExceptionally(new IllegalStateException(
+            "not sent: the handler attempt that made it failed (" + why + ")"));
+      }
+    }
+  }
+
+  /** At-least-once: waits until every send of this attempt is acknowledged; throws the first failure. */
+  void awaitOutputs() throws Exception {
+    List<Output> o = takeOutputs();
+    if (o == null) {
+      return;
+    }
+    for (Output out : o) {
+      try {
+        out.future.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw e.getCause() instanceof Exception cause ? cause : e;
+      }
     }
   }
 

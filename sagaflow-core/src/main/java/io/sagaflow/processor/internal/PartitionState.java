@@ -26,6 +26,8 @@ final class PartitionState {
   long notBeforeUntilNanos;
   boolean limitPaused;
   OffsetAndMetadata lastCommitted;
+  /** The first offset dispatched (exactly-once: where to rewind to while nothing is committed). */
+  long firstFetched = -1;
   /** Lanes by key (KEY), one lane (PARTITION / batches) or transient lanes (UNORDERED). */
   final Map<Object, Lane> lanes = new HashMap<>();
   Lane partitionLane;

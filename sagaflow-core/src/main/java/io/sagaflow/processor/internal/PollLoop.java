@@ -23,6 +23,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -52,6 +53,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private static final long STATUS_EVERY_NANOS = 200_000_000L;
 
   final boolean finishOnAck;
+  final boolean exactlyOnce;
   volatile boolean aborted;
 
   private final ProcessorRuntime<K, V> runtime;
@@ -80,6 +82,14 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private ConsumerGroupMetadata groupMetadata;
   private Lane[] activated = new Lane[64];
   private int activatedCount;
+
+  // ---- exactly-once ----
+  private final TxnGate gate = new TxnGate();
+  private final String transactionalId;
+  private volatile KafkaProducer<byte[], byte[]> txProducer;
+  /** A send was refused at once: the open transaction cannot commit. */
+  private volatile Throwable txnPoison;
+  private long txnFinished;
 
   /** What {@link ProcessorRuntime#status()} reads, refreshed by the poll thread. */
   record LoopSnapshot(
@@ -118,7 +128,19 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     if (clientId != null && options.consumers() > 1) {
       props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-" + index);
     }
+    this.exactlyOnce = options.isExactlyOnce();
+    if (exactlyOnce) {
+      // Input written by transactional producers is read only once committed.
+      props.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      this.transactionalId = runtime.transactionalIdPrefix + "-" + index;
+    } else {
+      this.transactionalId = null;
+    }
     this.consumerProps = props;
+  }
+
+  KafkaProducer<byte[], byte[]> sharedProducer() {
+    return runtime.sharedProducer();
   }
 
   void enqueue(Command c) {
@@ -140,6 +162,9 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   public void run() {
     try {
       consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      if (exactlyOnce) {
+        txProducer = newTransactionalProducer();
+      }
       if (options.topicPattern() != null) {
         consumer.subscribe(options.topicPattern(), this);
       } else {
@@ -162,6 +187,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           LOG.warn("Closing consumer of {} failed", name, e);
         }
       }
+      closeTransactionalProducer();
     } finally {
       snapshot = LoopSnapshot.EMPTY;
     }
@@ -172,7 +198,12 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     applyCommands();
     long now = System.nanoTime();
     CommitStrategy strategy = options.commitStrategy();
-    if (strategy == CommitStrategy.SYNC_PER_BATCH) {
+    if (exactlyOnce) {
+      if (now - nextCommitNanos >= 0 || txnFinished >= options.exactlyOnce().maxRecordsPerTransaction()) {
+        commitTransaction();
+        nextCommitNanos = now + options.commitInterval().toNanos();
+      }
+    } else if (strategy == CommitStrategy.SYNC_PER_BATCH) {
       commitSync(states.values());
     } else if (strategy != CommitStrategy.NONE && now - nextCommitNanos >= 0) {
       commitAsync();
@@ -257,6 +288,9 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
         }
         if (kind == OffsetTracker.NEW) {
           s.tracker.register(offset);
+        }
+        if (s.firstFetched < 0) {
+          s.firstFetched = offset;
         }
         Delivery<K, V> d = new Delivery<>(rec, s, this, nowMillis, gm);
         s.outstanding++;
@@ -349,6 +383,8 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
 
   private void applyCommands() {
     Command c;
+    long doneRecords = 0;
+    long doneBytes = 0;
     while ((c = commands.poll()) != null) {
       switch (c) {
         case Command.Completion done -> {
@@ -361,10 +397,11 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
             s.tracker.finished(offsets[i]);
           }
           int n = done.finished() + done.dropped();
+          txnFinished += done.finished();
           s.outstanding -= n;
           s.outstandingBytes -= done.bytes();
-          runtime.inFlight.addAndGet(-n);
-          runtime.bytes.addAndGet(-done.bytes());
+          doneRecords += n;
+          doneBytes += done.bytes();
         }
         case Command.Ack ack -> {
           Delivery<?, ?> d = ack.delivery();
@@ -375,8 +412,8 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           s.tracker.finished(d.raw.offset());
           s.outstanding--;
           s.outstandingBytes -= d.bytes;
-          runtime.inFlight.decrementAndGet();
-          runtime.bytes.addAndGet(-d.bytes);
+          doneRecords++;
+          doneBytes += d.bytes;
         }
         case Command.UserPause p -> {
           if (p.pause()) {
@@ -386,6 +423,10 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           }
         }
       }
+    }
+    if (doneRecords != 0) {
+      runtime.inFlight.addAndGet(-doneRecords);
+      runtime.bytes.addAndGet(-doneBytes);
     }
   }
 
@@ -519,6 +560,189 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     }
   }
 
+  // ---- exactly-once ----
+
+  private KafkaProducer<byte[], byte[]> newTransactionalProducer() {
+    KafkaProducer<byte[], byte[]> p = Producers.create(options, transactionalId, transactionalId);
+    try {
+      p.initTransactions();
+      p.beginTransaction();
+    } catch (KafkaException e) {
+      p.close(Duration.ZERO);
+      throw new IllegalStateException("exactly-once: could not start a transactional producer with "
+          + "transactional.id '" + transactionalId + "' at " + options.bootstrapServers() + ": " + e.getMessage()
+          + ". Check that the brokers are reachable and support transactions (with a single broker, "
+          + "transaction.state.log.replication.factor=1 and transaction.state.log.min.isr=1)", e);
+    }
+    return p;
+  }
+
+  private void closeTransactionalProducer() {
+    KafkaProducer<byte[], byte[]> p = txProducer;
+    if (p != null) {
+      txProducer = null;
+      try {
+        p.close(Duration.ofSeconds(10)); // an open transaction is aborted by the broker
+      } catch (RuntimeException e) {
+        LOG.warn("{}: closing the transactional producer failed: {}", name, e.toString());
+      }
+    }
+  }
+
+  /**
+   * Worker, exactly-once: hands the outputs of a finished record to the open transaction and
+   * reports the record finished, both under the gate, so they commit or abort together. A record
+   * whose assignment ended (revoked, lost, rewound) publishes nothing: it is processed again.
+   */
+  void publishFinished(Delivery<K, V> d, Worker w) {
+    List<Delivery.Output> outputs = d.takeOutputs();
+    gate.enter();
+    try {
+      KafkaProducer<byte[], byte[]> p = txProducer;
+      if (d.state.detached || p == null) {
+        fail(outputs, "its partition was revoked or its transaction aborted; it is processed again");
+        w.dropped(d);
+      } else {
+        try {
+          if (outputs != null) {
+            for (Delivery.Output o : outputs) {
+              p.send(o.record(), Delivery.completer(o.future()));
+            }
+          }
+        } catch (RuntimeException e) {
+          txnPoison = e; // the transaction aborts at its commit point and the records run again
+          fail(outputs, e.toString());
+        }
+        w.finished(d);
+      }
+      w.flush();
+    } finally {
+      gate.exit();
+    }
+  }
+
+  private static void fail(List<Delivery.Output> outputs, String why) {
+    if (outputs != null) {
+      for (Delivery.Output o : outputs) {
+        o.future().completeExceptionally(new IllegalStateException("not sent: " + why));
+      }
+    }
+  }
+
+  private void commitTransaction() {
+    gate.close();
+    try {
+      commitTransactionGated(List.of());
+    } finally {
+      gate.open();
+    }
+  }
+
+  /**
+   * Gate closed: commits what finished (of the assigned partitions and {@code extra}) with their
+   * outputs, or on any failure aborts and rewinds. Returns true if committed.
+   */
+  private boolean commitTransactionGated(Collection<PartitionState> extra) {
+    applyCommands();
+    Throwable poison = txnPoison;
+    if (poison != null) {
+      abortAndRewind(poison);
+      return false;
+    }
+    Map<TopicPartition, PartitionState> all = new HashMap<>(states);
+    for (PartitionState s : extra) {
+      all.put(s.tp, s);
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = collectCommits(all.values());
+    if (offsets.isEmpty()) {
+      txnFinished = 0;
+      return true;
+    }
+    long start = System.nanoTime();
+    try {
+      txProducer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      commitWithRetries();
+    } catch (KafkaException e) {
+      abortAndRewind(e);
+      return false;
+    }
+    metrics.commitLatency(System.nanoTime() - start);
+    offsets.forEach((tp, om) -> {
+      all.get(tp).lastCommitted = om;
+      if (states.containsKey(tp)) {
+        committedView.put(tp, om.offset());
+      }
+    });
+    txnFinished = 0;
+    txProducer.beginTransaction();
+    return true;
+  }
+
+  /** A commit that timed out may still complete: it is retried, never abandoned half-way. */
+  private void commitWithRetries() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        txProducer.commitTransaction();
+        return;
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        LOG.warn("{}: commitTransaction timed out (attempt {}); retrying", name, attempt);
+      }
+    }
+  }
+
+  /**
+   * Gate closed: aborts the open transaction (or, if the producer cannot, replaces it: a new
+   * producer with the same transactional id ends whatever its predecessor left open), then rewinds
+   * every assigned partition to its committed offset as the broker has it, so records whose
+   * outputs were discarded run again and nothing committed runs twice.
+   */
+  private void abortAndRewind(Throwable cause) {
+    LOG.warn("{}: transaction failed, aborting it and processing again from the committed offsets: {}",
+        name, cause.toString());
+    runtime.recordError(cause);
+    boolean replace = cause instanceof org.apache.kafka.common.errors.ProducerFencedException
+        || cause instanceof org.apache.kafka.common.errors.InvalidProducerEpochException;
+    if (!replace) {
+      try {
+        txProducer.abortTransaction();
+      } catch (KafkaException e) {
+        replace = true;
+      }
+    }
+    if (replace) {
+      KafkaProducer<byte[], byte[]> old = txProducer;
+      txProducer = null;
+      old.close(Duration.ZERO);
+      txProducer = newTransactionalProducer();
+    } else {
+      txProducer.beginTransaction();
+    }
+    txnPoison = null;
+    txnFinished = 0;
+    if (states.isEmpty()) {
+      return;
+    }
+    for (PartitionState s : states.values()) {
+      detach(s);
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(
+        new HashSet<>(states.keySet()), options.exactlyOnce().transactionTimeout().plusSeconds(30));
+    for (PartitionState old : List.copyOf(states.values())) {
+      OffsetAndMetadata om = committed.get(old.tp);
+      PartitionState fresh = new PartitionState(old.tp, trackerFor(old.tp, om), om);
+      fresh.paused = old.paused;
+      fresh.firstFetched = old.firstFetched;
+      states.put(old.tp, fresh);
+      long to = om != null ? om.offset() : old.firstFetched;
+      if (to >= 0) {
+        consumer.seek(old.tp, to);
+      }
+    }
+  }
+
   // ---- rebalance ----
 
   @Override
@@ -623,8 +847,26 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
         LOG.warn("{}: {} records of revoked partitions still running after {}; their results are "
             + "discarded and the new owner processes them again", name, left, options.rebalanceTimeout());
       }
-      if (options.commitStrategy() != CommitStrategy.NONE) {
+      if (exactlyOnce) {
+        gate.close();
+        try {
+          commitTransactionGated(revoked);
+          revoked.forEach(this::detach);
+        } finally {
+          gate.open();
+        }
+      } else if (options.commitStrategy() != CommitStrategy.NONE) {
         commitSync(revoked);
+      }
+    } else if (exactlyOnce) {
+      // Lost: the generation is gone, this transaction can no longer commit its offsets. Abort it;
+      // the partitions we still own rewind, as their outputs in it are gone too.
+      gate.close();
+      try {
+        revoked.forEach(this::detach);
+        abortAndRewind(new KafkaException("partitions " + partitions + " were lost"));
+      } finally {
+        gate.open();
       }
     }
     for (PartitionState s : revoked) {
@@ -665,8 +907,12 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
         break;
       }
       updatePauses(now);
-      if (options.commitStrategy() != CommitStrategy.NONE && now - nextCommitNanos >= 0) {
-        commitAsync();
+      if (now - nextCommitNanos >= 0) {
+        if (exactlyOnce) {
+          commitTransaction();
+        } else if (options.commitStrategy() != CommitStrategy.NONE) {
+          commitAsync();
+        }
         nextCommitNanos = now + options.commitInterval().toNanos();
       }
       // Keeps the membership alive and runs rebalance callbacks; nothing new is dispatched.
@@ -684,7 +930,16 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     for (PartitionState s : states.values()) {
       s.revoked = true;
     }
-    if (options.commitStrategy() != CommitStrategy.NONE) {
+    if (exactlyOnce) {
+      gate.close();
+      try {
+        commitTransactionGated(List.of());
+        states.values().forEach(this::detach);
+      } finally {
+        gate.open();
+      }
+      closeTransactionalProducer();
+    } else if (options.commitStrategy() != CommitStrategy.NONE) {
       commitSync(states.values());
     }
     for (PartitionState s : states.values()) {

@@ -47,6 +47,10 @@ public final class ProcessorRuntime<K, V> {
   private volatile Throwable lastError;
   private volatile Metrics metrics = Metrics.NOOP;
   private Thread shutdownHook;
+  final String transactionalIdPrefix;
+  private final Object producerLock = new Object();
+  private volatile org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> sharedProducer;
+  private boolean producerClosed;
 
   public ProcessorRuntime(
       ProcessorOptions<K, V> options,
@@ -57,7 +61,14 @@ public final class ProcessorRuntime<K, V> {
       throw new IllegalArgumentException(
           "no topics to consume: call withTopics(...) or withTopicPattern(...) on the options");
     }
+    if (publisherMode && options.isExactlyOnce()) {
+      throw new IllegalArgumentException("exactly-once mode needs a handler (forRecords or forBatches): "
+          + "a Flow publisher's subscriber acks records outside any transaction");
+    }
     this.options = options;
+    this.transactionalIdPrefix = !options.isExactlyOnce() ? null
+        : options.exactlyOnce().transactionalIdPrefix() != null ? options.exactlyOnce().transactionalIdPrefix()
+        : options.groupId() + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     this.handler = handler;
     this.batchHandler = batchHandler;
     this.publisher = publisherMode ? new RecordPublisher<>(options.publisherPrefetch()) : null;
@@ -105,8 +116,39 @@ public final class ProcessorRuntime<K, V> {
     }
   }
 
+  /** The idempotent producer behind {@code send} in at-least-once mode, created on first use. */
+  org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> sharedProducer() {
+    var p = sharedProducer;
+    if (p != null) {
+      return p;
+    }
+    synchronized (producerLock) {
+      if (producerClosed) {
+        throw new IllegalStateException("the processor is closed: send() is only possible while it runs");
+      }
+      if (sharedProducer == null) {
+        sharedProducer = Producers.create(options, null, "sagaflow-" + options.groupId());
+      }
+      return sharedProducer;
+    }
+  }
+
+  private void closeSharedProducer() {
+    org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p;
+    synchronized (producerLock) {
+      producerClosed = true;
+      p = sharedProducer;
+    }
+    if (p != null) {
+      p.close(Duration.ofSeconds(30));
+    }
+  }
+
   private void loopEnded() {
     terminated.countDown();
+    if (terminated.getCount() == 0) {
+      closeSharedProducer();
+    }
     if (terminated.getCount() == 0 && publisher != null) {
       publisher.terminate(state.get() == ProcessorStatus.State.FAILED ? lastError : null);
     }

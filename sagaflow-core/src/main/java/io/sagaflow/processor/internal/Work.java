@@ -36,6 +36,7 @@ final class Work<K, V> {
   private final Deserializer<V> valueDeserializer;
   private final String groupId;
   private final boolean finishOnAck;
+  private final boolean exactlyOnce;
   private final Metrics metrics;
   private final ProcessorRuntime<K, V> runtime;
   final LaneRunners runners = new LaneRunners(Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -57,6 +58,7 @@ final class Work<K, V> {
     this.valueDeserializer = valueDeserializer;
     this.groupId = groupId;
     this.finishOnAck = finishOnAck;
+    this.exactlyOnce = runtime.transactionalIdPrefix != null;
     this.metrics = metrics;
     this.runtime = runtime;
   }
@@ -70,7 +72,7 @@ final class Work<K, V> {
         if (abandonedOrStopped(d, w)) {
           w.dropped(d);
         } else if (runRecord(d, w, null, false) == SUCCEEDED && !finishOnAck) {
-          w.finished(d);
+          finish(d, w);
         }
       } catch (Throwable t) {
         LOG.error("Unexpected error processing {}; the record stays unfinished", d, t);
@@ -79,6 +81,18 @@ final class Work<K, V> {
       }
     } else {
       processBatch((Delivery<K, V>[]) item, w);
+    }
+  }
+
+  /**
+   * Reports a record finished; in exactly-once mode together with handing its outputs to the
+   * transaction, under the transaction gate.
+   */
+  private void finish(Delivery<K, V> d, Worker w) {
+    if (exactlyOnce) {
+      d.loop.publishFinished(d, w);
+    } else {
+      w.finished(d);
     }
   }
 
@@ -111,10 +125,15 @@ final class Work<K, V> {
     Throwable error;
     try {
       batchHandler.handle(Collections.unmodifiableList(ok));
+      if (!exactlyOnce) {
+        for (Delivery<K, V> d : okDeliveries) {
+          d.awaitOutputs();
+        }
+      }
       metrics.processed(t0, ok.size());
       if (!finishOnAck) {
         for (Delivery<K, V> d : okDeliveries) {
-          w.finished(d);
+          finish(d, w);
         }
       }
       return;
@@ -133,7 +152,7 @@ final class Work<K, V> {
 
   private void finishIfWanted(Delivery<K, V> d, Worker w, int outcome) {
     if (outcome == SUCCEEDED && !finishOnAck) {
-      w.finished(d);
+      finish(d, w);
     }
   }
 
@@ -164,6 +183,9 @@ final class Work<K, V> {
           d.deserialize(keyDeserializer, valueDeserializer);
           if (!deserializeOnly) {
             invoke(d);
+            if (!exactlyOnce) {
+              d.awaitOutputs(); // at-least-once: finished only once its outputs are durable
+            }
             metrics.processed(t0, 1);
           }
           return SUCCEEDED;
@@ -175,6 +197,7 @@ final class Work<K, V> {
           metrics.failed();
         }
       }
+      d.discardOutputs(error);
       FailureDecision decision = decide(d, w, error, attempt);
       if (decision == null) {
         w.dropped(d);
@@ -182,7 +205,7 @@ final class Work<K, V> {
       }
       if (decision instanceof FailureDecision.Done) {
         if (!finishOnAck || d.claimFinish()) {
-          w.finished(d);
+          finish(d, w);
         }
         return FINISHED;
       }

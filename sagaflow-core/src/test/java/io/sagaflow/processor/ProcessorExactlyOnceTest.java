@@ -1,0 +1,166 @@
+package io.sagaflow.processor;
+
+import static io.sagaflow.processor.KafkaTestSupport.await;
+import static io.sagaflow.processor.KafkaTestSupport.options;
+import static io.sagaflow.processor.KafkaTestSupport.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Exactly-once mode in one JVM: outputs of failed attempts and aborted transactions never show. */
+class ProcessorExactlyOnceTest {
+  static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    kafka.close();
+  }
+
+  /** Keyed input "k<i%keys>" -> "k:<seq per key>", spread over partitions by key. */
+  private static List<String> produceKeyed(String topic, int count, int keys) {
+    List<String> values = new ArrayList<>();
+    Map<String, Integer> seq = new HashMap<>();
+    try (var p = KafkaTestSupport.producer(kafka)) {
+      for (int i = 0; i < count; i++) {
+        String key = "k" + (i % keys);
+        int s = seq.merge(key, 1, Integer::sum);
+        String value = key + ":" + s;
+        values.add(value);
+        p.send(new ProducerRecord<>(topic, KafkaTestSupport.bytes(key), KafkaTestSupport.bytes(value)));
+      }
+      p.flush();
+    }
+    return values;
+  }
+
+  /** Reads the output with read_committed until {@code expected} records arrived and then 1 s more. */
+  private static List<ConsumerRecord<String, String>> readCommitted(String topic, int expected) throws Exception {
+    Properties props = kafka.clientProperties();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, unique("reader"));
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    List<ConsumerRecord<String, String>> out = new ArrayList<>();
+    try (var c = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      long quietUntil = Long.MAX_VALUE;
+      while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+          out.add(r);
+        }
+        if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
+          quietUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void assertExactlyOnceInKeyOrder(List<ConsumerRecord<String, String>> out, List<String> expected) {
+    List<String> values = out.stream().map(ConsumerRecord::value).toList();
+    assertThat(values).hasSameSizeAs(expected);
+    assertThat(values).containsExactlyInAnyOrderElementsOf(expected);
+    Map<String, Integer> last = new HashMap<>();
+    for (String v : values) {
+      String key = v.substring(0, v.indexOf(':'));
+      int seq = Integer.parseInt(v.substring(v.indexOf(':') + 1));
+      Integer prev = last.put(key, seq);
+      assertThat(seq).as("order of key %s", key).isEqualTo(prev == null ? 1 : prev + 1);
+    }
+  }
+
+  @Test
+  void copiesEachRecordOnceAlthoughAttemptsFailAfterSending() throws Exception {
+    String in = unique("eos-in");
+    String out = unique("eos-out");
+    kafka.createTopic(in, 6);
+    kafka.createTopic(out, 6);
+    List<String> expected = produceKeyed(in, 5000, 50);
+    AtomicInteger failures = new AtomicInteger();
+    ProcessorOptions<String, String> opts = options(kafka, unique("g"), in)
+        .withOrdering(Ordering.KEY)
+        .withExactlyOnce(ExactlyOnce.defaults().withMaxRecordsPerTransaction(500));
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      r.send(out, r.key(), r.value());
+      if (ThreadLocalRandom.current().nextInt(20) == 0) {
+        failures.incrementAndGet();
+        throw new IllegalStateException("failing after a send: the send must not be published");
+      }
+    }).start()) {
+      List<ConsumerRecord<String, String>> got = readCommitted(out, expected.size());
+      assertExactlyOnceInKeyOrder(got, expected);
+      assertThat(failures.get()).isPositive();
+      assertThat(p.status().lastError()).isEmpty();
+    }
+  }
+
+  @Test
+  void aFailedTransactionIsAbortedAndItsRecordsRunAgain() throws Exception {
+    String in = unique("eos-abort-in");
+    String out = unique("eos-abort-out");
+    kafka.createTopic(in, 2);
+    kafka.createTopic(out, 2);
+    List<String> expected = produceKeyed(in, 2000, 20);
+    Set<String> poisoned = ConcurrentHashMap.newKeySet();
+    AtomicInteger handled = new AtomicInteger();
+    byte[] tooLarge = new byte[2 * 1024 * 1024]; // over max.request.size: the send fails, the commit cannot succeed
+    ProcessorOptions<String, String> opts = options(kafka, unique("g"), in)
+        .withOrdering(Ordering.KEY)
+        .withExactlyOnce();
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      handled.incrementAndGet();
+      if (r.value().endsWith(":50") && poisoned.add(r.value())) {
+        r.send(new ProducerRecord<>(out, null, tooLarge));
+      }
+      r.send(out, r.key(), r.value());
+    }).start()) {
+      List<ConsumerRecord<String, String>> got = readCommitted(out, expected.size());
+      assertExactlyOnceInKeyOrder(got, expected);
+      assertThat(poisoned).hasSize(20);
+      assertThat(handled.get()).as("records of aborted transactions ran again").isGreaterThan(expected.size());
+      assertThat(p.status().lastError()).isPresent();
+    }
+  }
+
+  @Test
+  void sendsInAtLeastOnceModeFinishTheRecordOnlyOnceAcknowledged() throws Exception {
+    String in = unique("alos-in");
+    String out = unique("alos-out");
+    kafka.createTopic(in, 3);
+    kafka.createTopic(out, 3);
+    List<String> expected = produceKeyed(in, 1000, 10);
+    String group = unique("g");
+    try (Processor<String, String> p = Processor.forRecords(options(kafka, group, in), r -> {
+      r.send(out, r.key(), r.value()).get(); // the future completes with the ack
+    }).start()) {
+      List<ConsumerRecord<String, String>> got = readCommitted(out, expected.size());
+      assertThat(got.stream().map(ConsumerRecord::value).toList()).containsExactlyInAnyOrderElementsOf(expected);
+      await("all committed", () -> KafkaTestSupport.committed(kafka, group).values().stream()
+          .mapToLong(om -> om.offset()).sum() == expected.size());
+      assertThat(p.status().lastError()).isEmpty();
+    }
+  }
+}
