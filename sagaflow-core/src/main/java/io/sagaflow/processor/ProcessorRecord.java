@@ -68,6 +68,11 @@ public interface ProcessorRecord<K, V> {
    */
   CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record);
 
+  /** True in exactly-once mode: {@link #send} joins the transaction that commits this record. */
+  default boolean transactional() {
+    return false;
+  }
+
   /**
    * {@link #send(ProducerRecord)} with a key and value serialized as: {@code byte[]} as is, {@link
    * String} as UTF-8, {@code null} as null, anything else as JSON (Jackson).

@@ -35,6 +35,24 @@ class ProcessorOptionsTest {
   }
 
   @Test
+  void exactlyOnceRejectsWhatCannotWorkWithTransactions() {
+    assertThat(base().withTopics("t").withExactlyOnce().isExactlyOnce()).isTrue();
+    assertThat(base().isExactlyOnce()).isFalse();
+    assertThatThrownBy(() -> base().withExactlyOnce().withCommitStrategy(CommitStrategy.MANUAL))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MANUAL cannot be combined");
+    assertThatThrownBy(() -> base().withCommitStrategy(CommitStrategy.NONE).withExactlyOnce())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NONE cannot be combined");
+    assertThatThrownBy(() -> base().withProducerProperties(java.util.Map.of("transactional.id", "x")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'transactional.id' is owned by the processor");
+    assertThatThrownBy(() -> Processor.forPublisher(base().withTopics("t").withExactlyOnce()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exactly-once mode needs a handler");
+    assertThatThrownBy(() -> ExactlyOnce.defaults().withMaxRecordsPerTransaction(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRecordsPerTransaction (0)");
+    assertThatThrownBy(() -> ExactlyOnce.defaults().withTransactionTimeout(Duration.ofMillis(10)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1 s");
+  }
+
+  @Test
   void badValuesNameTheProblem() {
     assertThatThrownBy(() -> base().withMaxInFlight(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight (0) must be positive");

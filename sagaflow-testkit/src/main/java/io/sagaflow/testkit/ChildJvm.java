@@ -97,6 +97,31 @@ public final class ChildJvm implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** The child's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /**
+   * SIGSTOP: the JVM freezes as if in a very long GC pause (no heartbeats, no progress) until
+   * {@link #resume()}. For zombie tests: freeze a member until the group moves on without it.
+   */
+  public void suspend() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT: a {@link #suspend()}ed JVM carries on where it stopped. */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed with exit code " + kill.exitValue());
+    }
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }

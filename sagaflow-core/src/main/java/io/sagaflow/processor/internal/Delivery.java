@@ -187,6 +187,11 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
     return future;
   }
 
+  @Override
+  public boolean transactional() {
+    return loop.exactlyOnce;
+  }
+
   static Callback completer(CompletableFuture<RecordMetadata> future) {
     return (metadata, error) -> {
       if (error == null) {

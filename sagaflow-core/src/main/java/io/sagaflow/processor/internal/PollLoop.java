@@ -700,8 +700,8 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
    * outputs were discarded run again and nothing committed runs twice.
    */
   private void abortAndRewind(Throwable cause) {
-    LOG.warn("{}: transaction failed, aborting it and processing again from the committed offsets: {}",
-        name, cause.toString());
+    LOG.warn("{}: transaction failed, aborting it and processing again from the committed offsets: {}{}",
+        name, cause.toString(), cause.getCause() == null ? "" : " (caused by " + cause.getCause() + ")");
     runtime.recordError(cause);
     boolean replace = cause instanceof org.apache.kafka.common.errors.ProducerFencedException
         || cause instanceof org.apache.kafka.common.errors.InvalidProducerEpochException;

@@ -242,7 +242,7 @@ final class Work<K, V> {
       }
       try {
         FailureDecision decision =
-            failureHandler.onFailure(new FailedRecord(d.raw, error, attempt, groupId));
+            failureHandler.onFailure(new FailedRecord(d.raw, error, attempt, groupId, d));
         if (decision == null) {
           throw new NullPointerException("FailureHandler returned null; return a FailureDecision");
         }

@@ -70,12 +70,12 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
       int tier = origin.tier() + 1;
       String topic = policy.retryTopic(origin.topic(), tier);
       Instant due = now.plus(policy.retryTopicDelays().get(tier - 1));
-      publish(topic, origin, partition -> RecoveryRecords.retry(record, origin, error, topic, partition, tier,
+      publish(failed, topic, origin, partition -> RecoveryRecords.retry(record, origin, error, topic, partition, tier,
           attempts, due, options.maxStackTraceBytes()), timeout);
       notify(l -> l.onRetryScheduled(origin.topic(), tier, topic));
     } else {
       String topic = policy.deadLetterTopic(origin.topic());
-      publish(topic, origin, partition -> RecoveryRecords.deadLetter(record, origin, error, group, topic,
+      publish(failed, topic, origin, partition -> RecoveryRecords.deadLetter(record, origin, error, group, topic,
           partition, attempts, now, options.maxStackTraceBytes()), timeout);
       notify(l -> l.onDeadLettered(origin.topic(), topic, error));
     }
@@ -86,14 +86,20 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
     ProducerRecord<byte[], byte[]> build(Integer partition);
   }
 
-  private void publish(String topic, Origin origin, RecordBuilder builder, Duration timeout)
+  private void publish(FailedRecord failed, String topic, Origin origin, RecordBuilder builder, Duration timeout)
       throws RecoveryPublishException {
     try {
       topics.ensure(topic, origin.topic(), timeout);
       int partitions = publisher.partitionCount(topic, timeout);
       // Keep the origin partition when the target has it: records of one partition stay together.
       Integer partition = origin.partition() >= 0 && origin.partition() < partitions ? origin.partition() : null;
-      publisher.publish(builder.build(partition), timeout);
+      ProducerRecord<byte[], byte[]> copy = builder.build(partition);
+      if (failed.record() != null && failed.record().transactional()) {
+        // Exactly-once processor: the copy joins the transaction that commits the record's offset.
+        failed.record().send(copy);
+      } else {
+        publisher.publish(copy, timeout);
+      }
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
