@@ -40,10 +40,12 @@ final class MicrometerMetrics implements Metrics {
     meters.add(failed);
     meters.add(handlerLatency);
     meters.add(commitLatency);
+    // Strong references: Micrometer holds gauged objects weakly, and these suppliers are lambdas
+    // nobody else keeps, so a GC would turn the gauges into NaN.
     meters.add(Gauge.builder("sagaflow.processor.in.flight", inFlight, s -> s.getAsLong())
-        .tags(tags).register(registry));
+        .strongReference(true).tags(tags).register(registry));
     meters.add(Gauge.builder("sagaflow.processor.paused.partitions", paused, s -> s.getAsLong())
-        .tags(tags).register(registry));
+        .strongReference(true).tags(tags).register(registry));
   }
 
   static Metrics create(Object registry, String groupId, LongSupplier inFlight, LongSupplier paused) {
