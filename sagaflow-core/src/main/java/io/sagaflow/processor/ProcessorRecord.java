@@ -1,11 +1,13 @@
 package io.sagaflow.processor;
 
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.record.TimestampType;
 
@@ -38,6 +40,25 @@ public interface ProcessorRecord<K, V> {
 
   /** The consumer's group metadata at the time the record was fetched (group, generation, member). */
   ConsumerGroupMetadata groupMetadata();
+
+  /**
+   * The {@code client.id} of the consumer that fetched the record: the one given with {@link
+   * ProcessorOptions#withKafkaProperty} (suffixed with {@code -<n>} when there are several
+   * consumers), else the one Kafka generated.
+   */
+  String clientId();
+
+  /** The partitions assigned to the consumer that fetched the record, at the time it was fetched. */
+  Set<TopicPartition> assignment();
+
+  /**
+   * Which attempt of this record the handler is running: 1 the first time, {@code n + 1} after
+   * {@code n} failures each decided {@link FailureDecision#retryAfter}. Counts the attempts of this
+   * delivery in this processor; a record redelivered (after a restart or a rebalance) or read back
+   * from a retry topic starts again at 1 (the recovery pipeline keeps the total in its {@code
+   * sagaflow-attempts} header).
+   */
+  int attempt();
 
   /** The record exactly as fetched (byte[] key and value). */
   ConsumerRecord<byte[], byte[]> raw();

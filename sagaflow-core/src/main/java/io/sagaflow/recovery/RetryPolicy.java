@@ -26,7 +26,8 @@ import org.apache.kafka.common.errors.SerializationException;
  * {@link #backoff(int, RandomGenerator)}. A record that is still failing moves to the next retry
  * topic, and after the last one to the dead-letter topic. An exception the {@code retryable}
  * predicate rejects, and any deserialization failure (a {@link SerializationException} anywhere in
- * the cause chain), goes straight to the dead-letter topic.
+ * the cause chain, which includes the event router's {@code RoutingException}), goes straight to
+ * the dead-letter topic.
  *
  * @param inPlaceAttempts attempts per delivery before the record leaves the partition (1 = no
  *     in-place retry)

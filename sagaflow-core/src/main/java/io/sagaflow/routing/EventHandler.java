@@ -8,5 +8,13 @@ package io.sagaflow.routing;
  */
 @FunctionalInterface
 public interface EventHandler<T> {
+  /**
+   * Handles one event.
+   *
+   * @param data the envelope's {@code data} mapped to {@code T}; {@code null} when the envelope
+   *     has no {@code data} or {@code data} is {@code null}
+   * @param context the record's context, with {@link EventContext#send} for outputs
+   * @throws Exception to hand the record to the processor's failure handler
+   */
   void handle(T data, EventContext context) throws Exception;
 }

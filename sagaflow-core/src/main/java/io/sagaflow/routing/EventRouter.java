@@ -1,13 +1,20 @@
 package io.sagaflow.routing;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
+
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -16,6 +23,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+
+import io.sagaflow.processor.Processor;
+import io.sagaflow.processor.ProcessorRecord;
+import io.sagaflow.processor.RecordHandler;
 
 /**
  * Routes {@code {"event": "<name>", "data": …}} envelopes to handlers registered by event name,
@@ -27,22 +38,35 @@ import com.fasterxml.jackson.databind.node.NullNode;
  *     .on("OrderCreated", OrderCreated.class, (order, ctx) -> audit.log(ctx.offset()))
  *     .on("OrderCancelled", OrderCancelled.class, (c, ctx) -> billing.close(c.orderId()))
  *     .build();
+ * try (RecoveryHandler recovery = Recovery.handler(RecoveryOptions.of(bootstrap, "billing"));
+ *     Processor<byte[], byte[]> processor = Processor.forRecords(
+ *         ProcessorOptions.create(bootstrap, "billing", new ByteArrayDeserializer(), new ByteArrayDeserializer())
+ *             .withTopics("orders")
+ *             .withFailureHandler(recovery),
+ *         router.asRecordHandler()).start()) {
+ *   ...
+ * }
  * }</pre>
  *
  * <p>Nothing is silently dropped: a value that is not an envelope, an envelope without an
  * {@code event}, an event without a handler (unless {@link Builder#ignoreUnknownEvents()} says so)
  * and data that does not map all throw a {@link RoutingException}, which the recovery pipeline
- * dead-letters. Falsy data ({@code 0}, {@code false}, {@code ""}) is data like any other; a
- * missing or {@code null} {@code data} reaches the handler as {@code null}.
+ * dead-letters at once, without retries. Falsy data ({@code 0}, {@code false}, {@code ""}) is data
+ * like any other; a missing or {@code null} {@code data} reaches the handler as {@code null}.
  *
- * <p>Several handlers of one event run in registration order; the first to throw stops the rest
- * and the whole record goes to recovery (so handlers of one event should be idempotent, as a
- * retry runs them all again).
+ * <p>Several handlers of one event run in registration order, after the data was mapped for all
+ * of them (a mapping failure runs none); the first to throw stops the rest and the whole record
+ * goes to recovery (so handlers of one event should be idempotent, as a retry runs them all again).
+ *
+ * <p>Settings such as exactly-once or the retry policy belong to the {@link Processor} and its
+ * failure handler: topics that need different settings get a processor each, with the same router
+ * or another.
  */
 public final class EventRouter {
   private final ObjectMapper mapper;
   private final Map<String, List<Route<?>>> routes;
   private final boolean ignoreUnknown;
+  private final Supplier<? extends Map<String, ?>> metadata;
 
   private EventRouter(Builder b) {
     this.mapper = b.mapper;
@@ -50,14 +74,52 @@ public final class EventRouter {
     b.routes.forEach((k, v) -> copy.put(k, List.copyOf(v)));
     this.routes = Collections.unmodifiableMap(copy);
     this.ignoreUnknown = b.ignoreUnknown;
+    this.metadata = b.metadata;
   }
 
+  /** Starts a router; add handlers with {@link Builder#on(String, Class, EventHandler)}. */
   public static Builder builder() {
     return new Builder();
   }
 
+  /**
+   * This router as the handler of a {@link Processor}: each record's value (its bytes as fetched,
+   * whatever the processor's deserializers; {@code ByteArrayDeserializer} avoids decoding twice)
+   * is routed with an {@link EventContext} built from the record: its coordinates, headers,
+   * timestamp and attempt, the consumer's client id, group metadata and assignment, the metadata
+   * supplier's map, and {@link ProcessorRecord#send} as the sender.
+   *
+   * <p>What the router or a handler throws goes to the processor's {@link
+   * io.sagaflow.processor.FailureHandler}; with the recovery pipeline, routing failures go to the
+   * dead-letter topic at once (see {@link RoutingException}) and handler failures are retried first.
+   */
+  public <K, V> RecordHandler<K, V> asRecordHandler() {
+    return record -> route(record.raw().value(), contextOf(record));
+  }
+
+  private EventContext contextOf(ProcessorRecord<?, ?> record) {
+    ConsumerRecord<byte[], byte[]> raw = record.raw();
+    ConsumerGroupMetadata group = record.groupMetadata();
+    Set<org.apache.kafka.common.TopicPartition> assigned = record.assignment();
+    EventContext.ConsumerInfo consumer = new EventContext.ConsumerInfo(record.clientId(),
+        group == null ? null : group.groupId(), group == null ? -1 : group.generationId(),
+        group == null ? null : group.memberId(), assigned == null ? Set.of() : assigned);
+    return new EventContext(null, raw.key() == null ? null : new String(raw.key(), StandardCharsets.UTF_8),
+        record.headers(), record.timestamp() < 0 ? null : Instant.ofEpochMilli(record.timestamp()),
+        record.receivedAt(), record.topic(), record.partition(), record.offset(), record.attempt(), consumer,
+        userMetadata(), record::send);
+  }
+
+  private Map<String, Object> userMetadata() {
+    if (metadata == null) {
+      return Map.of();
+    }
+    Map<String, ?> m = metadata.get();
+    return m == null || m.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(m));
+  }
+
   /** The event names with at least one handler. */
-  public java.util.Set<String> events() {
+  public Set<String> events() {
     return routes.keySet();
   }
 
@@ -89,11 +151,15 @@ public final class EventRouter {
           + " on(\"" + event + "\", Type.class, handler), or replay the dead letter once it exists");
     }
     JsonNode data = envelope.path("data");
+    Object[] values = new Object[handlers.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = handlers.get(i).map(mapper, data); // all or nothing: no handler runs on unmappable data
+    }
     EventContext ctx = new EventContext(event, context.key(), context.headers(), context.producedAt(),
         context.receivedAt(), context.topic(), context.partition(), context.offset(), context.attempt(),
         context.consumer(), context.metadata(), context.sender());
-    for (Route<?> route : handlers) {
-      route.run(mapper, data, ctx);
+    for (int i = 0; i < values.length; i++) {
+      handlers.get(i).run(values[i], ctx);
     }
     return event;
   }
@@ -129,16 +195,19 @@ public final class EventRouter {
   }
 
   private record Route<T>(String event, JavaType type, EventHandler<T> handler) {
-    void run(ObjectMapper mapper, JsonNode data, EventContext ctx) throws Exception {
-      T value;
+    T map(ObjectMapper mapper, JsonNode data) {
       try {
-        value = data.isMissingNode() || data instanceof NullNode ? null : mapper.treeToValue(data, type);
+        return data.isMissingNode() || data instanceof NullNode ? null : mapper.treeToValue(data, type);
       } catch (IOException | IllegalArgumentException e) {
         throw new RoutingException.DataMapping("the data of event \"" + event + "\" does not map to "
             + type.toCanonical() + ": " + (e instanceof com.fasterxml.jackson.core.JacksonException je
                 ? je.getOriginalMessage() : e.getMessage()), e);
       }
-      handler.handle(value, ctx);
+    }
+
+    @SuppressWarnings("unchecked") // value came from map() of this route
+    void run(Object value, EventContext ctx) throws Exception {
+      handler.handle((T) value, ctx);
     }
   }
 
@@ -150,6 +219,7 @@ public final class EventRouter {
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private final Map<String, List<Route<?>>> routes = new LinkedHashMap<>();
     private boolean ignoreUnknown;
+    private Supplier<? extends Map<String, ?>> metadata;
 
     private Builder() {}
 
@@ -170,7 +240,26 @@ public final class EventRouter {
       return this;
     }
 
-    /** The Jackson mapper that maps {@code data} to handler types. */
+    /**
+     * Metadata for {@link EventContext#metadata()}: {@code supplier} is called once per record
+     * routed through {@link #asRecordHandler()}, on the record's worker thread, before the
+     * envelope is read (a {@code null} result means none). If it throws, the record fails like a
+     * handler failure would.
+     *
+     * <pre>{@code
+     * .metadata(() -> Map.of("region", config.region(), "version", build.version()))
+     * }</pre>
+     */
+    public Builder metadata(Supplier<? extends Map<String, ?>> supplier) {
+      this.metadata = Objects.requireNonNull(supplier, "supplier");
+      return this;
+    }
+
+    /**
+     * The Jackson mapper that maps {@code data} to handler types. The default one registers the
+     * modules on the class path, fails on unknown properties, on {@code null} for primitives and on
+     * duplicate keys; a mapper given here is used as it is.
+     */
     public Builder objectMapper(ObjectMapper mapper) {
       this.mapper = Objects.requireNonNull(mapper, "mapper");
       return this;
@@ -185,6 +274,7 @@ public final class EventRouter {
       return this;
     }
 
+    /** The immutable router; at least one handler must have been added. */
     public EventRouter build() {
       if (routes.isEmpty()) {
         throw new IllegalStateException("an EventRouter needs at least one handler: call on(event, Type.class, handler)");

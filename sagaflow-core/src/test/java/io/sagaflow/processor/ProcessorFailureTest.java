@@ -86,6 +86,39 @@ class ProcessorFailureTest {
   }
 
   @Test
+  void theHandlerSeesItsAttemptClientIdAndAssignment() throws Exception {
+    String topic = setUp(3);
+    String group = unique("g");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    ProcessorOptions<String, String> opts = options(kafka, group, topic)
+        .withKafkaProperty("client.id", "billing-7")
+        .withFailureHandler(failed -> FailureDecision.retryAfter(Duration.ofMillis(10)));
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      seen.add(r.offset() + "#" + r.attempt() + " " + r.clientId() + " " + r.assignment());
+      if (r.offset() == 1 && r.attempt() < 3) {
+        throw new IllegalStateException("transient");
+      }
+    }).start()) {
+      await("all done", () -> committedOffset(kafka, group, new TopicPartition(topic, 0)) == 3);
+    }
+    String tail = " billing-7 [" + topic + "-0]";
+    assertThat(seen).containsExactly("0#1" + tail, "1#1" + tail, "1#2" + tail, "1#3" + tail, "2#1" + tail);
+  }
+
+  @Test
+  void aGeneratedClientIdIsReportedToo() throws Exception {
+    String topic = setUp(1);
+    String group = unique("g");
+    List<String> ids = new CopyOnWriteArrayList<>();
+    try (Processor<String, String> p = Processor.forRecords(options(kafka, group, topic), r -> ids.add(r.clientId()))
+        .start()) {
+      await("processed", () -> !ids.isEmpty());
+    }
+    // Kafka names an unnamed consumer "consumer-<group>-<n>".
+    assertThat(ids).singleElement().asString().startsWith("consumer-" + group + "-");
+  }
+
+  @Test
   void doneFinishesAFailedRecord() throws Exception {
     String topic = setUp(4);
     String group = unique("g");

@@ -13,6 +13,8 @@ import java.util.Set;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 
+import io.sagaflow.recovery.RetryPolicy;
+
 class EventRouterTest {
   record OrderCreated(String orderId, int quantity) {}
 
@@ -103,6 +105,26 @@ class EventRouterTest {
         .build();
     assertThatThrownBy(() -> router.route(json("{\"event\":\"E\",\"data\":\"x\"}"), ctx())).hasMessage("boom");
     assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void dataThatDoesNotMapForOneHandlerRunsNone() {
+    EventRouter router = EventRouter.builder()
+        .on("E", String.class, (v, c) -> seen.add("string " + v))
+        .on("E", OrderCreated.class, (v, c) -> seen.add("order " + v))
+        .build();
+    assertThatThrownBy(() -> router.route(json("{\"event\":\"E\",\"data\":\"x\"}"), ctx()))
+        .isInstanceOf(RoutingException.DataMapping.class);
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  void routingFailuresAreNeverRetriedByTheRecoveryPipeline() {
+    RetryPolicy everythingRetryable = RetryPolicy.defaults().withRetryable(e -> true);
+    assertThat(everythingRetryable.isRetryable(new RoutingException.UnknownEvent("E", "no handler"))).isFalse();
+    assertThat(everythingRetryable.isRetryable(new RoutingException.MalformedEnvelope("no event", null))).isFalse();
+    assertThat(everythingRetryable.isRetryable(new RoutingException.DataMapping("bad", null))).isFalse();
+    assertThat(everythingRetryable.isRetryable(new IllegalStateException("handler failed"))).isTrue();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.sagaflow.processor.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,6 +41,9 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
   final int bytes;
   private final long receivedAtMillis;
   private final ConsumerGroupMetadata groupMetadata;
+  private final Set<TopicPartition> assignment;
+  /** Written by the worker before each handler call, read by the handler on the same thread. */
+  int attempt = 1;
   private K key;
   private V value;
   private boolean deserialized;
@@ -51,12 +55,14 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
       PartitionState state,
       PollLoop<K, V> loop,
       long receivedAtMillis,
-      ConsumerGroupMetadata groupMetadata) {
+      ConsumerGroupMetadata groupMetadata,
+      Set<TopicPartition> assignment) {
     this.raw = raw;
     this.state = state;
     this.loop = loop;
     this.receivedAtMillis = receivedAtMillis;
     this.groupMetadata = groupMetadata;
+    this.assignment = assignment;
     this.bytes = Math.max(0, raw.serializedKeySize()) + Math.max(0, raw.serializedValueSize());
   }
 
@@ -149,6 +155,21 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
   @Override
   public ConsumerGroupMetadata groupMetadata() {
     return groupMetadata;
+  }
+
+  @Override
+  public String clientId() {
+    return loop.clientId;
+  }
+
+  @Override
+  public Set<TopicPartition> assignment() {
+    return assignment;
+  }
+
+  @Override
+  public int attempt() {
+    return attempt;
   }
 
   @Override

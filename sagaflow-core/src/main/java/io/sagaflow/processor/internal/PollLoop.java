@@ -80,6 +80,10 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private long nextStatusNanos;
   private boolean foreignMetadataLogged;
   private ConsumerGroupMetadata groupMetadata;
+  /** Immutable copy of the assigned partitions handed to deliveries; null when it must be rebuilt. */
+  private Set<TopicPartition> assignmentView;
+  /** The consumer's client.id, known once the consumer exists. */
+  volatile String clientId;
   private Lane[] activated = new Lane[64];
   private int activatedCount;
 
@@ -162,6 +166,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   public void run() {
     try {
       consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      clientId = clientIdOf(consumer);
       if (exactlyOnce) {
         txProducer = newTransactionalProducer();
       }
@@ -243,6 +248,10 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     Instant now = notBefore == null ? null : Instant.ofEpochMilli(nowMillis);
     ConsumerGroupMetadata gm = consumer.groupMetadata();
     groupMetadata = gm;
+    Set<TopicPartition> assignment = assignmentView;
+    if (assignment == null) {
+      assignment = assignmentView = Set.copyOf(states.keySet());
+    }
     long capacity = publisher != null ? publisher.capacity() : Long.MAX_VALUE;
     long inFlight = runtime.inFlight.get();
     long bytes = runtime.bytes.get();
@@ -292,7 +301,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
         if (s.firstFetched < 0) {
           s.firstFetched = offset;
         }
-        Delivery<K, V> d = new Delivery<>(rec, s, this, nowMillis, gm);
+        Delivery<K, V> d = new Delivery<>(rec, s, this, nowMillis, gm, assignment);
         s.outstanding++;
         s.outstandingBytes += size;
         added++;
@@ -751,6 +760,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     if (partitions.isEmpty()) {
       return;
     }
+    assignmentView = null;
     Map<TopicPartition, OffsetAndMetadata> committed;
     try {
       committed = consumer.committed(new HashSet<>(partitions), Duration.ofSeconds(30));
@@ -809,6 +819,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   }
 
   private void revoke(Collection<TopicPartition> partitions, boolean commit) {
+    assignmentView = null;
     List<PartitionState> revoked = new ArrayList<>();
     for (TopicPartition tp : partitions) {
       PartitionState s = states.remove(tp);
@@ -984,6 +995,24 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
 
   ConsumerGroupMetadata groupMetadata() {
     return groupMetadata;
+  }
+
+  /**
+   * The client id the consumer runs with: the configured one, else the one Kafka generated, which
+   * every consumer metric carries as its {@code client-id} tag (public API, no reflection).
+   */
+  private String clientIdOf(KafkaConsumer<byte[], byte[]> c) {
+    Object configured = consumerProps.get(ConsumerConfig.CLIENT_ID_CONFIG);
+    if (configured != null && !configured.toString().isEmpty()) {
+      return configured.toString();
+    }
+    for (org.apache.kafka.common.MetricName m : c.metrics().keySet()) {
+      String id = m.tags().get("client-id");
+      if (id != null && !id.isEmpty()) {
+        return id;
+      }
+    }
+    return "";
   }
 
   @Override

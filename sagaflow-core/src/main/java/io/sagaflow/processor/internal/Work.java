@@ -182,6 +182,7 @@ final class Work<K, V> {
         try {
           d.deserialize(keyDeserializer, valueDeserializer);
           if (!deserializeOnly) {
+            d.attempt = attempt;
             invoke(d);
             if (!exactlyOnce) {
               d.awaitOutputs(); // at-least-once: finished only once its outputs are durable
