@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
  * output and dead-letter topics counts what was lost.
  */
 @Command(name = "recovery", mixinStandardHelpOptions = true,
-    description = "Recovery pipeline throughput: clean run vs 1% poison pills and 1% failing records.")
+    description = "Recovery pipeline throughput: clean run vs 1%% poison pills and 1%% failing records.")
 final class RecoveryBenchCommand implements Callable<Integer> {
   @Option(names = "--records", defaultValue = "1000000", description = "Records per run (default ${DEFAULT-VALUE})")
   int records;
