@@ -5,11 +5,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,14 +30,20 @@ import picocli.CommandLine.Option;
 /**
  * Exactly-once copy: each system copies the same keyed 100-byte records from a 6-partition topic to
  * its own output topic, in its own JVM; a {@code read_committed} reader times it (from the system
- * being ready to the last record visible) and then counts duplicates and losses.
+ * being ready to the last record visible <em>and</em> the system's consumer group having committed
+ * the input's end offsets) and then counts duplicates and losses.
+ *
+ * <p>Systems: {@code sagaflow-eos} (the Processor in exactly-once mode), {@code sagaflow-alos} (the
+ * Processor at least once, idempotent producer, a record finished once its send is acknowledged)
+ * and {@code kafka-streams-eos} (Kafka Streams, {@code exactly_once_v2}, one stream thread). All
+ * use the same commit interval.
  */
 @Command(name = "eos", mixinStandardHelpOptions = true,
     description = "Exactly-once consume-transform-produce copy, side by side.")
 final class EosBenchCommand implements Callable<Integer> {
   private static final String INPUT = "bench-eos-in";
 
-  @Option(names = "--systems", split = ",", defaultValue = "kafka-streams-eos",
+  @Option(names = "--systems", split = ",", defaultValue = "sagaflow-eos,sagaflow-alos,kafka-streams-eos",
       description = "Systems to run (default ${DEFAULT-VALUE})")
   List<String> systems;
 
@@ -42,6 +52,19 @@ final class EosBenchCommand implements Callable<Integer> {
 
   @Option(names = "--commit-interval-ms", defaultValue = "100", description = "Transaction commit interval (default ${DEFAULT-VALUE})")
   long commitIntervalMs;
+
+  @Option(names = "--max-in-flight", defaultValue = "5000",
+      description = "Sagaflow systems: maxInFlight, also per partition (default ${DEFAULT-VALUE})")
+  int maxInFlight;
+
+  @Option(names = "--max-records-per-transaction", defaultValue = "1000000",
+      description = "sagaflow-eos: ExactlyOnce.maxRecordsPerTransaction; the default leaves the commit interval "
+          + "alone to end transactions, as in Kafka Streams (default ${DEFAULT-VALUE})")
+  int maxRecordsPerTransaction;
+
+  @Option(names = "--linger-ms", defaultValue = "100",
+      description = "Sagaflow systems: producer linger.ms, Kafka Streams' own default (default ${DEFAULT-VALUE})")
+  int lingerMs;
 
   @Option(names = "--timeout", defaultValue = "120", description = "Seconds each system may take (default ${DEFAULT-VALUE})")
   int timeoutSeconds;
@@ -65,25 +88,43 @@ final class EosBenchCommand implements Callable<Integer> {
       kafka.createTopic(input, 6);
     }
     List<String> expected = produce(bootstrap, input);
+    Map<TopicPartition, Long> inputEnd = endOffsets(bootstrap, input);
+    System.out.printf(Locale.ROOT, "# commit interval %d ms; sagaflow: maxInFlight=%d (also per partition), "
+        + "linger.ms=%d, eos maxRecordsPerTransaction=%d%n", commitIntervalMs, maxInFlight, lingerMs,
+        maxRecordsPerTransaction);
+    int failures = 0;
     for (String system : systems) {
-      String output = "bench-eos-out-" + system + "-" + System.currentTimeMillis();
+      String stamp = Long.toString(System.currentTimeMillis());
+      String output = "bench-eos-out-" + system + "-" + stamp;
+      String groupId = "bench-eos-" + system + "-" + stamp;
       if (kafka != null) {
         kafka.createTopic(output, 6);
       }
       try (ChildJvm child = ChildJvm.start(EosChildMain.class, system, bootstrap, input, output,
-          Long.toString(commitIntervalMs))) {
+          Long.toString(commitIntervalMs), groupId, Integer.toString(maxInFlight),
+          Integer.toString(maxRecordsPerTransaction), Integer.toString(lingerMs))) {
         child.awaitLine("READY"::equals, Duration.ofSeconds(60));
         long start = System.nanoTime();
-        long seen = awaitCopied(bootstrap, output, records, Duration.ofSeconds(timeoutSeconds));
+        long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
+        long seen = awaitCopied(bootstrap, output, records, deadline);
+        boolean committed = seen >= records && awaitCommitted(bootstrap, groupId, inputEnd, deadline);
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (!committed) {
+          failures++;
+          List<String> out = child.output();
+          System.err.printf(Locale.ROOT, "%s: %d of %d records visible, input offsets %scommitted after %.1f s; "
+              + "the child's last output:%n", system, seen, records, committed ? "" : "not ", seconds);
+          out.subList(Math.max(0, out.size() - 30), out.size()).forEach(System.err::println);
+        }
         child.terminate(Duration.ofSeconds(30));
         DeliveryCheck.Report r = DeliveryCheck.read(bootstrap, output, expected, Duration.ofSeconds(3));
         System.out.printf(Locale.ROOT,
             "RESULT system=%s scenario=copy records=%d seconds=%.2f rate=%.0f duplicates=%d lost=%d%n",
             system, seen, seconds, seen / seconds, r.duplicates(), r.lost());
+        System.out.flush();
       }
     }
-    return 0;
+    return failures == 0 ? 0 : 1;
   }
 
   /** Keys from 10,000; each value {@code key:seq} padded to 100 bytes. */
@@ -112,8 +153,8 @@ final class EosBenchCommand implements Callable<Integer> {
     return ids;
   }
 
-  /** Counts committed records in {@code topic} until {@code target} or the timeout. */
-  private static long awaitCopied(String bootstrap, String topic, int target, Duration timeout) {
+  /** Counts committed records in {@code topic} until {@code target} or the deadline. */
+  private static long awaitCopied(String bootstrap, String topic, int target, long deadlineNanos) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -123,11 +164,48 @@ final class EosBenchCommand implements Callable<Integer> {
           .map(i -> new TopicPartition(topic, i.partition())).toList();
       c.assign(parts);
       c.seekToBeginning(parts);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (count < target && System.nanoTime() < deadline) {
+      while (count < target && System.nanoTime() - deadlineNanos < 0) {
         count += c.poll(Duration.ofMillis(50)).count();
       }
     }
     return count;
+  }
+
+  /**
+   * Waits until the group committed the input's end offsets (so that a restart would copy nothing
+   * again); true if it did before the deadline. With exactly-once the offsets commit with the last
+   * outputs; at least once they follow them by up to a commit interval.
+   */
+  private static boolean awaitCommitted(String bootstrap, String groupId, Map<TopicPartition, Long> end,
+      long deadlineNanos) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      while (System.nanoTime() - deadlineNanos < 0) {
+        Map<TopicPartition, OffsetAndMetadata> committed =
+            admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata().get();
+        boolean all = true;
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+          OffsetAndMetadata om = committed.get(e.getKey());
+          if (om == null || om.offset() < e.getValue()) {
+            all = false;
+            break;
+          }
+        }
+        if (all) {
+          return true;
+        }
+        Thread.sleep(5);
+      }
+      return false;
+    }
+  }
+
+  private static Map<TopicPartition, Long> endOffsets(String bootstrap, String topic) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(i -> new TopicPartition(topic, i.partition())).toList();
+      return c.endOffsets(parts, Duration.ofSeconds(30));
+    }
   }
 }
