@@ -3,6 +3,7 @@ package io.sagaflow.bench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,6 +67,10 @@ final class EosBenchCommand implements Callable<Integer> {
       description = "Sagaflow systems: producer linger.ms, Kafka Streams' own default (default ${DEFAULT-VALUE})")
   int lingerMs;
 
+  @Option(names = "--rounds", defaultValue = "1",
+      description = "Run every system this many times, rotating the order; ratios use median rates (default ${DEFAULT-VALUE})")
+  int rounds;
+
   @Option(names = "--timeout", defaultValue = "120", description = "Seconds each system may take (default ${DEFAULT-VALUE})")
   int timeoutSeconds;
 
@@ -93,38 +98,82 @@ final class EosBenchCommand implements Callable<Integer> {
         + "linger.ms=%d, eos maxRecordsPerTransaction=%d%n", commitIntervalMs, maxInFlight, lingerMs,
         maxRecordsPerTransaction);
     int failures = 0;
-    for (String system : systems) {
-      String stamp = Long.toString(System.currentTimeMillis());
-      String output = "bench-eos-out-" + system + "-" + stamp;
-      String groupId = "bench-eos-" + system + "-" + stamp;
-      if (kafka != null) {
-        kafka.createTopic(output, 6);
-      }
-      try (ChildJvm child = ChildJvm.start(EosChildMain.class, system, bootstrap, input, output,
-          Long.toString(commitIntervalMs), groupId, Integer.toString(maxInFlight),
-          Integer.toString(maxRecordsPerTransaction), Integer.toString(lingerMs))) {
-        child.awaitLine("READY"::equals, Duration.ofSeconds(60));
-        long start = System.nanoTime();
-        long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
-        long seen = awaitCopied(bootstrap, output, records, deadline);
-        boolean committed = seen >= records && awaitCommitted(bootstrap, groupId, inputEnd, deadline);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        if (!committed) {
-          failures++;
-          List<String> out = child.output();
-          System.err.printf(Locale.ROOT, "%s: %d of %d records visible, input offsets %scommitted after %.1f s; "
-              + "the child's last output:%n", system, seen, records, committed ? "" : "not ", seconds);
-          out.subList(Math.max(0, out.size() - 30), out.size()).forEach(System.err::println);
-        }
-        child.terminate(Duration.ofSeconds(30));
-        DeliveryCheck.Report r = DeliveryCheck.read(bootstrap, output, expected, Duration.ofSeconds(3));
+    Map<String, List<Double>> rates = new LinkedHashMap<>();
+    for (int round = 0; round < rounds; round++) {
+      for (int i = 0; i < systems.size(); i++) {
+        // Later rounds rotate the order, so that no system always runs first (on a colder broker).
+        String system = systems.get((i + round) % systems.size());
+        Result r = runOne(bootstrap, kafka, system, input, inputEnd, expected);
         System.out.printf(Locale.ROOT,
             "RESULT system=%s scenario=copy records=%d seconds=%.2f rate=%.0f duplicates=%d lost=%d%n",
-            system, seen, seconds, seen / seconds, r.duplicates(), r.lost());
+            system, r.seen, r.seconds, r.seen / r.seconds, r.duplicates, r.lost);
         System.out.flush();
+        boolean ok = r.complete && r.lost == 0 && (r.duplicates == 0 || !system.endsWith("-eos"));
+        if (!ok) {
+          failures++;
+        }
+        rates.computeIfAbsent(system, k -> new ArrayList<>()).add(r.complete ? r.seen / r.seconds : 0.0);
       }
     }
+    printRatios(rates);
     return failures == 0 ? 0 : 1;
+  }
+
+  private record Result(long seen, double seconds, boolean complete, long duplicates, long lost) {}
+
+  private Result runOne(String bootstrap, EmbeddedKafka kafka, String system, String input,
+      Map<TopicPartition, Long> inputEnd, List<String> expected) throws Exception {
+    String stamp = Long.toString(System.currentTimeMillis());
+    String output = "bench-eos-out-" + system + "-" + stamp;
+    String groupId = "bench-eos-" + system + "-" + stamp;
+    if (kafka != null) {
+      kafka.createTopic(output, 6);
+    }
+    try (ChildJvm child = ChildJvm.start(EosChildMain.class, system, bootstrap, input, output,
+        Long.toString(commitIntervalMs), groupId, Integer.toString(maxInFlight),
+        Integer.toString(maxRecordsPerTransaction), Integer.toString(lingerMs))) {
+      child.awaitLine("READY"::equals, Duration.ofSeconds(60));
+      long start = System.nanoTime();
+      long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
+      long seen = awaitCopied(bootstrap, output, records, deadline);
+      boolean committed = seen >= records && awaitCommitted(bootstrap, groupId, inputEnd, deadline);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      if (!committed) {
+        List<String> out = child.output();
+        System.err.printf(Locale.ROOT, "%s: %d of %d records visible, input offsets %scommitted after %.1f s; "
+            + "the child's last output:%n", system, seen, records, seen >= records ? "not " : "not checked, ",
+            seconds);
+        out.subList(Math.max(0, out.size() - 30), out.size()).forEach(System.err::println);
+      }
+      child.terminate(Duration.ofSeconds(30));
+      DeliveryCheck.Report r = DeliveryCheck.read(bootstrap, output, expected, Duration.ofSeconds(3));
+      return new Result(seen, seconds, committed, r.duplicates(), r.lost());
+    }
+  }
+
+  /** Median rate per system, then Sagaflow exactly-once against the two others. */
+  private static void printRatios(Map<String, List<Double>> rates) {
+    Map<String, Double> median = new LinkedHashMap<>();
+    rates.forEach((system, list) -> {
+      List<Double> sorted = list.stream().sorted().toList();
+      int n = sorted.size();
+      median.put(system, n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2);
+    });
+    Double eos = median.get("sagaflow-eos");
+    if (eos == null) {
+      return;
+    }
+    StringBuilder line = new StringBuilder("RATIO");
+    for (String other : List.of("sagaflow-alos", "kafka-streams-eos")) {
+      Double o = median.get(other);
+      if (o != null && o > 0) {
+        line.append(String.format(Locale.ROOT, " sagaflow-eos/%s=%.2f", other, eos / o));
+      }
+    }
+    if (rates.get("sagaflow-eos").size() > 1) {
+      line.append(" (median rates over ").append(rates.get("sagaflow-eos").size()).append(" rounds)");
+    }
+    System.out.println(line);
   }
 
   /** Keys from 10,000; each value {@code key:seq} padded to 100 bytes. */
