@@ -67,6 +67,10 @@ final class EosBenchCommand implements Callable<Integer> {
       description = "Sagaflow systems: producer linger.ms, Kafka Streams' own default (default ${DEFAULT-VALUE})")
   int lingerMs;
 
+  @Option(names = "--warmup-records", defaultValue = "100000",
+      description = "Before measuring, each system copies this many records once, unmeasured (0: none; default ${DEFAULT-VALUE})")
+  int warmupRecords;
+
   @Option(names = "--rounds", defaultValue = "1",
       description = "Run every system this many times, rotating the order; ratios use median rates (default ${DEFAULT-VALUE})")
   int rounds;
@@ -88,22 +92,37 @@ final class EosBenchCommand implements Callable<Integer> {
   }
 
   private int run(String bootstrap, EmbeddedKafka kafka) throws Exception {
+    System.out.printf(Locale.ROOT, "# commit interval %d ms; sagaflow: maxInFlight=%d (also per partition), "
+        + "linger.ms=%d, eos maxRecordsPerTransaction=%d%n", commitIntervalMs, maxInFlight, lingerMs,
+        maxRecordsPerTransaction);
+    if (warmupRecords > 0) {
+      // Unmeasured: warms the broker's transaction, fetch and group code (and the page cache) so
+      // that the first measured system does not pay for it.
+      String warmInput = INPUT + "-warmup-" + System.currentTimeMillis();
+      if (kafka != null) {
+        kafka.createTopic(warmInput, 6);
+      }
+      List<String> warmExpected = produce(bootstrap, warmInput, warmupRecords);
+      Map<TopicPartition, Long> warmEnd = endOffsets(bootstrap, warmInput);
+      for (String system : systems) {
+        Result r = runOne(bootstrap, kafka, system, warmInput, warmEnd, warmExpected, warmupRecords);
+        System.out.printf(Locale.ROOT, "# warm-up system=%s records=%d seconds=%.2f duplicates=%d lost=%d%n",
+            system, r.seen, r.seconds, r.duplicates, r.lost);
+      }
+    }
     String input = INPUT + "-" + System.currentTimeMillis();
     if (kafka != null) {
       kafka.createTopic(input, 6);
     }
-    List<String> expected = produce(bootstrap, input);
+    List<String> expected = produce(bootstrap, input, records);
     Map<TopicPartition, Long> inputEnd = endOffsets(bootstrap, input);
-    System.out.printf(Locale.ROOT, "# commit interval %d ms; sagaflow: maxInFlight=%d (also per partition), "
-        + "linger.ms=%d, eos maxRecordsPerTransaction=%d%n", commitIntervalMs, maxInFlight, lingerMs,
-        maxRecordsPerTransaction);
     int failures = 0;
     Map<String, List<Double>> rates = new LinkedHashMap<>();
     for (int round = 0; round < rounds; round++) {
       for (int i = 0; i < systems.size(); i++) {
         // Later rounds rotate the order, so that no system always runs first (on a colder broker).
         String system = systems.get((i + round) % systems.size());
-        Result r = runOne(bootstrap, kafka, system, input, inputEnd, expected);
+        Result r = runOne(bootstrap, kafka, system, input, inputEnd, expected, records);
         System.out.printf(Locale.ROOT,
             "RESULT system=%s scenario=copy records=%d seconds=%.2f rate=%.0f duplicates=%d lost=%d%n",
             system, r.seen, r.seconds, r.seen / r.seconds, r.duplicates, r.lost);
@@ -122,7 +141,7 @@ final class EosBenchCommand implements Callable<Integer> {
   private record Result(long seen, double seconds, boolean complete, long duplicates, long lost) {}
 
   private Result runOne(String bootstrap, EmbeddedKafka kafka, String system, String input,
-      Map<TopicPartition, Long> inputEnd, List<String> expected) throws Exception {
+      Map<TopicPartition, Long> inputEnd, List<String> expected, int records) throws Exception {
     String stamp = Long.toString(System.currentTimeMillis());
     String output = "bench-eos-out-" + system + "-" + stamp;
     String groupId = "bench-eos-" + system + "-" + stamp;
@@ -177,7 +196,7 @@ final class EosBenchCommand implements Callable<Integer> {
   }
 
   /** Keys from 10,000; each value {@code key:seq} padded to 100 bytes. */
-  private List<String> produce(String bootstrap, String topic) throws Exception {
+  private static List<String> produce(String bootstrap, String topic, int records) throws Exception {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
