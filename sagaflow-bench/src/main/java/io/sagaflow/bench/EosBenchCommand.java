@@ -43,6 +43,8 @@ import picocli.CommandLine.Option;
     description = "Exactly-once consume-transform-produce copy, side by side.")
 final class EosBenchCommand implements Callable<Integer> {
   private static final String INPUT = "bench-eos-in";
+  /** {@code -Dsagaflow.bench.progress=true}: the reader prints the visible count every second (stderr). */
+  private static final boolean PROGRESS = Boolean.getBoolean("sagaflow.bench.progress");
 
   @Option(names = "--systems", split = ",", defaultValue = "sagaflow-eos,sagaflow-alos,kafka-streams-eos",
       description = "Systems to run (default ${DEFAULT-VALUE})")
@@ -126,6 +128,8 @@ final class EosBenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT,
             "RESULT system=%s scenario=copy records=%d seconds=%.2f rate=%.0f duplicates=%d lost=%d%n",
             system, r.seen, r.seconds, r.seen / r.seconds, r.duplicates, r.lost);
+        System.out.printf(Locale.ROOT, "# cpu system=%s child_cpu_s=%.1f broker_cpu_s=%.1f%n",
+            system, r.childCpu, r.brokerCpu);
         System.out.flush();
         boolean ok = r.complete && r.lost == 0 && (r.duplicates == 0 || !system.endsWith("-eos"));
         if (!ok) {
@@ -138,7 +142,25 @@ final class EosBenchCommand implements Callable<Integer> {
     return failures == 0 ? 0 : 1;
   }
 
-  private record Result(long seen, double seconds, boolean complete, long duplicates, long lost) {}
+  /**
+   * One copy. {@code childCpu}: CPU seconds the system's JVM used while timed; {@code brokerCpu}: CPU
+   * seconds of this JVM meanwhile (the embedded broker and the timing reader), a load-independent
+   * view on a shared machine.
+   */
+  private record Result(long seen, double seconds, boolean complete, long duplicates, long lost,
+      double childCpu, double brokerCpu) {}
+
+  /** The child JVM just started (the newest child of this process running EosChildMain). */
+  private static ProcessHandle childProcess() {
+    return ProcessHandle.current().children()
+        .filter(p -> p.info().arguments().map(a -> List.of(a).contains(EosChildMain.class.getName())).orElse(false))
+        .max(java.util.Comparator.comparing(p -> p.info().startInstant().orElse(java.time.Instant.EPOCH)))
+        .orElse(null);
+  }
+
+  private static Duration cpu(ProcessHandle p) {
+    return p == null ? Duration.ZERO : p.info().totalCpuDuration().orElse(Duration.ZERO);
+  }
 
   private Result runOne(String bootstrap, EmbeddedKafka kafka, String system, String input,
       Map<TopicPartition, Long> inputEnd, List<String> expected, int records) throws Exception {
@@ -152,11 +174,16 @@ final class EosBenchCommand implements Callable<Integer> {
         Long.toString(commitIntervalMs), groupId, Integer.toString(maxInFlight),
         Integer.toString(maxRecordsPerTransaction), Integer.toString(lingerMs))) {
       child.awaitLine("READY"::equals, Duration.ofSeconds(60));
+      ProcessHandle childProcess = childProcess();
+      Duration childCpu0 = cpu(childProcess);
+      Duration ownCpu0 = cpu(ProcessHandle.current());
       long start = System.nanoTime();
       long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
       long seen = awaitCopied(bootstrap, output, records, deadline);
       boolean committed = seen >= records && awaitCommitted(bootstrap, groupId, inputEnd, deadline);
       double seconds = (System.nanoTime() - start) / 1e9;
+      double childCpu = cpu(childProcess).minus(childCpu0).toMillis() / 1e3;
+      double ownCpu = cpu(ProcessHandle.current()).minus(ownCpu0).toMillis() / 1e3;
       if (!committed) {
         List<String> out = child.output();
         System.err.printf(Locale.ROOT, "%s: %d of %d records visible, input offsets %scommitted after %.1f s; "
@@ -166,7 +193,7 @@ final class EosBenchCommand implements Callable<Integer> {
       }
       child.terminate(Duration.ofSeconds(30));
       DeliveryCheck.Report r = DeliveryCheck.read(bootstrap, output, expected, Duration.ofSeconds(3));
-      return new Result(seen, seconds, committed, r.duplicates(), r.lost());
+      return new Result(seen, seconds, committed, r.duplicates(), r.lost(), childCpu, ownCpu);
     }
   }
 
@@ -232,8 +259,14 @@ final class EosBenchCommand implements Callable<Integer> {
           .map(i -> new TopicPartition(topic, i.partition())).toList();
       c.assign(parts);
       c.seekToBeginning(parts);
+      long t0 = System.nanoTime();
+      long nextReport = t0 + 1_000_000_000L;
       while (count < target && System.nanoTime() - deadlineNanos < 0) {
         count += c.poll(Duration.ofMillis(50)).count();
+        if (PROGRESS && System.nanoTime() - nextReport >= 0) {
+          System.err.printf(Locale.ROOT, "  progress %s t=%.1fs visible=%d%n", topic, (System.nanoTime() - t0) / 1e9, count);
+          nextReport += 1_000_000_000L;
+        }
       }
     }
     return count;
