@@ -309,8 +309,9 @@ public record ProcessorOptions<K, V>(
    * Turns on exactly-once processing: each consumer thread owns a transactional producer; what
    * handlers {@link ProcessorRecord#send send} and the offsets of the records they finished commit in
    * one Kafka transaction, every {@link #commitInterval()} or {@link
-   * ExactlyOnce#maxRecordsPerTransaction()} records, whichever comes first. Input is read with
-   * {@code isolation.level=read_committed}. See {@link ExactlyOnce}.
+   * ExactlyOnce#maxRecordsPerTransaction()} records, whichever comes first (the interval counts
+   * from the end of the previous commit, as {@code commit.interval.ms} does in Kafka Streams).
+   * Input is read with {@code isolation.level=read_committed}. See {@link ExactlyOnce}.
    */
   public ProcessorOptions<K, V> withExactlyOnce(ExactlyOnce v) {
     return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, Objects.requireNonNull(v, "exactlyOnce"), producerProperties);

@@ -206,7 +206,10 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     if (exactlyOnce) {
       if (now - nextCommitNanos >= 0 || txnFinished >= options.exactlyOnce().maxRecordsPerTransaction()) {
         commitTransaction();
-        nextCommitNanos = now + options.commitInterval().toNanos();
+        // Counted from the end of the commit, as Kafka Streams does: the commit blocks the
+        // transaction's workers, so counting from its start would leave less than the interval
+        // for processing whenever a commit is slow.
+        nextCommitNanos = System.nanoTime() + options.commitInterval().toNanos();
       }
     } else if (strategy == CommitStrategy.SYNC_PER_BATCH) {
       commitSync(states.values());
