@@ -55,6 +55,12 @@ final class SagaBenchCommand implements Callable<Integer> {
   @Option(names = "--paced-seconds", defaultValue = "10", description = "Length of the paced run (default ${DEFAULT-VALUE})")
   int pacedSeconds;
 
+  @Option(names = "--metrics", description = "After each scenario, print METRIC lines: Kafka requests per saga "
+      + "(clients and embedded broker, from JMX) and CPU time per saga of this JVM")
+  boolean metrics;
+
+  private final RequestCounters counters = new RequestCounters();
+
   @Override
   public Integer call() throws Exception {
     if (bootstrapServers != null) {
@@ -91,8 +97,11 @@ final class SagaBenchCommand implements Callable<Integer> {
       }
       // Warm up (JIT, connections, the reply consumer's first follow) before measuring.
       saturated(requests, requester, Math.min(2000, saturatedSagas), Math.min(concurrency, 200), "warmup", false);
+      counters.reset();
       saturated(requests, requester, saturatedSagas, concurrency, "saga-roundtrip-saturated", true);
+      printMetrics("saga-roundtrip-saturated", saturatedSagas);
       paced(requests, requester, rate, pacedSeconds);
+      printMetrics("saga-roundtrip-" + rate, (long) rate * pacedSeconds);
     }
     return 0;
   }
@@ -151,6 +160,13 @@ final class SagaBenchCommand implements Callable<Integer> {
     CompletableFuture.allOf(all).exceptionally(e -> null).join();
     double elapsed = (System.nanoTime() - start) / 1e9;
     print("saga-roundtrip-" + rate, sagas - failures.get(), elapsed, latencies, failures.get());
+  }
+
+  private void printMetrics(String scenario, long sagas) {
+    if (metrics) {
+      counters.print(scenario, sagas);
+    }
+    counters.reset();
   }
 
   private static void print(String scenario, int sagas, double seconds, long[] latencies, int failures) {
