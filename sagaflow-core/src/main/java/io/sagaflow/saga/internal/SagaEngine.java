@@ -357,12 +357,8 @@ public final class SagaEngine {
   }
 
   private static RuntimeException failureOf(ChannelImpl<?> channel) {
-    try {
-      channel.failure.join();
-      return new IllegalStateException("unreachable");
-    } catch (java.util.concurrent.CompletionException e) {
-      return e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    }
+    RuntimeException cause = channel.failureCause();
+    return cause != null ? cause : new IllegalStateException("unreachable: the channel has not failed");
   }
 
   private Object doCall(Call<?> call, String id, SagaContextImpl ctx) throws Exception {
@@ -396,9 +392,198 @@ public final class SagaEngine {
   }
 
   private Object doRace(Race race, String id, SagaContextImpl ctx) throws Exception {
+    if (threadless(race)) {
+      return raceWithoutThreads(race, ctx);
+    }
     Branches branches = new Branches(race.effects(), id + "/race/", ctx, true);
     Branch winner = branches.awaitFirst();
     return new RaceResult(winner.key, winner.index, winner.result);
+  }
+
+  /**
+   * Whether {@code race} can run on the calling thread: every branch is a take or a delay, which
+   * are futures underneath, and nothing can observe that no branch thread ran (no middleware, no
+   * recorder, no activity observer: those see each branch's effect on a thread of its own).
+   */
+  private boolean threadless(Race race) {
+    if (!middleware.isEmpty() || recorder != EffectRecorder.PASS_THROUGH || activity != Activity.NONE) {
+      return false;
+    }
+    for (Effect<?> e : race.effects().values()) {
+      if (!(e instanceof Delay<?>) && !(e instanceof Take<?> t && (t.channel() == null || t.channel() instanceof ChannelImpl<?>))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** One branch of a threadless race: a pending take or a pending delay. */
+  private static final class RaceBranch {
+    final int index;
+    ChannelImpl<?> channel;
+    boolean ownsChannel;
+    CompletableFuture<? extends Action<?>> take;
+    Timer.Scheduled timer;
+    volatile boolean fired;
+    Delay<?> delay;
+    RuntimeException openFailure;
+
+    RaceBranch(int index) {
+      this.index = index;
+    }
+
+    /** Whether this branch has an outcome (an action, a channel failure, a fired delay). */
+    boolean ready() {
+      if (openFailure != null) {
+        return true;
+      }
+      if (delay != null) {
+        return fired;
+      }
+      return (take != null && take.isDone()) || channel.failure.isDone();
+    }
+
+    /** Gives up on this branch: a take that completed meanwhile returns its action to the channel. */
+    void stop() {
+      if (timer != null) {
+        timer.cancel();
+      }
+      if (take != null) {
+        giveBackAny(channel, take);
+      }
+      if (ownsChannel) {
+        channel.close();
+      }
+    }
+  }
+
+  /**
+   * A race of takes and delays, with the semantics of the threaded race (the first branch to finish
+   * wins, losing takes consume nothing, losing delays stop) but no branch threads: each branch is a
+   * buffer taker or a timer entry, and this thread waits until one of them has an outcome. Branches
+   * ready at once win in order.
+   */
+  private Object raceWithoutThreads(Race race, SagaContextImpl ctx) throws Exception {
+    int n = race.effects().size();
+    RaceBranch[] branches = new RaceBranch[n];
+    String[] keys = new String[n];
+    CompletableFuture<Void> signal = new CompletableFuture<>();
+    RaceBranch winner = null;
+    int started = 0;
+    try {
+      for (Map.Entry<String, Effect<?>> e : race.effects().entrySet()) {
+        RaceBranch b = new RaceBranch(started);
+        keys[started] = e.getKey();
+        branches[started++] = b;
+        start(b, e.getValue(), signal, ctx);
+        if (b.ready()) {
+          winner = b;
+          break;
+        }
+      }
+    } catch (RuntimeException | Error x) {
+      for (int i = 0; i < started; i++) {
+        branches[i].stop();
+      }
+      throw x;
+    }
+    if (winner == null) {
+      try {
+        signal.get();
+      } catch (InterruptedException x) {
+        for (int i = 0; i < started; i++) {
+          branches[i].stop();
+        }
+        throw cancelled(race.describe());
+      }
+      for (int i = 0; i < started && winner == null; i++) {
+        if (branches[i].ready()) {
+          winner = branches[i];
+        }
+      }
+      if (winner == null) {
+        throw new IllegalStateException("unreachable: a race signalled without a ready branch");
+      }
+    }
+    for (int i = 0; i < started; i++) {
+      if (branches[i] != winner) {
+        branches[i].stop();
+      }
+    }
+    return new RaceResult(keys[winner.index], winner.index, outcome(winner, ctx));
+  }
+
+  /** Starts one branch of a threadless race; {@code signal} completes when it gets an outcome. */
+  private void start(RaceBranch b, Effect<?> effect, CompletableFuture<Void> signal, SagaContextImpl ctx) {
+    if (effect instanceof Delay<?> delay) {
+      b.delay = delay;
+      if (delay.duration().isZero()) {
+        b.fired = true;
+      } else {
+        b.timer = timer.schedule(delay.duration(), () -> {
+          b.fired = true;
+          signal.complete(null);
+        });
+      }
+      return;
+    }
+    Take<?> take = (Take<?>) effect;
+    if (take.channel() != null) {
+      b.channel = (ChannelImpl<?>) take.channel();
+    } else {
+      try {
+        b.channel = openChannel(take.pattern(), null, ctx);
+        b.ownsChannel = true;
+      } catch (RuntimeException x) {
+        b.openFailure = x; // like a branch whose take threw at once
+        return;
+      }
+    }
+    if (!b.channel.failure.isDone()) {
+      b.take = b.channel.buffer.takeAsync();
+      if (!b.take.isDone()) {
+        b.take.whenComplete((v, x) -> signal.complete(null));
+        b.channel.failure.whenComplete((v, x) -> signal.complete(null));
+      }
+    }
+  }
+
+  /** The result of the winning branch of a threadless race, or its failure thrown. */
+  private static Object outcome(RaceBranch w, SagaContextImpl ctx) {
+    if (w.openFailure != null) {
+      throw w.openFailure;
+    }
+    if (w.delay != null) {
+      return w.delay.value();
+    }
+    try {
+      if (w.take != null && w.take.isDone()) {
+        Action<?> action = w.take.join();
+        if (!w.ownsChannel && ctx.undo != null) {
+          ChannelImpl<?> channel = w.channel;
+          ctx.undo.add(() -> pushBack(channel, action));
+        }
+        return action;
+      }
+      if (w.take != null) {
+        giveBackAny(w.channel, w.take);
+      }
+      throw failureOf(w.channel);
+    } finally {
+      if (w.ownsChannel) {
+        w.channel.close();
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <P> void pushBack(ChannelImpl<P> channel, Action<?> action) {
+    channel.buffer.pushFront((Action<P>) action);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <P> void giveBackAny(ChannelImpl<P> channel, CompletableFuture<? extends Action<?>> next) {
+    giveBack(channel, (CompletableFuture<Action<P>>) next);
   }
 
   /** One concurrently running effect of an all or a race. */
