@@ -59,6 +59,10 @@ final class SagaBenchCommand implements Callable<Integer> {
       + "(clients and embedded broker, from JMX) and CPU time per saga of this JVM")
   boolean metrics;
 
+  @Option(names = "--kafka-property", paramLabel = "KEY=VALUE",
+      description = "A Kafka client property for both saga runtimes (producer and consumers), repeatable")
+  Map<String, String> kafkaProperties = new java.util.LinkedHashMap<>();
+
   private final RequestCounters counters = new RequestCounters();
 
   @Override
@@ -75,6 +79,9 @@ final class SagaBenchCommand implements Callable<Integer> {
 
   private int run(String bootstrap) throws Exception {
     SagaOptions base = SagaOptions.defaults().withKafkaProperty("bootstrap.servers", bootstrap);
+    for (Map.Entry<String, String> p : kafkaProperties.entrySet()) {
+      base = base.withKafkaProperty(p.getKey(), p.getValue());
+    }
     Saga<Integer> echo = (action, ctx) -> ctx.put(REPLY, action.payload());
     Saga<Integer> requester = (action, ctx) -> {
       ActionChannel<Integer> replies = ctx.actionChannel(ActionPattern.of(REPLY, Integer.class));
