@@ -63,7 +63,23 @@ final class SagaBenchCommand implements Callable<Integer> {
       description = "A Kafka client property for both saga runtimes (producer and consumers), repeatable")
   Map<String, String> kafkaProperties = new java.util.LinkedHashMap<>();
 
+  @Option(names = "--breakdown", description = "After the paced run, print where the time of a round trip goes "
+      + "(BREAKDOWN lines: percentiles of each segment, from timestamps taken inside the sagas)")
+  boolean breakdown;
+
   private final RequestCounters counters = new RequestCounters();
+
+  /** Timestamps of the paced run's sagas by segment, when --breakdown is on; null otherwise. */
+  private static volatile long[][] stamps;
+
+  private static final String[] STAMPS = {"started", "put_acked", "echo_started", "echo_put_acked", "replied"};
+
+  private static void stamp(int stage, Integer n) {
+    long[][] s = stamps;
+    if (s != null && n != null && n >= 0 && n < s[stage].length) {
+      s[stage][n] = System.nanoTime();
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -82,11 +98,18 @@ final class SagaBenchCommand implements Callable<Integer> {
     for (Map.Entry<String, String> p : kafkaProperties.entrySet()) {
       base = base.withKafkaProperty(p.getKey(), p.getValue());
     }
-    Saga<Integer> echo = (action, ctx) -> ctx.put(REPLY, action.payload());
+    Saga<Integer> echo = (action, ctx) -> {
+      stamp(2, action.payload());
+      ctx.put(REPLY, action.payload());
+      stamp(3, action.payload());
+    };
     Saga<Integer> requester = (action, ctx) -> {
+      stamp(0, action.payload());
       ActionChannel<Integer> replies = ctx.actionChannel(ActionPattern.of(REPLY, Integer.class));
       ctx.put(REQUEST, action.payload());
+      stamp(1, action.payload());
       RaceResult r = ctx.race(Map.of("reply", Effects.take(replies), "timeout", Effects.delay(Duration.ofSeconds(10))));
+      stamp(4, action.payload());
       if (!"reply".equals(r.key())) {
         throw new IllegalStateException("no reply within 10 s");
       }
@@ -107,7 +130,14 @@ final class SagaBenchCommand implements Callable<Integer> {
       counters.reset();
       saturated(requests, requester, saturatedSagas, concurrency, "saga-roundtrip-saturated", true);
       printMetrics("saga-roundtrip-saturated", saturatedSagas);
-      paced(requests, requester, rate, pacedSeconds);
+      if (breakdown) {
+        stamps = new long[STAMPS.length][rate * pacedSeconds];
+      }
+      long[] scheduled = paced(requests, requester, rate, pacedSeconds);
+      if (breakdown) {
+        printBreakdown(scheduled);
+        stamps = null;
+      }
       printMetrics("saga-roundtrip-" + rate, (long) rate * pacedSeconds);
     }
     return 0;
@@ -139,7 +169,7 @@ final class SagaBenchCommand implements Callable<Integer> {
     }
   }
 
-  private static void paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds)
+  private static long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds)
       throws InterruptedException {
     int sagas = rate * seconds;
     long[] latencies = new long[sagas];
@@ -148,8 +178,10 @@ final class SagaBenchCommand implements Callable<Integer> {
     long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
     long start = System.nanoTime();
     CompletableFuture<?>[] all = new CompletableFuture<?>[sagas];
+    long[] scheduledAt = new long[sagas];
     for (int i = 0; i < sagas; i++) {
       long scheduled = start + i * intervalNanos;
+      scheduledAt[i] = scheduled;
       long wait = scheduled - System.nanoTime();
       if (wait > 0) {
         LockSupport.parkNanos(wait);
@@ -167,6 +199,31 @@ final class SagaBenchCommand implements Callable<Integer> {
     CompletableFuture.allOf(all).exceptionally(e -> null).join();
     double elapsed = (System.nanoTime() - start) / 1e9;
     print("saga-roundtrip-" + rate, sagas - failures.get(), elapsed, latencies, failures.get());
+    return scheduledAt;
+  }
+
+  /** Percentiles of each segment of the paced round trips (scheduled, then the stamps in order). */
+  private static void printBreakdown(long[] scheduled) {
+    long[][] s = stamps;
+    String[] names = new String[STAMPS.length + 1];
+    names[0] = "scheduled";
+    System.arraycopy(STAMPS, 0, names, 1, STAMPS.length);
+    for (int seg = 0; seg < STAMPS.length; seg++) {
+      long[] from = seg == 0 ? scheduled : s[seg - 1];
+      long[] to = s[seg];
+      long[] d = new long[to.length];
+      int n = 0;
+      for (int i = 0; i < to.length; i++) {
+        if (from[i] != 0 && to[i] != 0) {
+          d[n++] = to[i] - from[i];
+        }
+      }
+      long[] sorted = Arrays.copyOf(d, n);
+      Arrays.sort(sorted);
+      System.out.printf(Locale.ROOT, "BREAKDOWN %s->%s p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f%n",
+          names[seg], names[seg + 1], percentile(sorted, 0.5) / 1e6, percentile(sorted, 0.9) / 1e6,
+          percentile(sorted, 0.99) / 1e6, n == 0 ? 0 : sorted[n - 1] / 1e6);
+    }
   }
 
   private void printMetrics(String scenario, long sagas) {
