@@ -55,6 +55,10 @@ final class SagaBenchCommand implements Callable<Integer> {
   @Option(names = "--paced-seconds", defaultValue = "10", description = "Length of the paced run (default ${DEFAULT-VALUE})")
   int pacedSeconds;
 
+  @Option(names = "--paced-warmup-seconds", defaultValue = "0",
+      description = "Run the paced load this long, unmeasured, before the measured paced run (default ${DEFAULT-VALUE})")
+  int pacedWarmupSeconds;
+
   @Option(names = "--metrics", description = "After each scenario, print METRIC lines: Kafka requests per saga "
       + "(clients and embedded broker, from JMX) and CPU time per saga of this JVM")
   boolean metrics;
@@ -130,6 +134,10 @@ final class SagaBenchCommand implements Callable<Integer> {
       counters.reset();
       saturated(requests, requester, saturatedSagas, concurrency, "saga-roundtrip-saturated", true);
       printMetrics("saga-roundtrip-saturated", saturatedSagas);
+      if (pacedWarmupSeconds > 0) {
+        paced(requests, requester, rate, pacedWarmupSeconds, "paced-warmup", false);
+        counters.reset();
+      }
       if (breakdown) {
         stamps = new long[STAMPS.length][rate * pacedSeconds];
       }
@@ -171,6 +179,11 @@ final class SagaBenchCommand implements Callable<Integer> {
 
   private static long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds)
       throws InterruptedException {
+    return paced(runtime, requester, rate, seconds, "saga-roundtrip-" + rate, true);
+  }
+
+  private static long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds, String scenario,
+      boolean print) throws InterruptedException {
     int sagas = rate * seconds;
     long[] latencies = new long[sagas];
     AtomicInteger failures = new AtomicInteger();
@@ -198,7 +211,9 @@ final class SagaBenchCommand implements Callable<Integer> {
     }
     CompletableFuture.allOf(all).exceptionally(e -> null).join();
     double elapsed = (System.nanoTime() - start) / 1e9;
-    print("saga-roundtrip-" + rate, sagas - failures.get(), elapsed, latencies, failures.get());
+    if (print) {
+      print(scenario, sagas - failures.get(), elapsed, latencies, failures.get());
+    }
     return scheduledAt;
   }
 
