@@ -279,7 +279,7 @@ public final class SagaEngine {
     Map<String, byte[]> headers = new LinkedHashMap<>(ctx.headers());
     headers.putAll(put.headers());
     Action<Object> action = new Action<>(put.topic(), ctx.transactionId(), put.payload(), headers);
-    await(publisher.publish(action), false, put.describe());
+    await(publisher.publish(action), false, put);
     return null;
   }
 
@@ -293,7 +293,8 @@ public final class SagaEngine {
       SagaContextImpl ctx) {
     ChannelImpl<P> channel = new ChannelImpl<>(pattern,
         buffer != null ? buffer : ActionChannelBuffer.bounded(channelCapacity), codec);
-    String what = "actionChannel" + pattern.topics();
+    // Described only for an observer: building the text for every channel costs more than the open.
+    String what = activity == Activity.NONE ? null : "actionChannel" + pattern.topics();
     activity.blocked(false, what);
     try {
       channel.attach(source.subscribe(ctx.transactionId(), new LinkedHashSet<>(pattern.topics()), channel::deliver));
@@ -310,7 +311,7 @@ public final class SagaEngine {
         throw new IllegalArgumentException("take needs a channel opened with SagaContext.actionChannel, not a "
             + ch.getClass().getName());
       }
-      Action<P> action = takeFrom(channel, take.describe());
+      Action<P> action = takeFrom(channel, take);
       if (ctx.undo != null) {
         ctx.undo.add(() -> channel.buffer.pushFront(action));
       }
@@ -319,24 +320,25 @@ public final class SagaEngine {
     // A pattern take sees only what arrives from now on, through a channel of its own.
     ChannelImpl<P> channel = openChannel(take.pattern(), null, ctx);
     try {
-      return takeFrom(channel, take.describe());
+      return takeFrom(channel, take);
     } finally {
       channel.close();
     }
   }
 
-  private <P> Action<P> takeFrom(ChannelImpl<P> channel, String what) throws Exception {
+  private <P> Action<P> takeFrom(ChannelImpl<P> channel, Effect<?> take) throws Exception {
     if (channel.failure.isDone()) {
       throw failureOf(channel);
     }
     CompletableFuture<Action<P>> next = channel.buffer.takeAsync();
     if (!next.isDone()) {
+      String what = described(take);
       activity.blocked(true, what);
       try {
         CompletableFuture.anyOf(next, channel.failure).get();
       } catch (InterruptedException e) {
         giveBack(channel, next);
-        throw cancelled(what);
+        throw cancelled(take.describe());
       } catch (ExecutionException e) {
         // The channel failed or closed while we waited.
       } finally {
@@ -366,11 +368,11 @@ public final class SagaEngine {
     if (stage == null) {
       throw new IllegalStateException("the callee of " + call.describe() + " returned a null stage");
     }
-    return await(stage.toCompletableFuture(), false, call.describe());
+    return await(stage.toCompletableFuture(), false, call);
   }
 
   private Object doDelay(Delay<?> delay) throws Exception {
-    await(timer.after(delay.duration()), true, delay.describe());
+    await(timer.after(delay.duration()), true, delay);
     return delay.value();
   }
 
@@ -734,14 +736,20 @@ public final class SagaEngine {
     }
   }
 
-  private <T> T await(CompletableFuture<T> future, boolean controlled, String what) throws Exception {
+  /** {@code effect.describe()} for the activity observer; null (not built) when there is none. */
+  private String described(Effect<?> effect) {
+    return activity == Activity.NONE ? null : effect.describe();
+  }
+
+  private <T> T await(CompletableFuture<T> future, boolean controlled, Effect<?> effect) throws Exception {
     if (!future.isDone()) {
+      String what = described(effect);
       activity.blocked(controlled, what);
       try {
         return future.get();
       } catch (InterruptedException e) {
         future.cancel(true);
-        throw cancelled(what);
+        throw cancelled(effect.describe());
       } catch (ExecutionException e) {
         throw rethrow(e.getCause());
       } finally {
