@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
  * request, and races the reply against a timeout; an echo saga consumer (its own runtime, as if
  * another service) answers each request. Measured twice: saturated (as many sagas in flight as
  * {@code --concurrency} allows) and at a fixed offered load, where latency is measured from each
- * saga's scheduled start so that a slow moment is not hidden (no coordinated omission).
+ * saga's scheduled start so that a slow moment is not hidden (no coordinated omission). Each
+ * measured run follows an unmeasured warm-up at the same kind of load.
  */
 @Command(name = "saga", mixinStandardHelpOptions = true,
     description = "Saga request/reply round trips: saturated rate and latency at an offered load.")
@@ -55,8 +56,14 @@ final class SagaBenchCommand implements Callable<Integer> {
   @Option(names = "--paced-seconds", defaultValue = "10", description = "Length of the paced run (default ${DEFAULT-VALUE})")
   int pacedSeconds;
 
-  @Option(names = "--paced-warmup-seconds", defaultValue = "0",
-      description = "Run the paced load this long, unmeasured, before the measured paced run (default ${DEFAULT-VALUE})")
+  /**
+   * The saturated warm-up and run leave the JIT busy with the code that only the paced load runs
+   * (long-poll fetches and single-record batches on both sides, idle-to-busy wake-ups): measured
+   * right away, the paced run shares the two cores with C2 compiling for most of its 10 s.
+   */
+  @Option(names = "--paced-warmup-seconds", defaultValue = "10",
+      description = "Run the paced load this long, unmeasured, before the measured paced run, so that it is "
+          + "JIT-compiled (default ${DEFAULT-VALUE}; 0 measures right after the saturated run)")
   int pacedWarmupSeconds;
 
   @Option(names = "--metrics", description = "After each scenario, print METRIC lines: Kafka requests per saga "
