@@ -59,11 +59,13 @@ final class SagaBenchCommand implements Callable<Integer> {
   /**
    * The saturated warm-up and run leave the JIT busy with the code that only the paced load runs
    * (long-poll fetches and single-record batches on both sides, idle-to-busy wake-ups): measured
-   * right away, the paced run shares the two cores with C2 compiling for most of its 10 s.
+   * right away, the paced run shares the two cores with C2 compiling for most of its 10 s (on the
+   * reference machine the compile backlog lasts until 35 to 40 s into the process).
    */
-  @Option(names = "--paced-warmup-seconds", defaultValue = "10",
-      description = "Run the paced load this long, unmeasured, before the measured paced run, so that it is "
-          + "JIT-compiled (default ${DEFAULT-VALUE}; 0 measures right after the saturated run)")
+  @Option(names = "--paced-warmup-seconds", defaultValue = "60",
+      description = "Before the measured paced run, run the paced load unmeasured for at least 5 s and until the "
+          + "JIT is quiet (under 100 ms of compilation in each of 2 consecutive seconds), at most this long "
+          + "(default ${DEFAULT-VALUE}; 0 measures right after the saturated run)")
   int pacedWarmupSeconds;
 
   @Option(names = "--metrics", description = "After each scenario, print METRIC lines: Kafka requests per saga "
@@ -142,7 +144,7 @@ final class SagaBenchCommand implements Callable<Integer> {
       saturated(requests, requester, saturatedSagas, concurrency, "saga-roundtrip-saturated", true);
       printMetrics("saga-roundtrip-saturated", saturatedSagas);
       if (pacedWarmupSeconds > 0) {
-        paced(requests, requester, rate, pacedWarmupSeconds, "paced-warmup", false);
+        pacedWarmup(requests, requester);
         counters.reset();
       }
       if (breakdown) {
@@ -182,6 +184,26 @@ final class SagaBenchCommand implements Callable<Integer> {
     if (print) {
       print(scenario, sagas - failures.get(), seconds, latencies, failures.get());
     }
+  }
+
+  /** The paced load in 1 s runs until the JIT is quiet (see {@link #pacedWarmupSeconds}); says how long on stderr. */
+  private void pacedWarmup(SagaRuntime runtime, Saga<Integer> requester) throws InterruptedException {
+    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+    boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+    long last = timed ? jit.getTotalCompilationTime() : 0;
+    int quiet = 0;
+    int seconds = 0;
+    while (seconds < pacedWarmupSeconds && (seconds < 5 || quiet < 2 || !timed)) {
+      paced(runtime, requester, rate, 1, "paced-warmup", false);
+      seconds++;
+      if (timed) {
+        long now = jit.getTotalCompilationTime();
+        quiet = now - last < 100 ? quiet + 1 : 0;
+        last = now;
+      }
+    }
+    System.err.printf(Locale.ROOT, "paced warm-up: %d s at %d sagas/s%s%n", seconds, rate,
+        !timed ? "" : quiet >= 2 ? ", JIT quiet" : ", JIT still compiling");
   }
 
   private static long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds)
