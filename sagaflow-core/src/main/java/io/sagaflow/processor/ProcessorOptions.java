@@ -56,6 +56,8 @@ import org.apache.kafka.common.serialization.Deserializer;
  * @param offsetMetadataMaxChars cap on the commit metadata (see {@link #withOffsetMetadataMaxChars})
  * @param exactlyOnce exactly-once settings, {@code null} (the default) for at-least-once
  * @param producerProperties properties of the producer behind {@link ProcessorRecord#send}
+ * @param blockingHandlers whether handlers mostly wait rather than compute (see {@link
+ *     #withBlockingHandlers})
  */
 public record ProcessorOptions<K, V>(
     String bootstrapServers,
@@ -81,7 +83,8 @@ public record ProcessorOptions<K, V>(
     int publisherPrefetch,
     int offsetMetadataMaxChars,
     ExactlyOnce exactlyOnce,
-    Map<String, Object> producerProperties) {
+    Map<String, Object> producerProperties,
+    boolean blockingHandlers) {
 
   private static final List<String> OWNED_KEYS =
       List.of(
@@ -185,15 +188,16 @@ public record ProcessorOptions<K, V>(
         256,
         3000,
         null,
-        Map.of());
+        Map.of(),
+        false);
   }
 
   public ProcessorOptions<K, V> withBootstrapServers(String v) {
-    return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withGroupId(String v) {
-    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withTopics(String... v) {
@@ -201,61 +205,61 @@ public record ProcessorOptions<K, V>(
   }
 
   public ProcessorOptions<K, V> withTopics(List<String> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withTopicPattern(Pattern v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withOrdering(Ordering v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withMaxInFlight(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withMaxInFlightPerPartition(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withMaxBufferedBytes(long v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withCommitStrategy(CommitStrategy v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withCommitInterval(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withShutdownTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withRebalanceTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /** Number of KafkaConsumer instances, each with its own poll thread. */
   public ProcessorOptions<K, V> withConsumers(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withKeyDeserializer(Deserializer<K> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withValueDeserializer(Deserializer<V> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /** Replaces all raw Kafka consumer properties. */
   public ProcessorOptions<K, V> withKafkaProperties(Map<String, ?> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /** Adds one raw Kafka consumer property (for example {@code group.protocol=consumer}). */
@@ -266,7 +270,7 @@ public record ProcessorOptions<K, V>(
   }
 
   public ProcessorOptions<K, V> withFailureHandler(FailureHandler v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /**
@@ -275,7 +279,7 @@ public record ProcessorOptions<K, V>(
    * the time comes, while the other partitions keep flowing.
    */
   public ProcessorOptions<K, V> withNotBefore(Function<ConsumerRecord<byte[], byte[]>, Instant> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /**
@@ -283,16 +287,16 @@ public record ProcessorOptions<K, V>(
    * processor loads without Micrometer; pass an {@code io.micrometer.core.instrument.MeterRegistry}.
    */
   public ProcessorOptions<K, V> withMeterRegistry(Object v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /** Registers a JVM shutdown hook that closes the processor with {@link #shutdownTimeout()}. */
   public ProcessorOptions<K, V> withShutdownHook(boolean v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withPublisherPrefetch(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v, offsetMetadataMaxChars, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /**
@@ -302,7 +306,7 @@ public record ProcessorOptions<K, V>(
    * records from it until the gap closes, rather than dropping the map.
    */
   public ProcessorOptions<K, V> withOffsetMetadataMaxChars(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, v, exactlyOnce, producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, v, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /**
@@ -314,7 +318,7 @@ public record ProcessorOptions<K, V>(
    * Input is read with {@code isolation.level=read_committed}. See {@link ExactlyOnce}.
    */
   public ProcessorOptions<K, V> withExactlyOnce(ExactlyOnce v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, Objects.requireNonNull(v, "exactlyOnce"), producerProperties);
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, Objects.requireNonNull(v, "exactlyOnce"), producerProperties, blockingHandlers);
   }
 
   /** {@link #withExactlyOnce(ExactlyOnce)} with {@link ExactlyOnce#defaults()}. */
@@ -327,7 +331,19 @@ public record ProcessorOptions<K, V>(
    * compression.type, security settings, ...). Idempotence and {@code acks=all} are always on.
    */
   public ProcessorOptions<K, V> withProducerProperties(Map<String, ?> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, new LinkedHashMap<String, Object>(v));
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, new LinkedHashMap<String, Object>(v), blockingHandlers);
+  }
+
+  /**
+   * Whether handlers mostly wait (on other services, I/O, sagas) rather than compute. By default a
+   * few runners, one per core, run ready records one after another, and more are started only when
+   * every runner has been stuck in a handler for a millisecond or so: right for handlers that
+   * compute, but a waiting handler then holds back records of other keys for a poll turn or two.
+   * With blocking handlers each record that is ready to run gets a virtual thread at once (at most
+   * {@link #maxInFlight()} of them, as in-flight records bound the ready ones).
+   */
+  public ProcessorOptions<K, V> withBlockingHandlers(boolean v) {
+    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, v);
   }
 
   /** Whether {@link #withExactlyOnce} is on. */

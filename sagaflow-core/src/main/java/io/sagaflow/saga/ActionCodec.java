@@ -1,9 +1,14 @@
 package io.sagaflow.saga;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -35,9 +40,29 @@ public final class ActionCodec {
   public static final String PAYLOAD = "payload";
 
   private final ObjectMapper mapper;
+  /** {@link #mapper} on a factory whose buffers are pooled across threads (see {@link #wireMapper}). */
+  private final ObjectMapper wire;
+  private final ObjectWriter payloadWriter;
 
   private ActionCodec(ObjectMapper mapper) {
     this.mapper = Objects.requireNonNull(mapper, "mapper");
+    this.wire = wireMapper(mapper);
+    this.payloadWriter = wire.writer().without(SerializationFeature.WRAP_ROOT_VALUE);
+  }
+
+  /**
+   * A copy of {@code mapper} (same modules and features) whose JSON factory recycles its buffers in
+   * a pool shared by all threads. Jackson's default pool is per thread: sagas run on short-lived
+   * virtual threads, so every encode would allocate fresh generator buffers (about 10 KB). A
+   * mapper with a factory of its own class (not plain JSON) is used as it is.
+   */
+  private static ObjectMapper wireMapper(ObjectMapper mapper) {
+    JsonFactory factory = mapper.getFactory();
+    if (factory.getClass() != JsonFactory.class
+        && factory.getClass() != com.fasterxml.jackson.databind.MappingJsonFactory.class) {
+      return mapper;
+    }
+    return mapper.copyWith(factory.rebuild().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build());
   }
 
   /** A codec with a default {@link ObjectMapper}. */
@@ -57,16 +82,20 @@ public final class ActionCodec {
 
   /** The record value of {@code action}. */
   public byte[] encodeValue(Action<?> action) {
-    ObjectNode node = mapper.createObjectNode();
-    node.put(TRANSACTION_ID, action.transactionId());
-    if (action.payload() != null) {
-      node.set(PAYLOAD, mapper.valueToTree(action.payload()));
-    }
-    try {
-      return mapper.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
+    // Streamed: the payload is serialized straight into the envelope, without an intermediate tree.
+    ByteArrayBuilder out = new ByteArrayBuilder(null, 128);
+    try (JsonGenerator g = wire.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField(TRANSACTION_ID, action.transactionId());
+      if (action.payload() != null) {
+        g.writeFieldName(PAYLOAD);
+        payloadWriter.writeValue(g, action.payload());
+      }
+      g.writeEndObject();
+    } catch (IOException | RuntimeException e) {
       throw new IllegalArgumentException("cannot serialize the payload of " + action, e);
     }
+    return out.toByteArray();
   }
 
   /** The producer record for {@code action}: key = transaction id, JSON value, copied headers. */
@@ -100,7 +129,7 @@ public final class ActionCodec {
     }
     JsonNode node;
     try {
-      node = mapper.readTree(value);
+      node = wire.readTree(value);
     } catch (JsonProcessingException e) {
       throw new ActionDecodingException(topic, "record " + where + " is not JSON (" + e.getOriginalMessage()
           + ")" + expected, e);
@@ -134,8 +163,10 @@ public final class ActionCodec {
       return action.withPayload(type.cast(payload));
     }
     try {
-      return action.withPayload(mapper.convertValue(payload, type));
-    } catch (IllegalArgumentException e) {
+      // A tree (what decode gives) is read through a tree parser, not re-serialized first.
+      return action.withPayload(payload instanceof JsonNode tree ? wire.treeToValue(tree, type)
+          : wire.convertValue(payload, type));
+    } catch (JsonProcessingException | IllegalArgumentException e) {
       throw new ActionDecodingException(action.topic(), "the payload of an action on " + action.topic()
           + " (transaction " + action.transactionId() + ") does not convert to " + type.getName() + ": "
           + e.getMessage(), e);

@@ -28,6 +28,7 @@ public final class SagaRuntime implements AutoCloseable {
   private final ActionSource source;
   private final ActionCodec codec;
   private final SagaRunner runner;
+  private final io.sagaflow.saga.internal.SystemTimer timer;
   private final java.util.List<SagaConsumer> consumers = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   SagaRuntime(SagaOptions options, ActionPublisher publisher, ActionSource source, ActionCodec codec) {
@@ -35,7 +36,7 @@ public final class SagaRuntime implements AutoCloseable {
     this.publisher = publisher;
     this.source = source;
     this.codec = codec;
-    Timer timer = Timer.system();
+    this.timer = Timer.system();
     SagaEngine engine = new SagaEngine(options.middleware(), publisher, source, timer, EffectRecorder.PASS_THROUGH,
         codec, options.channelCapacity(), io.sagaflow.saga.internal.Activity.NONE);
     this.runner = new SagaRunner(engine, timer, options.sagaTimeout(), options.contextFactory());
@@ -123,6 +124,7 @@ public final class SagaRuntime implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("closing the saga action source failed: " + e, e);
     } finally {
+      timer.close();
       try {
         publisher.close();
       } catch (Exception e) {

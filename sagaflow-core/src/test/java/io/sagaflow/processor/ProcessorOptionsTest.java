@@ -22,6 +22,8 @@ class ProcessorOptionsTest {
     assertThat(o.consumers()).isEqualTo(1);
     assertThat(o.notBefore()).isNull();
     assertThat(o.meterRegistry()).isNull();
+    assertThat(o.blockingHandlers()).isFalse();
+    assertThat(o.withBlockingHandlers(true).blockingHandlers()).isTrue();
   }
 
   @Test

@@ -89,6 +89,54 @@ class ProcessorOrderingTest {
   }
 
   @Test
+  void blockingHandlersRunEveryReadyKeyAtOnceAndKeepKeyOrder() throws Exception {
+    String topic = unique("blocking");
+    kafka.createTopic(topic, 1);
+    int keys = 40;
+    int perKey = 3;
+    List<String[]> kvs = new ArrayList<>();
+    for (int i = 0; i < perKey; i++) {
+      for (int k = 0; k < keys; k++) {
+        kvs.add(new String[] {"k" + k, Integer.toString(i)});
+      }
+    }
+    KafkaTestSupport.produce(kafka, topic, 0, kvs);
+    CountDownLatch allFirstsStarted = new CountDownLatch(keys);
+    AtomicInteger overlaps = new AtomicInteger();
+    AtomicInteger timedOut = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
+    Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
+    ProcessorOptions<String, String> opts = options(kafka, unique("g"), topic)
+        .withOrdering(Ordering.KEY)
+        .withBlockingHandlers(true);
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      AtomicInteger r1 = running.computeIfAbsent(r.key(), k -> new AtomicInteger());
+      if (r1.incrementAndGet() != 1) {
+        overlaps.incrementAndGet();
+      }
+      seen.computeIfAbsent(r.key(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+          .add(Integer.parseInt(r.value()));
+      if (r.value().equals("0")) {
+        // Every key's first record waits for all the others: only possible if they all run at once.
+        allFirstsStarted.countDown();
+        if (!allFirstsStarted.await(20, TimeUnit.SECONDS)) {
+          timedOut.incrementAndGet();
+        }
+      }
+      r1.decrementAndGet();
+      done.incrementAndGet();
+    }).start()) {
+      await("all records processed", () -> done.get() == keys * perKey);
+    }
+    assertThat(timedOut.get()).as("first records that waited in vain for the other keys").isZero();
+    assertThat(overlaps.get()).as("records of one key running at the same time").isZero();
+    for (List<Integer> values : seen.values()) {
+      assertThat(values).as("per-key order").containsExactly(0, 1, 2);
+    }
+  }
+
+  @Test
   void partitionOrderingRunsOneRecordAtATimePerPartitionInOffsetOrder() throws Exception {
     String topic = unique("partition-order");
     kafka.createTopic(topic, 3);

@@ -73,6 +73,43 @@ class ActionCodecTest {
         .hasMessageContaining("does not convert to " + Pizza.class.getName());
   }
 
+  @Test
+  void usesTheModulesAndFeaturesOfTheGivenMapper() throws Exception {
+    com.fasterxml.jackson.databind.module.SimpleModule module = new com.fasterxml.jackson.databind.module.SimpleModule();
+    module.addSerializer(Pizza.class, new com.fasterxml.jackson.databind.ser.std.StdSerializer<>(Pizza.class) {
+      @Override
+      public void serialize(Pizza p, com.fasterxml.jackson.core.JsonGenerator g,
+          com.fasterxml.jackson.databind.SerializerProvider provider) throws java.io.IOException {
+        g.writeString(p.size() + "/" + p.slices());
+      }
+    });
+    ObjectMapper custom = new ObjectMapper().registerModule(module)
+        .enable(com.fasterxml.jackson.databind.SerializationFeature.WRAP_ROOT_VALUE);
+    ActionCodec c = ActionCodec.create(custom);
+    byte[] value = c.encodeValue(Action.of("T", "tx-4", new Pizza("M", 6)));
+    assertThat(mapper.readTree(value)).isEqualTo(mapper.readTree("{\"transaction_id\":\"tx-4\",\"payload\":\"M/6\"}"));
+    assertThat(c.mapper()).isSameAs(custom);
+    // Many threads encoding at once share the pooled buffers without mixing up their output.
+    java.util.List<Thread> threads = new java.util.ArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger bad = new java.util.concurrent.atomic.AtomicInteger();
+    for (int t = 0; t < 8; t++) {
+      int n = t;
+      threads.add(Thread.ofVirtual().start(() -> {
+        for (int i = 0; i < 500; i++) {
+          String tx = "tx-" + n + "-" + i;
+          Action<JsonNode> back = codec.decode("T", codec.encodeValue(Action.of("T", tx, Map.of("n", i))), Map.of());
+          if (!back.transactionId().equals(tx) || back.payload().get("n").asInt() != i) {
+            bad.incrementAndGet();
+          }
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    assertThat(bad).hasValue(0);
+  }
+
   private Action<JsonNode> decode(String value) {
     return codec.decode(new ConsumerRecord<>("T", 0, 7L, null,
         value == null ? null : value.getBytes(StandardCharsets.UTF_8)));

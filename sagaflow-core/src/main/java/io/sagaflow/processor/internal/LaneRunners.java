@@ -22,13 +22,28 @@ final class LaneRunners {
   private final AtomicInteger runners = new AtomicInteger();
   private final AtomicLong taken = new AtomicLong();
   private final int eager;
+  private final boolean perLane;
   private final ThreadFactory threads = Thread.ofVirtual().name("sagaflow-worker").factory();
   private static final long STALL_NANOS = 1_000_000L;
   private long lastTaken = -1;
   private long lastCheckNanos;
 
   LaneRunners(int eager) {
+    this(eager, false);
+  }
+
+  private LaneRunners(int eager, boolean perLane) {
     this.eager = eager;
+    this.perLane = perLane;
+  }
+
+  /**
+   * Runners for handlers that mostly wait ({@code ProcessorOptions.blockingHandlers}): a runner per
+   * ready lane, started at once, so no lane waits for the stall check. The in-flight limit bounds
+   * the ready lanes and so the runners.
+   */
+  static LaneRunners perLane() {
+    return new LaneRunners(Integer.MAX_VALUE, true);
   }
 
   /**
@@ -59,8 +74,8 @@ final class LaneRunners {
     for (int i = 0; i < n; i += CHUNK) {
       ready.offer(new Chunk(java.util.Arrays.copyOfRange(lanes, i, Math.min(n, i + CHUNK))));
     }
-    int chunks = (n + CHUNK - 1) / CHUNK;
-    for (int r = runners.get(); r < eager && chunks > 0; r++, chunks--) {
+    int wanted = perLane ? n : (n + CHUNK - 1) / CHUNK;
+    for (int r = runners.get(); r < eager && wanted > 0; r++, wanted--) {
       spawn();
     }
   }

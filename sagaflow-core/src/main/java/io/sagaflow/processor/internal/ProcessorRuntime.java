@@ -35,7 +35,7 @@ public final class ProcessorRuntime<K, V> {
   final AtomicLong bytes = new AtomicLong();
   volatile boolean stopping;
 
-  private final ProcessorOptions<K, V> options;
+  final ProcessorOptions<K, V> options;
   private final RecordHandler<K, V> handler;
   private final BatchHandler<K, V> batchHandler;
   private final RecordPublisher<K, V> publisher;

@@ -39,7 +39,7 @@ final class Work<K, V> {
   private final boolean exactlyOnce;
   private final Metrics metrics;
   private final ProcessorRuntime<K, V> runtime;
-  final LaneRunners runners = new LaneRunners(Math.max(2, Runtime.getRuntime().availableProcessors()));
+  final LaneRunners runners;
 
   Work(
       RecordHandler<K, V> handler,
@@ -61,6 +61,9 @@ final class Work<K, V> {
     this.exactlyOnce = runtime.transactionalIdPrefix != null;
     this.metrics = metrics;
     this.runtime = runtime;
+    this.runners = runtime.options.blockingHandlers()
+        ? LaneRunners.perLane()
+        : new LaneRunners(Math.max(2, Runtime.getRuntime().availableProcessors()));
   }
 
   /** Processes one lane item (a Delivery or a Delivery[] batch). Never throws. */

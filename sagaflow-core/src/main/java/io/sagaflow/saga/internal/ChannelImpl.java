@@ -84,9 +84,31 @@ final class ChannelImpl<P> implements ActionChannel<P> {
     return buffer.size();
   }
 
+  /**
+   * What {@link #failure} holds once the channel is closed (every saga run closes its channels when
+   * it ends, so closing must not build an exception); {@link #failureCause} turns it into one.
+   */
+  private static final RuntimeException CLOSED = new RuntimeException("closed", null, false, false) {
+    private static final long serialVersionUID = 1L;
+  };
+
   @Override
   public void close() {
-    fail(new IllegalStateException("the action channel on " + topics() + " is closed"));
+    if (failure.completeExceptionally(CLOSED)) {
+      closeSubscription();
+    }
+  }
+
+  /** Why the channel failed, as the exception a take throws; null while it has not failed. */
+  RuntimeException failureCause() {
+    if (!failure.isCompletedExceptionally()) {
+      return null;
+    }
+    Throwable cause = failure.exceptionNow();
+    if (cause == CLOSED) {
+      return new IllegalStateException("the action channel on " + topics() + " is closed");
+    }
+    return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
   }
 
   @Override

@@ -75,6 +75,8 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
         .withMaxInFlight(options.maxInFlight())
         .withMaxInFlightPerPartition(options.maxInFlight())
         .withShutdownTimeout(options.drainTimeout())
+        // A saga waits for its puts' acks and for replies: let every ready transaction start at once.
+        .withBlockingHandlers(true)
         .withKafkaProperties(consumer)
         .withFailureHandler(recovery);
     this.processor = Processor.forRecords(processorOptions, record -> runSaga(runner, saga, payloadType, record));

@@ -279,7 +279,7 @@ public final class SagaEngine {
     Map<String, byte[]> headers = new LinkedHashMap<>(ctx.headers());
     headers.putAll(put.headers());
     Action<Object> action = new Action<>(put.topic(), ctx.transactionId(), put.payload(), headers);
-    await(publisher.publish(action), false, put.describe());
+    await(publisher.publish(action), false, put);
     return null;
   }
 
@@ -293,7 +293,8 @@ public final class SagaEngine {
       SagaContextImpl ctx) {
     ChannelImpl<P> channel = new ChannelImpl<>(pattern,
         buffer != null ? buffer : ActionChannelBuffer.bounded(channelCapacity), codec);
-    String what = "actionChannel" + pattern.topics();
+    // Described only for an observer: building the text for every channel costs more than the open.
+    String what = activity == Activity.NONE ? null : "actionChannel" + pattern.topics();
     activity.blocked(false, what);
     try {
       channel.attach(source.subscribe(ctx.transactionId(), new LinkedHashSet<>(pattern.topics()), channel::deliver));
@@ -310,7 +311,7 @@ public final class SagaEngine {
         throw new IllegalArgumentException("take needs a channel opened with SagaContext.actionChannel, not a "
             + ch.getClass().getName());
       }
-      Action<P> action = takeFrom(channel, take.describe());
+      Action<P> action = takeFrom(channel, take);
       if (ctx.undo != null) {
         ctx.undo.add(() -> channel.buffer.pushFront(action));
       }
@@ -319,24 +320,25 @@ public final class SagaEngine {
     // A pattern take sees only what arrives from now on, through a channel of its own.
     ChannelImpl<P> channel = openChannel(take.pattern(), null, ctx);
     try {
-      return takeFrom(channel, take.describe());
+      return takeFrom(channel, take);
     } finally {
       channel.close();
     }
   }
 
-  private <P> Action<P> takeFrom(ChannelImpl<P> channel, String what) throws Exception {
+  private <P> Action<P> takeFrom(ChannelImpl<P> channel, Effect<?> take) throws Exception {
     if (channel.failure.isDone()) {
       throw failureOf(channel);
     }
     CompletableFuture<Action<P>> next = channel.buffer.takeAsync();
     if (!next.isDone()) {
+      String what = described(take);
       activity.blocked(true, what);
       try {
         CompletableFuture.anyOf(next, channel.failure).get();
       } catch (InterruptedException e) {
         giveBack(channel, next);
-        throw cancelled(what);
+        throw cancelled(take.describe());
       } catch (ExecutionException e) {
         // The channel failed or closed while we waited.
       } finally {
@@ -357,12 +359,8 @@ public final class SagaEngine {
   }
 
   private static RuntimeException failureOf(ChannelImpl<?> channel) {
-    try {
-      channel.failure.join();
-      return new IllegalStateException("unreachable");
-    } catch (java.util.concurrent.CompletionException e) {
-      return e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-    }
+    RuntimeException cause = channel.failureCause();
+    return cause != null ? cause : new IllegalStateException("unreachable: the channel has not failed");
   }
 
   private Object doCall(Call<?> call, String id, SagaContextImpl ctx) throws Exception {
@@ -370,11 +368,11 @@ public final class SagaEngine {
     if (stage == null) {
       throw new IllegalStateException("the callee of " + call.describe() + " returned a null stage");
     }
-    return await(stage.toCompletableFuture(), false, call.describe());
+    return await(stage.toCompletableFuture(), false, call);
   }
 
   private Object doDelay(Delay<?> delay) throws Exception {
-    await(timer.after(delay.duration()), true, delay.describe());
+    await(timer.after(delay.duration()), true, delay);
     return delay.value();
   }
 
@@ -396,9 +394,198 @@ public final class SagaEngine {
   }
 
   private Object doRace(Race race, String id, SagaContextImpl ctx) throws Exception {
+    if (threadless(race)) {
+      return raceWithoutThreads(race, ctx);
+    }
     Branches branches = new Branches(race.effects(), id + "/race/", ctx, true);
     Branch winner = branches.awaitFirst();
     return new RaceResult(winner.key, winner.index, winner.result);
+  }
+
+  /**
+   * Whether {@code race} can run on the calling thread: every branch is a take or a delay, which
+   * are futures underneath, and nothing can observe that no branch thread ran (no middleware, no
+   * recorder, no activity observer: those see each branch's effect on a thread of its own).
+   */
+  private boolean threadless(Race race) {
+    if (!middleware.isEmpty() || recorder != EffectRecorder.PASS_THROUGH || activity != Activity.NONE) {
+      return false;
+    }
+    for (Effect<?> e : race.effects().values()) {
+      if (!(e instanceof Delay<?>) && !(e instanceof Take<?> t && (t.channel() == null || t.channel() instanceof ChannelImpl<?>))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** One branch of a threadless race: a pending take or a pending delay. */
+  private static final class RaceBranch {
+    final int index;
+    ChannelImpl<?> channel;
+    boolean ownsChannel;
+    CompletableFuture<? extends Action<?>> take;
+    Timer.Scheduled timer;
+    volatile boolean fired;
+    Delay<?> delay;
+    RuntimeException openFailure;
+
+    RaceBranch(int index) {
+      this.index = index;
+    }
+
+    /** Whether this branch has an outcome (an action, a channel failure, a fired delay). */
+    boolean ready() {
+      if (openFailure != null) {
+        return true;
+      }
+      if (delay != null) {
+        return fired;
+      }
+      return (take != null && take.isDone()) || channel.failure.isDone();
+    }
+
+    /** Gives up on this branch: a take that completed meanwhile returns its action to the channel. */
+    void stop() {
+      if (timer != null) {
+        timer.cancel();
+      }
+      if (take != null) {
+        giveBackAny(channel, take);
+      }
+      if (ownsChannel) {
+        channel.close();
+      }
+    }
+  }
+
+  /**
+   * A race of takes and delays, with the semantics of the threaded race (the first branch to finish
+   * wins, losing takes consume nothing, losing delays stop) but no branch threads: each branch is a
+   * buffer taker or a timer entry, and this thread waits until one of them has an outcome. Branches
+   * ready at once win in order.
+   */
+  private Object raceWithoutThreads(Race race, SagaContextImpl ctx) throws Exception {
+    int n = race.effects().size();
+    RaceBranch[] branches = new RaceBranch[n];
+    String[] keys = new String[n];
+    CompletableFuture<Void> signal = new CompletableFuture<>();
+    RaceBranch winner = null;
+    int started = 0;
+    try {
+      for (Map.Entry<String, Effect<?>> e : race.effects().entrySet()) {
+        RaceBranch b = new RaceBranch(started);
+        keys[started] = e.getKey();
+        branches[started++] = b;
+        start(b, e.getValue(), signal, ctx);
+        if (b.ready()) {
+          winner = b;
+          break;
+        }
+      }
+    } catch (RuntimeException | Error x) {
+      for (int i = 0; i < started; i++) {
+        branches[i].stop();
+      }
+      throw x;
+    }
+    if (winner == null) {
+      try {
+        signal.get();
+      } catch (InterruptedException x) {
+        for (int i = 0; i < started; i++) {
+          branches[i].stop();
+        }
+        throw cancelled(race.describe());
+      }
+      for (int i = 0; i < started && winner == null; i++) {
+        if (branches[i].ready()) {
+          winner = branches[i];
+        }
+      }
+      if (winner == null) {
+        throw new IllegalStateException("unreachable: a race signalled without a ready branch");
+      }
+    }
+    for (int i = 0; i < started; i++) {
+      if (branches[i] != winner) {
+        branches[i].stop();
+      }
+    }
+    return new RaceResult(keys[winner.index], winner.index, outcome(winner, ctx));
+  }
+
+  /** Starts one branch of a threadless race; {@code signal} completes when it gets an outcome. */
+  private void start(RaceBranch b, Effect<?> effect, CompletableFuture<Void> signal, SagaContextImpl ctx) {
+    if (effect instanceof Delay<?> delay) {
+      b.delay = delay;
+      if (delay.duration().isZero()) {
+        b.fired = true;
+      } else {
+        b.timer = timer.schedule(delay.duration(), () -> {
+          b.fired = true;
+          signal.complete(null);
+        });
+      }
+      return;
+    }
+    Take<?> take = (Take<?>) effect;
+    if (take.channel() != null) {
+      b.channel = (ChannelImpl<?>) take.channel();
+    } else {
+      try {
+        b.channel = openChannel(take.pattern(), null, ctx);
+        b.ownsChannel = true;
+      } catch (RuntimeException x) {
+        b.openFailure = x; // like a branch whose take threw at once
+        return;
+      }
+    }
+    if (!b.channel.failure.isDone()) {
+      b.take = b.channel.buffer.takeAsync();
+      if (!b.take.isDone()) {
+        b.take.whenComplete((v, x) -> signal.complete(null));
+        b.channel.failure.whenComplete((v, x) -> signal.complete(null));
+      }
+    }
+  }
+
+  /** The result of the winning branch of a threadless race, or its failure thrown. */
+  private static Object outcome(RaceBranch w, SagaContextImpl ctx) {
+    if (w.openFailure != null) {
+      throw w.openFailure;
+    }
+    if (w.delay != null) {
+      return w.delay.value();
+    }
+    try {
+      if (w.take != null && w.take.isDone()) {
+        Action<?> action = w.take.join();
+        if (!w.ownsChannel && ctx.undo != null) {
+          ChannelImpl<?> channel = w.channel;
+          ctx.undo.add(() -> pushBack(channel, action));
+        }
+        return action;
+      }
+      if (w.take != null) {
+        giveBackAny(w.channel, w.take);
+      }
+      throw failureOf(w.channel);
+    } finally {
+      if (w.ownsChannel) {
+        w.channel.close();
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <P> void pushBack(ChannelImpl<P> channel, Action<?> action) {
+    channel.buffer.pushFront((Action<P>) action);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <P> void giveBackAny(ChannelImpl<P> channel, CompletableFuture<? extends Action<?>> next) {
+    giveBack(channel, (CompletableFuture<Action<P>>) next);
   }
 
   /** One concurrently running effect of an all or a race. */
@@ -549,14 +736,20 @@ public final class SagaEngine {
     }
   }
 
-  private <T> T await(CompletableFuture<T> future, boolean controlled, String what) throws Exception {
+  /** {@code effect.describe()} for the activity observer; null (not built) when there is none. */
+  private String described(Effect<?> effect) {
+    return activity == Activity.NONE ? null : effect.describe();
+  }
+
+  private <T> T await(CompletableFuture<T> future, boolean controlled, Effect<?> effect) throws Exception {
     if (!future.isDone()) {
+      String what = described(effect);
       activity.blocked(controlled, what);
       try {
         return future.get();
       } catch (InterruptedException e) {
         future.cancel(true);
-        throw cancelled(what);
+        throw cancelled(effect.describe());
       } catch (ExecutionException e) {
         throw rethrow(e.getCause());
       } finally {

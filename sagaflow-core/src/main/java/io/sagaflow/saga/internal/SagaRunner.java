@@ -66,18 +66,14 @@ public final class SagaRunner {
     SagaEngine.SagaRun run = engine.start(saga, action, record, userContext);
     running.add(run);
     AtomicBoolean timedOut = new AtomicBoolean();
-    CompletableFuture<Void> deadline = timer.after(timeout);
-    deadline.thenRun(() -> {
-      timedOut.set(true);
-      run.cancel();
-    });
+    Timer.Scheduled deadline = scheduleDeadline(run, timedOut);
     CompletableFuture<Void> result = new CompletableFuture<>();
     run.done().whenComplete((v, e) -> {
       synchronized (running) {
         running.remove(run);
         running.notifyAll();
       }
-      deadline.cancel(false);
+      deadline.cancel();
       if (timedOut.get()) {
         result.completeExceptionally(new TimeoutException("the saga for " + action.topic() + " transaction "
             + action.transactionId() + " did not finish within " + timeout + " and was cancelled"));
@@ -88,6 +84,18 @@ public final class SagaRunner {
       }
     });
     return result;
+  }
+
+  private Timer.Scheduled scheduleDeadline(SagaEngine.SagaRun run, AtomicBoolean timedOut) {
+    try {
+      return timer.schedule(timeout, () -> {
+        timedOut.set(true);
+        run.cancel();
+      });
+    } catch (IllegalStateException e) {
+      run.cancel(); // the runtime is closing: its timer is gone
+      return () -> {};
+    }
   }
 
   /** Cancels every running saga (their futures complete once their threads ended). */

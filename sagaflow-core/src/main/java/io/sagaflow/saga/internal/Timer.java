@@ -14,28 +14,26 @@ public interface Timer {
   /** A future completing after {@code duration}; cancelling it stops the timer. */
   CompletableFuture<Void> after(Duration duration);
 
-  /** Real time: one virtual thread sleeps per pending delay and is interrupted on cancel. */
-  static Timer system() {
-    return duration -> {
-      CompletableFuture<Void> f = new CompletableFuture<>();
-      if (duration.isZero()) {
-        f.complete(null);
-        return f;
-      }
-      Thread sleeper = Thread.ofVirtual().name("sagaflow-delay").start(() -> {
-        try {
-          Thread.sleep(duration);
-          f.complete(null);
-        } catch (InterruptedException e) {
-          f.cancel(false);
-        }
-      });
-      f.whenComplete((v, e) -> {
-        if (f.isCancelled()) {
-          sleeper.interrupt();
-        }
-      });
-      return f;
-    };
+  /**
+   * Runs {@code action} after {@code duration} unless the returned handle is cancelled first; for
+   * deadlines that usually do not fire (no future to complete or cancel). The action must be short:
+   * it may run on the timer's own thread.
+   */
+  default Scheduled schedule(Duration duration, Runnable action) {
+    CompletableFuture<Void> f = after(duration);
+    f.thenRun(action);
+    return () -> f.cancel(false);
+  }
+
+  /** A pending {@link #schedule}d action. */
+  @FunctionalInterface
+  interface Scheduled {
+    /** Stops the action from running if it has not started; idempotent. */
+    void cancel();
+  }
+
+  /** Real time on one shared scheduler thread; see {@link SystemTimer}. */
+  static SystemTimer system() {
+    return new SystemTimer();
   }
 }

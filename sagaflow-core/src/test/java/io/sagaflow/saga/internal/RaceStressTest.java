@@ -8,6 +8,7 @@ import io.sagaflow.saga.ActionChannel;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.Effects;
 import io.sagaflow.saga.ReturningSaga;
+import io.sagaflow.saga.SagaMiddleware;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -22,8 +23,17 @@ class RaceStressTest {
 
   @Test
   void racingTakesNeverLoseOrDuplicateActions() throws Exception {
+    stress(List.of()); // branches without threads of their own
+  }
+
+  @Test
+  void racingTakesOnBranchThreadsNeverLoseOrDuplicateActions() throws Exception {
+    stress(List.of(chain -> chain.proceed(chain.effect()))); // middleware: a thread per branch
+  }
+
+  private static void stress(List<SagaMiddleware> middleware) throws Exception {
     LoopbackBus bus = new LoopbackBus();
-    SagaEngine engine = new SagaEngine(List.of(), bus, bus, new ManualTimer(), EffectRecorder.PASS_THROUGH,
+    SagaEngine engine = new SagaEngine(middleware, bus, bus, new ManualTimer(), EffectRecorder.PASS_THROUGH,
         ActionCodec.create(), 4096, Activity.NONE);
     int perTopic = 300;
     CountDownLatch opened = new CountDownLatch(1);

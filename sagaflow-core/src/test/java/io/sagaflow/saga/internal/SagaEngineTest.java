@@ -32,6 +32,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SagaEngineTest {
   private final LoopbackBus bus = new LoopbackBus();
@@ -488,6 +490,102 @@ class SagaEngineTest {
     bus.publish(new Action<>("DONE", "other", null, Map.of()));
     assertThatThrownBy(() -> await(run)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("is full (capacity 2)");
+  }
+
+  /** Passes every effect on: a race under middleware runs its branches on threads of their own. */
+  private static final SagaMiddleware PASS = chain -> chain.proceed(chain.effect());
+
+  /** Without middleware a race of takes and delays runs without branch threads; with, on threads. */
+  private SagaEngine raceEngine(boolean branchThreads) {
+    return branchThreads ? engine(PASS) : engine();
+  }
+
+  @ParameterizedTest(name = "branch threads: {0}")
+  @ValueSource(booleans = {false, true})
+  void aRaceWaitingOnATakeAndADelayIsCancelledCleanly(boolean branchThreads) throws Exception {
+    CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+    SagaEngine.SagaRun run = raceEngine(branchThreads).start((action, ctx) -> {
+      ActionChannel<JsonNode> ch = ctx.actionChannel("REPLY");
+      try {
+        ctx.race(Map.of("reply", Effects.take(ch), "timeout", Effects.delay(Duration.ofSeconds(5))));
+      } catch (SagaCancelledException e) {
+        thrown.complete(e);
+        throw e;
+      }
+    }, trigger(null), null, null);
+    Await.until("the delay is pending", () -> timer.pending() == 1);
+    run.cancel();
+    assertThatThrownBy(() -> await(run)).isInstanceOf(SagaCancelledException.class);
+    assertThat(thrown.get()).hasMessageContaining("race[");
+    assertThat(timer.pending()).as("the delay was stopped").isZero();
+    assertThat(bus.hasSubscriber(TX, "REPLY")).as("the channel closed with the run").isFalse();
+  }
+
+  @ParameterizedTest(name = "branch threads: {0}")
+  @ValueSource(booleans = {false, true})
+  void aRaceOnAFailedChannelThrowsItsFailureAndStopsTheDelay(boolean branchThreads) throws Exception {
+    SagaEngine.SagaRun run = raceEngine(branchThreads).start((action, ctx) -> {
+      ActionChannel<JsonNode> ch = ctx.actionChannel(ActionPattern.of("FLOOD"), ActionChannelBuffer.bounded(1));
+      ctx.put("READY", null);
+      ctx.call("wait", () -> {
+        Await.until("two actions were delivered", () -> bus.published().size() > 1);
+        return null;
+      });
+      ctx.race(Map.of("reply", Effects.take(ch), "timeout", Effects.delay(Duration.ofSeconds(5))));
+    }, trigger(null), null, null);
+    Await.until("the channel is open", () -> putTopics().contains("READY"));
+    reply("FLOOD", 1);
+    reply("FLOOD", 2);
+    bus.publish(new Action<>("DONE", "other", null, Map.of()));
+    assertThatThrownBy(() -> await(run)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("is full (capacity 1)");
+    assertThat(timer.pending()).isZero();
+  }
+
+  @ParameterizedTest(name = "branch threads: {0}")
+  @ValueSource(booleans = {false, true})
+  void aTakeFromAClosedChannelSaysItIsClosed(boolean branchThreads) throws Exception {
+    SagaEngine engine = raceEngine(branchThreads);
+    assertThatThrownBy(() -> run(engine, (action, ctx) -> {
+      ActionChannel<JsonNode> ch = ctx.actionChannel("REPLY");
+      ch.close();
+      ctx.race(Map.of("reply", Effects.take(ch), "timeout", Effects.delay(Duration.ofSeconds(5))));
+    }, null)).isInstanceOf(IllegalStateException.class).hasMessage("the action channel on [REPLY] is closed");
+    assertThatThrownBy(() -> run(engine, (action, ctx) -> {
+      ActionChannel<JsonNode> ch = ctx.actionChannel("REPLY");
+      ch.close();
+      ctx.take(ch);
+    }, null)).isInstanceOf(IllegalStateException.class).hasMessage("the action channel on [REPLY] is closed");
+    assertThat(timer.pending()).isZero();
+  }
+
+  @Test
+  void aRaceOfAZeroDelayAndAnEmptyChannelIsWonByTheDelay() throws Exception {
+    Object key = await(engine().startReturning((ReturningSaga<Object, Object>) (action, ctx) -> {
+      ActionChannel<JsonNode> ch = ctx.actionChannel("REPLY");
+      return ctx.race(Map.of("reply", Effects.take(ch), "now", Effects.delay(Duration.ZERO, "v"))).key();
+    }, trigger(null), null, null));
+    assertThat(key).isEqualTo("now");
+  }
+
+  @ParameterizedTest(name = "branch threads: {0}")
+  @ValueSource(booleans = {false, true})
+  void anInnerRaceThatLosesAnOuterRaceReturnsWhatItTook(boolean branchThreads) throws Exception {
+    SagaEngine engine = raceEngine(branchThreads);
+    for (int i = 0; i < 50; i++) {
+      Object result = await(engine.startReturning((ReturningSaga<Object, Object>) (action, ctx) -> {
+        ActionChannel<JsonNode> a = ctx.actionChannel("A");
+        ActionChannel<JsonNode> b = ctx.actionChannel("B");
+        ctx.put("A", "a1");
+        ctx.put("B", "b1");
+        // The outer race has a race branch, so it runs on branch threads; the inner one may not.
+        RaceResult r = ctx.race(List.of(
+            Effects.race(List.of(Effects.take(a), Effects.delay(Duration.ofSeconds(5)))), Effects.take(b)));
+        return r.index() + ":" + (a.size() + b.size());
+      }, trigger(null), null, null));
+      assertThat((String) result).as("one action taken, the other back in its channel").matches("[01]:1");
+      assertThat(timer.pending()).isZero();
+    }
   }
 
   @Test

@@ -1,0 +1,116 @@
+package io.sagaflow.saga.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SystemTimerTest {
+
+  @Test
+  void timersOfOneDurationFireInOrderAndNotEarly() throws Exception {
+    try (SystemTimer timer = Timer.system()) {
+      List<Integer> fired = new CopyOnWriteArrayList<>();
+      CountDownLatch all = new CountDownLatch(20);
+      long start = System.nanoTime();
+      long[] firedAt = new long[20];
+      for (int i = 0; i < 20; i++) {
+        int n = i;
+        timer.schedule(Duration.ofMillis(50), () -> {
+          firedAt[n] = System.nanoTime();
+          fired.add(n);
+          all.countDown();
+        });
+      }
+      assertThat(all.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(fired).isSorted().hasSize(20);
+      assertThat(firedAt[0] - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+  }
+
+  @Test
+  void cancelledTimersNeverFireWhereverTheyAreInTheirLane() throws Exception {
+    try (SystemTimer timer = Timer.system()) {
+      List<Integer> fired = new CopyOnWriteArrayList<>();
+      List<Timer.Scheduled> handles = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        int n = i;
+        handles.add(timer.schedule(Duration.ofMillis(80), () -> fired.add(n)));
+      }
+      handles.get(0).cancel(); // the head
+      handles.get(4).cancel(); // the middle
+      handles.get(9).cancel(); // the tail
+      handles.get(9).cancel(); // twice is fine
+      CompletableFuture<Void> after = timer.after(Duration.ofMillis(80));
+      after.get(10, TimeUnit.SECONDS);
+      Thread.sleep(50);
+      assertThat(fired).containsExactly(1, 2, 3, 5, 6, 7, 8);
+    }
+  }
+
+  @Test
+  void aCancelledHeadDoesNotDelayTheNext() throws Exception {
+    try (SystemTimer timer = Timer.system()) {
+      Timer.Scheduled first = timer.schedule(Duration.ofMillis(200), () -> {});
+      Thread.sleep(100);
+      CompletableFuture<Void> second = timer.after(Duration.ofMillis(200));
+      first.cancel();
+      long start = System.nanoTime();
+      second.get(10, TimeUnit.SECONDS);
+      long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      assertThat(waited).isBetween(50L, 5_000L);
+      assertThat(second).isCompleted();
+    }
+  }
+
+  @Test
+  void manyDistinctDurationsAllFireAndCancel() throws Exception {
+    try (SystemTimer timer = Timer.system()) {
+      int n = SystemTimer.MAX_LANES * 3;
+      AtomicInteger fired = new AtomicInteger();
+      CountDownLatch done = new CountDownLatch(n);
+      List<Timer.Scheduled> cancelled = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        timer.schedule(Duration.ofMillis(10 + i), () -> {
+          fired.incrementAndGet();
+          done.countDown();
+        });
+        cancelled.add(timer.schedule(Duration.ofMillis(10 + i), fired::incrementAndGet));
+      }
+      cancelled.forEach(Timer.Scheduled::cancel);
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(100);
+      assertThat(fired).hasValue(n);
+    }
+  }
+
+  @Test
+  void aCancelledDelayFutureUnsetsItsTimerAndAZeroDelayIsDone() throws Exception {
+    try (SystemTimer timer = Timer.system()) {
+      CompletableFuture<Void> d = timer.after(Duration.ofMillis(30));
+      assertThat(d.cancel(false)).isTrue();
+      assertThat(timer.after(Duration.ZERO)).isCompleted();
+      timer.after(Duration.ofMillis(60)).get(10, TimeUnit.SECONDS);
+      assertThat(d).isCancelled();
+    }
+  }
+
+  @Test
+  void aClosedTimerRefusesNewTimers() {
+    SystemTimer timer = Timer.system();
+    timer.close();
+    assertThatThrownBy(() -> timer.schedule(Duration.ofSeconds(1), () -> {}))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> timer.after(Duration.ofSeconds(1)).get())
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(IllegalStateException.class);
+  }
+}
