@@ -195,13 +195,9 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
   public CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
     Objects.requireNonNull(record, "record");
     CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-    if (loop.exactlyOnce) {
-      synchronized (this) {
-        (outputs == null ? outputs = new ArrayList<>(2) : outputs).add(new Output(record, future));
-      }
-      return future;
+    if (!loop.exactlyOnce) {
+      loop.sharedProducer().send(record, completer(future)); // at once; awaited before the record finishes
     }
-    loop.sharedProducer().send(record, completer(future));
     synchronized (this) {
       (outputs == null ? outputs = new ArrayList<>(2) : outputs).add(new Output(record, future));
     }
@@ -236,10 +232,16 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
    */
   void discardOutputs(Throwable why) {
     List<Output> o = takeOutputs();
-    if (o != null && loop.exactlyOnce) {
-      for (Output out : o) {
-        out.future.completeExceptionally(new IllegalStateException(
-            "not sent: the handler attempt that made it failed (" + why + ")"));
+    if (loop.exactlyOnce) {
+      failOutputs(o, "the handler attempt that made it failed (" + why + ")");
+    }
+  }
+
+  /** Completes never-sent outputs exceptionally, saying why. */
+  static void failOutputs(List<Output> outputs, String why) {
+    if (outputs != null) {
+      for (Output out : outputs) {
+        out.future.completeExceptionally(new IllegalStateException("not sent: " + why));
       }
     }
   }

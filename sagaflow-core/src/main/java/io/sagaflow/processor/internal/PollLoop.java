@@ -612,7 +612,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     try {
       KafkaProducer<byte[], byte[]> p = txProducer;
       if (d.state.detached || p == null) {
-        fail(outputs, "its partition was revoked or its transaction aborted; it is processed again");
+        Delivery.failOutputs(outputs, "its partition was revoked or its transaction aborted; it is processed again");
         w.dropped(d);
       } else {
         try {
@@ -623,21 +623,13 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           }
         } catch (RuntimeException e) {
           txnPoison = e; // the transaction aborts at its commit point and the records run again
-          fail(outputs, e.toString());
+          Delivery.failOutputs(outputs, e.toString());
         }
         w.finished(d);
       }
       w.flush();
     } finally {
       gate.exit();
-    }
-  }
-
-  private static void fail(List<Delivery.Output> outputs, String why) {
-    if (outputs != null) {
-      for (Delivery.Output o : outputs) {
-        o.future().completeExceptionally(new IllegalStateException("not sent: " + why));
-      }
     }
   }
 
