@@ -3,7 +3,6 @@ package io.sagaflow.processor.internal;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Virtual threads that run ready lanes. Starting a virtual thread per lane activation costs more
@@ -12,21 +11,23 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Design: up to {@code eager} runners start as soon as lanes are ready; a runner exits when the
  * queue is empty. Because handlers may block, the poll threads call {@link #checkStall()} every
- * turn (every few milliseconds while lanes wait): if lanes wait and no runner took one for a
- * millisecond, every runner is busy, so it starts as many new runners as there are waiting lanes
- * (bounded by the in-flight limit, which bounds the lanes). Blocked handlers therefore never hold
- * back other keys for more than a poll turn.
+ * turn (every millisecond or two while lanes wait): if the oldest waiting lane has waited more
+ * than a millisecond, every runner is busy (blocked in a handler or not), so it starts a runner
+ * for every waiting lane that no runner is already on its way to (bounded by the in-flight limit,
+ * which bounds the lanes). Judging by the age of the oldest lane rather than by "no runner made
+ * progress" matters when handlers block for a few milliseconds each: the runners then make
+ * steady progress, yet every lane waits a handler's duration for one of them.
  */
 final class LaneRunners {
   private final ConcurrentLinkedQueue<Chunk> ready = new ConcurrentLinkedQueue<>();
   private final AtomicInteger runners = new AtomicInteger();
-  private final AtomicLong taken = new AtomicLong();
+  /** Lanes in {@code ready}, and runners started that have not yet taken their first lane. */
+  private final AtomicInteger waitingLanes = new AtomicInteger();
+  private final AtomicInteger starting = new AtomicInteger();
   private final int eager;
   private final boolean perLane;
   private final ThreadFactory threads = Thread.ofVirtual().name("sagaflow-worker").factory();
   private static final long STALL_NANOS = 1_000_000L;
-  private long lastTaken = -1;
-  private long lastCheckNanos;
 
   LaneRunners(int eager) {
     this(eager, false);
@@ -53,17 +54,20 @@ final class LaneRunners {
    */
   private static final class Chunk {
     final Lane[] lanes;
+    final long readyNanos;
     int from;
 
-    Chunk(Lane[] lanes) {
+    Chunk(Lane[] lanes, long readyNanos) {
       this.lanes = lanes;
+      this.readyNanos = readyNanos;
     }
   }
 
   private static final int CHUNK = 16;
 
   void execute(Lane lane) {
-    ready.offer(new Chunk(new Lane[] {lane}));
+    waitingLanes.incrementAndGet();
+    ready.offer(new Chunk(new Lane[] {lane}, System.nanoTime()));
     if (runners.get() < eager) {
       spawn();
     }
@@ -71,8 +75,10 @@ final class LaneRunners {
 
   /** Poll thread: runs the lanes that became active in {@code lanes[0..n)}. */
   void executeAll(Lane[] lanes, int n) {
+    long now = System.nanoTime();
+    waitingLanes.addAndGet(n);
     for (int i = 0; i < n; i += CHUNK) {
-      ready.offer(new Chunk(java.util.Arrays.copyOfRange(lanes, i, Math.min(n, i + CHUNK))));
+      ready.offer(new Chunk(java.util.Arrays.copyOfRange(lanes, i, Math.min(n, i + CHUNK)), now));
     }
     int wanted = perLane ? n : (n + CHUNK - 1) / CHUNK;
     for (int r = runners.get(); r < eager && wanted > 0; r++, wanted--) {
@@ -84,35 +90,32 @@ final class LaneRunners {
     return !ready.isEmpty();
   }
 
-  /** Called by poll threads: adds runners when every runner is stuck in a handler. */
+  /** Called by poll threads: adds runners when every runner is busy and lanes wait too long. */
   synchronized void checkStall() {
-    if (ready.isEmpty()) {
-      lastTaken = -1;
+    Chunk oldest = ready.peek();
+    if (oldest == null || System.nanoTime() - oldest.readyNanos < STALL_NANOS) {
       return;
     }
-    long now = System.nanoTime();
-    if (now - lastCheckNanos < STALL_NANOS) {
-      return; // busy runners on a loaded machine are not stuck: judge over a window
+    int wanted = waitingLanes.get() - starting.get();
+    for (int i = 0; i < wanted; i++) {
+      spawn();
     }
-    lastCheckNanos = now;
-    long t = taken.get();
-    if (t == lastTaken) {
-      int waiting = ready.size();
-      for (int i = 0; i < waiting; i++) {
-        spawn();
-      }
-    }
-    lastTaken = t;
   }
 
   private void spawn() {
     runners.incrementAndGet();
+    starting.incrementAndGet();
     threads.newThread(this::runLoop).start();
   }
 
   private void runLoop() {
+    boolean started = false;
     for (; ; ) {
       Chunk chunk = ready.poll();
+      if (!started) {
+        started = true;
+        starting.decrementAndGet();
+      }
       if (chunk == null) {
         runners.decrementAndGet();
         // A lane may have arrived after poll() and before the decrement: take it if nobody does.
@@ -121,7 +124,7 @@ final class LaneRunners {
         }
         continue;
       }
-      taken.incrementAndGet();
+      waitingLanes.decrementAndGet();
       Lane lane = chunk.lanes[chunk.from++];
       if (chunk.from < chunk.lanes.length) {
         ready.offer(chunk);

@@ -1,7 +1,9 @@
 package io.sagaflow.processor.internal;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -25,6 +27,12 @@ final class PartitionState {
   boolean overCap;
   long notBeforeUntilNanos;
   boolean limitPaused;
+  /**
+   * Records polled but not yet taken because a limit was reached, from {@code backlogFrom} on;
+   * null when none. The partition stays paused while it has a backlog.
+   */
+  List<ConsumerRecord<byte[], byte[]>> backlog;
+  int backlogFrom;
   OffsetAndMetadata lastCommitted;
   /** The first offset dispatched (exactly-once: where to rewind to while nothing is committed). */
   long firstFetched = -1;

@@ -37,9 +37,12 @@ import org.slf4j.LoggerFactory;
  * <p>Each turn: apply commands (completions update the {@link OffsetTracker}s and the in-flight
  * counts), commit if due, recompute which partitions must be paused (backpressure, per-partition
  * limit, metadata cap, not-before delays, user pauses, publisher demand), poll, and dispatch what
- * came back. Dispatch is bounded: a record that would exceed a bound, or whose not-before time is
- * in the future, is not taken; its partition is rewound to it (seek) and paused, so memory is
- * bounded by the limits, not by the handler's speed, and poll keeps being called.
+ * came back. Dispatch is bounded: records that would exceed a bound stay in their partition's
+ * backlog (at most one poll's worth) and the partition is paused until there is room; a record
+ * whose not-before time is in the future is not taken and its partition is rewound to it (seek) and
+ * paused. Memory is bounded by the limits, not by the handler's speed, and poll keeps being called.
+ * While every partition is paused the thread parks until a completion arrives (or a bound of
+ * milliseconds passes) instead of sleeping in poll, so room is refilled as soon as it frees up.
  *
  * <p>Rebalance: revoked partitions are flagged (workers stop taking their records), their running
  * work gets up to {@code rebalanceTimeout} to finish, what finished is committed synchronously,
@@ -86,6 +89,21 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   volatile String clientId;
   private Lane[] activated = new Lane[64];
   private int activatedCount;
+  /** The poll thread, parked while every partition is paused; {@link #enqueue} wakes it. */
+  private Thread pollThread;
+  private volatile boolean parked;
+  private long lastCommitNanos;
+
+  // ---- one dispatch pass (poll thread) ----
+  private long passNowMillis;
+  private Instant passNow;
+  private ConsumerGroupMetadata passGroup;
+  private Set<TopicPartition> passAssignment;
+  private long passCapacity;
+  private long passInFlight;
+  private long passBytes;
+  private long passAdded;
+  private long passAddedBytes;
 
   // ---- exactly-once ----
   private final TxnGate gate = new TxnGate();
@@ -149,6 +167,10 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
 
   void enqueue(Command c) {
     commands.offer(c);
+    if (parked) {
+      parked = false;
+      LockSupport.unpark(pollThread);
+    }
   }
 
   LoopSnapshot snapshot() {
@@ -165,6 +187,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   @Override
   public void run() {
     try {
+      pollThread = Thread.currentThread();
       consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       clientId = clientIdOf(consumer);
       if (exactlyOnce) {
@@ -213,12 +236,24 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       }
     } else if (strategy == CommitStrategy.SYNC_PER_BATCH) {
       commitSync(states.values());
-    } else if (strategy != CommitStrategy.NONE && now - nextCommitNanos >= 0) {
+    } else if (strategy != CommitStrategy.NONE && (now - nextCommitNanos >= 0 || idleCommitDue(now))) {
       commitAsync();
       nextCommitNanos = now + options.commitInterval().toNanos();
+      lastCommitNanos = now;
+    }
+    if (!closeRequested) {
+      drainBacklogs();
     }
     updatePauses(now);
-    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(pollTimeoutMillis(now)));
+    ConsumerRecords<byte[], byte[]> records;
+    if (publisher == null && allPaused()) {
+      // Nothing to fetch: wait for work to finish (a completion wakes us at once), then let the
+      // consumer run its callbacks and network I/O without waiting.
+      parkForCompletions(now);
+      records = consumer.poll(Duration.ZERO);
+    } else {
+      records = consumer.poll(Duration.ofMillis(pollTimeoutMillis(now)));
+    }
     if (!records.isEmpty() && !closeRequested) {
       dispatch(records);
     }
@@ -228,14 +263,61 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     }
   }
 
+  /**
+   * Periodic commits also go out as soon as a loop becomes idle (nothing in flight, nothing
+   * waiting), at most every tenth of the interval: the last records of a burst are then committed
+   * at once instead of up to an interval later, without a commit per record when traffic trickles.
+   */
+  private boolean idleCommitDue(long now) {
+    if (now - lastCommitNanos < options.commitInterval().toNanos() / 10) {
+      return false;
+    }
+    for (PartitionState s : states.values()) {
+      if (s.outstanding > 0 || s.backlog != null) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean allPaused() {
+    if (states.isEmpty() || closeRequested) {
+      return false;
+    }
+    for (PartitionState s : states.values()) {
+      if (!s.paused) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void parkForCompletions(long now) {
+    long waitNanos = work.runners.hasWaiting() ? 1_000_000L : 20_000_000L;
+    waitNanos = Math.min(waitNanos, Math.max(0, nextCommitNanos - now));
+    for (PartitionState s : states.values()) {
+      if (s.notBeforeUntilNanos != 0) {
+        waitNanos = Math.min(waitNanos, Math.max(0, s.notBeforeUntilNanos - now));
+      }
+    }
+    if (waitNanos <= 0) {
+      return;
+    }
+    parked = true;
+    if (commands.isEmpty()) {
+      LockSupport.parkNanos(this, waitNanos);
+    }
+    parked = false;
+  }
+
   private long pollTimeoutMillis(long now) {
     long timeout = backpressured || (publisher != null && publisher.capacity() <= 0) ? 5 : 100;
     if (work.runners.hasWaiting()) {
-      timeout = 2; // lanes wait for a runner: check for stuck runners soon
+      timeout = 1; // lanes wait for a runner: check for stuck runners soon
     }
     for (PartitionState s : states.values()) {
-      if (s.limitPaused) {
-        timeout = 5;
+      if (s.limitPaused || s.backlog != null) {
+        timeout = Math.min(timeout, 5);
       }
       if (s.notBeforeUntilNanos != 0) {
         timeout = Math.min(timeout, Math.max(1, (s.notBeforeUntilNanos - now) / 1_000_000 + 1));
@@ -246,95 +328,157 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
 
   // ---- dispatch ----
 
+  /**
+   * Takes a poll's records. What does not fit under the limits now (in flight, bytes, per
+   * partition, publisher demand, commit-metadata cap) stays in its partition's backlog, which is
+   * paused until the backlog is taken: at most one poll's records are held, and none is fetched
+   * twice.
+   */
   private void dispatch(ConsumerRecords<byte[], byte[]> records) {
-    long nowMillis = System.currentTimeMillis();
-    Instant now = notBefore == null ? null : Instant.ofEpochMilli(nowMillis);
-    ConsumerGroupMetadata gm = consumer.groupMetadata();
-    groupMetadata = gm;
-    Set<TopicPartition> assignment = assignmentView;
-    if (assignment == null) {
-      assignment = assignmentView = Set.copyOf(states.keySet());
-    }
-    long capacity = publisher != null ? publisher.capacity() : Long.MAX_VALUE;
-    long inFlight = runtime.inFlight.get();
-    long bytes = runtime.bytes.get();
-    int maxInFlight = options.maxInFlight();
-    long maxBytes = options.maxBufferedBytes();
-    int perPartition = options.maxInFlightPerPartition();
-    long added = 0;
-    long addedBytes = 0;
+    beginPass();
     for (TopicPartition tp : records.partitions()) {
       PartitionState s = states.get(tp);
       if (s == null || s.revoked) {
         continue;
       }
       List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-      List<Delivery<K, V>> batch = batchMode ? new ArrayList<>(list.size()) : null;
-      for (ConsumerRecord<byte[], byte[]> rec : list) {
-        long offset = rec.offset();
-        int kind = s.tracker.classify(offset);
-        if (kind == OffsetTracker.SKIP) {
-          continue;
-        }
-        int size = Math.max(0, rec.serializedKeySize()) + Math.max(0, rec.serializedValueSize());
-        long total = inFlight + added;
-        boolean full = total >= maxInFlight || (total > 0 && bytes + addedBytes + size > maxBytes);
-        if (s.overCap || s.outstanding >= perPartition || full || capacity <= 0) {
-          consumer.seek(tp, offset); // not taken now: fetched again once there is room
-          if (full) {
-            backpressured = true;
-          }
-          if (s.outstanding >= perPartition) {
-            s.limitPaused = true;
-          }
-          break;
-        }
-        if (notBefore != null) {
-          Instant due = dueTime(rec);
-          if (due != null && due.isAfter(now)) {
-            consumer.seek(tp, offset);
-            long waitNanos = Duration.between(now, due).toNanos();
-            s.notBeforeUntilNanos = System.nanoTime() + Math.max(1, waitNanos);
-            break;
-          }
-        }
-        if (kind == OffsetTracker.NEW) {
-          s.tracker.register(offset);
-        }
-        if (s.firstFetched < 0) {
-          s.firstFetched = offset;
-        }
-        Delivery<K, V> d = new Delivery<>(rec, s, this, nowMillis, gm, assignment);
-        s.outstanding++;
-        s.outstandingBytes += size;
-        added++;
-        addedBytes += size;
-        capacity--;
-        if (batch != null) {
-          batch.add(d);
-        } else {
-          route(s, d);
-        }
+      if (s.backlog != null) {
+        // Fetched before the pause took effect: it follows the backlog.
+        List<ConsumerRecord<byte[], byte[]>> joined =
+            new ArrayList<>(s.backlog.subList(s.backlogFrom, s.backlog.size()));
+        joined.addAll(list);
+        s.backlog = joined;
+        s.backlogFrom = 0;
+        continue;
       }
-      if (batch != null && !batch.isEmpty()) {
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        Delivery<K, V>[] array = batch.toArray(new Delivery[0]);
-        activate(partitionLane(s), array);
-      }
-      if (s.lanes.size() > 1024) {
-        s.lanes.values().removeIf(l -> l.idle() && l != s.partitionLane);
+      int stop = dispatchPartition(s, list, 0);
+      if (stop < list.size()) {
+        s.backlog = list;
+        s.backlogFrom = stop;
       }
     }
-    runtime.inFlight.addAndGet(added);
-    runtime.bytes.addAndGet(addedBytes);
+    endPass();
+  }
+
+  /** Takes what now fits from the partitions' backlogs, oldest records first. */
+  private void drainBacklogs() {
+    boolean begun = false;
+    for (PartitionState s : states.values()) {
+      if (s.backlog == null || s.revoked || userPaused.contains(s.tp)) {
+        continue;
+      }
+      if (!begun) {
+        beginPass();
+        begun = true;
+      }
+      int stop = dispatchPartition(s, s.backlog, s.backlogFrom);
+      if (stop < s.backlog.size()) {
+        s.backlogFrom = stop;
+      } else {
+        s.backlog = null;
+        s.backlogFrom = 0;
+      }
+    }
+    if (begun) {
+      endPass();
+    }
+  }
+
+  private void beginPass() {
+    passNowMillis = System.currentTimeMillis();
+    passNow = notBefore == null ? null : Instant.ofEpochMilli(passNowMillis);
+    passGroup = consumer.groupMetadata();
+    groupMetadata = passGroup;
+    if (assignmentView == null) {
+      assignmentView = Set.copyOf(states.keySet());
+    }
+    passAssignment = assignmentView;
+    passCapacity = publisher != null ? publisher.capacity() : Long.MAX_VALUE;
+    passInFlight = runtime.inFlight.get();
+    passBytes = runtime.bytes.get();
+    passAdded = 0;
+    passAddedBytes = 0;
+  }
+
+  private void endPass() {
+    runtime.inFlight.addAndGet(passAdded);
+    runtime.bytes.addAndGet(passAddedBytes);
     if (activatedCount > 0) {
       work.runners.executeAll(activated, activatedCount);
       java.util.Arrays.fill(activated, 0, activatedCount, null);
       activatedCount = 0;
     }
-    if (publisher != null && added > 0) {
+    if (publisher != null && passAdded > 0) {
       publisher.signal();
     }
+  }
+
+  /**
+   * Dispatches {@code list[from..]} of one partition until a limit is reached; returns the index of
+   * the first record not taken ({@code list.size()} when all were taken or the rest was rewound).
+   */
+  private int dispatchPartition(PartitionState s, List<ConsumerRecord<byte[], byte[]>> list, int from) {
+    int maxInFlight = options.maxInFlight();
+    long maxBytes = options.maxBufferedBytes();
+    int perPartition = options.maxInFlightPerPartition();
+    List<Delivery<K, V>> batch = batchMode ? new ArrayList<>(list.size() - from) : null;
+    int i = from;
+    for (; i < list.size(); i++) {
+      ConsumerRecord<byte[], byte[]> rec = list.get(i);
+      long offset = rec.offset();
+      int kind = s.tracker.classify(offset);
+      if (kind == OffsetTracker.SKIP) {
+        continue;
+      }
+      int size = Math.max(0, rec.serializedKeySize()) + Math.max(0, rec.serializedValueSize());
+      long total = passInFlight + passAdded;
+      boolean full = total >= maxInFlight || (total > 0 && passBytes + passAddedBytes + size > maxBytes);
+      if (s.overCap || s.outstanding >= perPartition || full || passCapacity <= 0) {
+        if (full) {
+          backpressured = true;
+        }
+        if (s.outstanding >= perPartition) {
+          s.limitPaused = true;
+        }
+        break;
+      }
+      if (notBefore != null) {
+        Instant due = dueTime(rec);
+        if (due != null && due.isAfter(passNow)) {
+          consumer.seek(s.tp, offset); // not due yet: fetched again when it is
+          long waitNanos = Duration.between(passNow, due).toNanos();
+          s.notBeforeUntilNanos = System.nanoTime() + Math.max(1, waitNanos);
+          i = list.size();
+          break;
+        }
+      }
+      if (kind == OffsetTracker.NEW) {
+        s.tracker.register(offset);
+      }
+      if (s.firstFetched < 0) {
+        s.firstFetched = offset;
+      }
+      Delivery<K, V> d = new Delivery<>(rec, s, this, passNowMillis, passGroup, passAssignment);
+      s.outstanding++;
+      s.outstandingBytes += size;
+      passAdded++;
+      passAddedBytes += size;
+      passCapacity--;
+      if (batch != null) {
+        batch.add(d);
+      } else {
+        route(s, d);
+      }
+    }
+    if (batch != null && !batch.isEmpty()) {
+      @SuppressWarnings({"unchecked", "rawtypes"})
+      Delivery<K, V>[] array = batch.toArray(new Delivery[0]);
+      activate(partitionLane(s), array);
+    }
+    if (s.lanes.size() > 1024) {
+      s.lanes.values().removeIf(l -> l.idle() && l != s.partitionLane);
+    }
+    return i;
   }
 
   private Instant dueTime(ConsumerRecord<byte[], byte[]> rec) {
@@ -473,6 +617,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
               || noDemand
               || s.limitPaused
               || s.overCap
+              || s.backlog != null
               || s.notBeforeUntilNanos != 0
               || userPaused.contains(s.tp);
       if (want != s.paused) {
