@@ -10,12 +10,19 @@ import io.sagaflow.embedded.EmbeddedKafka;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerInterceptor;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -77,6 +84,53 @@ class ProcessorBackpressureTest {
       release.countDown();
       await("everything processed", () -> started.get() == 2000);
       await("resumed", () -> p.status().pausedPartitions().isEmpty());
+    }
+  }
+
+  /** Counts the records every poll returned, per topic. */
+  public static final class PolledCounter implements ConsumerInterceptor<byte[], byte[]> {
+    static final Map<String, AtomicLong> POLLED = new ConcurrentHashMap<>();
+
+    @Override
+    public ConsumerRecords<byte[], byte[]> onConsume(ConsumerRecords<byte[], byte[]> records) {
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        POLLED.computeIfAbsent(r.topic(), t -> new AtomicLong()).incrementAndGet();
+      }
+      return records;
+    }
+
+    @Override
+    public void onCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {}
+
+    @Override
+    public void close() {}
+
+    @Override
+    public void configure(Map<String, ?> configs) {}
+  }
+
+  @Test
+  void recordsOverTheLimitWaitInTheBacklogAndAreFetchedOnce() throws Exception {
+    String topic = unique("backlog");
+    kafka.createTopic(topic, 4);
+    fill(topic, 4, 500, 10);
+    AtomicInteger running = new AtomicInteger();
+    AtomicInteger maxRunning = new AtomicInteger();
+    AtomicInteger done = new AtomicInteger();
+    ProcessorOptions<String, String> opts = options(kafka, unique("g"), topic)
+        .withOrdering(Ordering.UNORDERED)
+        .withMaxInFlight(20)
+        .withKafkaProperty(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, PolledCounter.class.getName());
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
+      Thread.sleep(1); // long enough for the limit to be reached on every poll
+      running.decrementAndGet();
+      done.incrementAndGet();
+    }).start()) {
+      await("everything processed", () -> done.get() == 2000);
+      assertThat(maxRunning.get()).isLessThanOrEqualTo(20);
+      // Records over the limit were kept, not rewound and fetched again.
+      assertThat(PolledCounter.POLLED.get(topic).get()).isEqualTo(2000);
     }
   }
 
