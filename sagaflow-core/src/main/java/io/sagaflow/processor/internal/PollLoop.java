@@ -5,6 +5,7 @@ import io.sagaflow.processor.Ordering;
 import io.sagaflow.processor.ProcessorOptions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -93,6 +94,10 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private Thread pollThread;
   private volatile boolean parked;
   private long lastCommitNanos;
+  /** Partitions with a backlog, in the order they are next served, and the backlogs' size. */
+  private final ArrayDeque<PartitionState> backlogged = new ArrayDeque<>();
+  private long backlogRecords;
+  private long backlogBytes;
 
   // ---- one dispatch pass (poll thread) ----
   private long passNowMillis;
@@ -246,10 +251,12 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     }
     updatePauses(now);
     ConsumerRecords<byte[], byte[]> records;
-    if (publisher == null && allPaused()) {
-      // Nothing to fetch: wait for work to finish (a completion wakes us at once), then let the
-      // consumer run its callbacks and network I/O without waiting.
-      parkForCompletions(now);
+    boolean allPaused = allPaused();
+    if (publisher == null && (allPaused || backpressured) && !closeRequested) {
+      // Full, or nothing to fetch: wait for work to finish (a completion wakes us at once), then
+      // let the consumer run its callbacks and network I/O without waiting. A poll that waited
+      // instead would leave the room that frees up empty for its whole timeout.
+      parkForCompletions(now, allPaused ? 20_000_000L : 2_000_000L);
       records = consumer.poll(Duration.ZERO);
     } else {
       records = consumer.poll(Duration.ofMillis(pollTimeoutMillis(now)));
@@ -292,8 +299,8 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     return true;
   }
 
-  private void parkForCompletions(long now) {
-    long waitNanos = work.runners.hasWaiting() ? 1_000_000L : 20_000_000L;
+  private void parkForCompletions(long now, long maxNanos) {
+    long waitNanos = work.runners.hasWaiting() ? Math.min(maxNanos, 1_000_000L) : maxNanos;
     waitNanos = Math.min(waitNanos, Math.max(0, nextCommitNanos - now));
     for (PartitionState s : states.values()) {
       if (s.notBeforeUntilNanos != 0) {
@@ -329,59 +336,105 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   // ---- dispatch ----
 
   /**
-   * Takes a poll's records. What does not fit under the limits now (in flight, bytes, per
-   * partition, publisher demand, commit-metadata cap) stays in its partition's backlog, which is
-   * paused until the backlog is taken: at most one poll's records are held, and none is fetched
-   * twice.
+   * Takes a poll's records: each partition's records join its backlog, then {@link
+   * #drainBacklogs()} dispatches what fits under the limits (in flight, bytes, per partition,
+   * publisher demand, commit-metadata cap). What does not fit waits there, with its partition
+   * paused; no record is fetched twice.
    */
   private void dispatch(ConsumerRecords<byte[], byte[]> records) {
-    beginPass();
     for (TopicPartition tp : records.partitions()) {
       PartitionState s = states.get(tp);
       if (s == null || s.revoked) {
         continue;
       }
       List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-      if (s.backlog != null) {
+      backlogRecords += list.size();
+      backlogBytes += sizeOf(list, 0);
+      if (s.backlog == null) {
+        s.backlog = list;
+        s.backlogFrom = 0;
+        backlogged.add(s);
+      } else {
         // Fetched before the pause took effect: it follows the backlog.
         List<ConsumerRecord<byte[], byte[]>> joined =
             new ArrayList<>(s.backlog.subList(s.backlogFrom, s.backlog.size()));
         joined.addAll(list);
         s.backlog = joined;
         s.backlogFrom = 0;
-        continue;
       }
-      int stop = dispatchPartition(s, list, 0);
-      if (stop < list.size()) {
-        s.backlog = list;
-        s.backlogFrom = stop;
-      }
+    }
+    drainBacklogs();
+  }
+
+  /**
+   * Dispatches from the partitions' backlogs what now fits, fairly: first every waiting partition
+   * up to an equal share of {@code maxInFlight} (counting what it already has in flight), then
+   * whatever room is left, round robin. Without the share, the partitions that happened to be
+   * polled first would take every slot that frees up, and with a few slow keys holding slots
+   * (skewed keys) the other partitions would make no progress, nor would their committed offsets.
+   */
+  private void drainBacklogs() {
+    int n = backlogged.size();
+    if (n == 0) {
+      return;
+    }
+    beginPass();
+    long share = Math.max(1, options.maxInFlight() / n);
+    serveBacklogs(share);
+    if (passInFlight + passAdded < options.maxInFlight()) {
+      serveBacklogs(Long.MAX_VALUE);
     }
     endPass();
   }
 
-  /** Takes what now fits from the partitions' backlogs, oldest records first. */
-  private void drainBacklogs() {
-    boolean begun = false;
-    for (PartitionState s : states.values()) {
-      if (s.backlog == null || s.revoked || userPaused.contains(s.tp)) {
+  /** One round over the waiting partitions, each taking up to {@code share} in flight. */
+  private void serveBacklogs(long share) {
+    for (int i = 0, n = backlogged.size(); i < n; i++) {
+      PartitionState s = backlogged.poll();
+      if (s.backlog == null || s.detached || states.get(s.tp) != s) {
+        dropBacklog(s);
         continue;
       }
-      if (!begun) {
-        beginPass();
-        begun = true;
-      }
-      int stop = dispatchPartition(s, s.backlog, s.backlogFrom);
-      if (stop < s.backlog.size()) {
+      long room = share == Long.MAX_VALUE ? Long.MAX_VALUE : share - s.outstanding;
+      if (room > 0 && !userPaused.contains(s.tp)) {
+        int from = s.backlogFrom;
+        int stop = dispatchPartition(s, s.backlog, from, room);
+        if (stop < 0) {
+          dropBacklog(s); // rewound: the rest is fetched again
+          continue;
+        }
+        backlogRecords -= stop - from;
+        backlogBytes -= sizeOf(s.backlog.subList(from, stop), 0);
         s.backlogFrom = stop;
-      } else {
-        s.backlog = null;
-        s.backlogFrom = 0;
+        if (stop == s.backlog.size()) {
+          s.backlog = null;
+          s.backlogFrom = 0;
+          continue;
+        }
       }
+      backlogged.add(s);
     }
-    if (begun) {
-      endPass();
+  }
+
+  private void dropBacklog(PartitionState s) {
+    if (s.backlog != null) {
+      backlogRecords -= s.backlog.size() - s.backlogFrom;
+      backlogBytes -= sizeOf(s.backlog, s.backlogFrom);
+      s.backlog = null;
+      s.backlogFrom = 0;
     }
+  }
+
+  private static long sizeOf(List<ConsumerRecord<byte[], byte[]>> list, int from) {
+    long bytes = 0;
+    for (int i = from; i < list.size(); i++) {
+      bytes += sizeOf(list.get(i));
+    }
+    return bytes;
+  }
+
+  private static int sizeOf(ConsumerRecord<byte[], byte[]> rec) {
+    return Math.max(0, rec.serializedKeySize()) + Math.max(0, rec.serializedValueSize());
   }
 
   private void beginPass() {
@@ -414,23 +467,26 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   }
 
   /**
-   * Dispatches {@code list[from..]} of one partition until a limit is reached; returns the index of
-   * the first record not taken ({@code list.size()} when all were taken or the rest was rewound).
+   * Dispatches {@code list[from..]} of one partition, at most {@code max} records, until a limit
+   * is reached; returns the index of the first record not taken, or -1 when the partition was
+   * rewound to a record that is not due yet (the rest is dropped and fetched again).
    */
-  private int dispatchPartition(PartitionState s, List<ConsumerRecord<byte[], byte[]>> list, int from) {
+  private int dispatchPartition(
+      PartitionState s, List<ConsumerRecord<byte[], byte[]>> list, int from, long max) {
     int maxInFlight = options.maxInFlight();
     long maxBytes = options.maxBufferedBytes();
     int perPartition = options.maxInFlightPerPartition();
     List<Delivery<K, V>> batch = batchMode ? new ArrayList<>(list.size() - from) : null;
     int i = from;
-    for (; i < list.size(); i++) {
+    long taken = 0;
+    for (; i < list.size() && taken < max; i++) {
       ConsumerRecord<byte[], byte[]> rec = list.get(i);
       long offset = rec.offset();
       int kind = s.tracker.classify(offset);
       if (kind == OffsetTracker.SKIP) {
         continue;
       }
-      int size = Math.max(0, rec.serializedKeySize()) + Math.max(0, rec.serializedValueSize());
+      int size = sizeOf(rec);
       long total = passInFlight + passAdded;
       boolean full = total >= maxInFlight || (total > 0 && passBytes + passAddedBytes + size > maxBytes);
       if (s.overCap || s.outstanding >= perPartition || full || passCapacity <= 0) {
@@ -448,7 +504,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           consumer.seek(s.tp, offset); // not due yet: fetched again when it is
           long waitNanos = Duration.between(passNow, due).toNanos();
           s.notBeforeUntilNanos = System.nanoTime() + Math.max(1, waitNanos);
-          i = list.size();
+          i = -1;
           break;
         }
       }
@@ -464,6 +520,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       passAdded++;
       passAddedBytes += size;
       passCapacity--;
+      taken++;
       if (batch != null) {
         batch.add(d);
       } else {
@@ -593,27 +650,25 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     long bytes = runtime.bytes.get();
     int maxInFlight = options.maxInFlight();
     long maxBytes = options.maxBufferedBytes();
-    if (!backpressured) {
-      backpressured = inFlight >= maxInFlight || bytes >= maxBytes;
-    } else if (inFlight <= maxInFlight * 3L / 4 && bytes <= maxBytes / 4 * 3) {
-      backpressured = false;
-    }
+    // No hysteresis: records that do not fit wait in a backlog instead of being fetched again, so
+    // resuming as soon as there is room costs nothing, and a few slow keys holding most of the
+    // slots (skewed keys) cannot keep every partition paused.
+    backpressured = inFlight >= maxInFlight || bytes >= maxBytes;
+    // While full, partitions without a backlog keep fetching (into a backlog) so that each gets
+    // its share of the room that frees up, until the backlogs are as large as the limits.
+    boolean backlogFull = backlogRecords >= maxInFlight || backlogBytes >= maxBytes;
     boolean noDemand = publisher != null && publisher.capacity() <= 0;
     int perPartition = options.maxInFlightPerPartition();
     List<TopicPartition> toPause = null;
     List<TopicPartition> toResume = null;
     for (PartitionState s : states.values()) {
-      if (!s.limitPaused) {
-        s.limitPaused = s.outstanding >= perPartition;
-      } else if (s.outstanding <= perPartition * 3L / 4) {
-        s.limitPaused = false;
-      }
+      s.limitPaused = s.outstanding >= perPartition;
       if (s.notBeforeUntilNanos != 0 && now - s.notBeforeUntilNanos >= 0) {
         s.notBeforeUntilNanos = 0;
       }
       boolean want =
           closeRequested
-              || backpressured
+              || (backpressured && backlogFull)
               || noDemand
               || s.limitPaused
               || s.overCap
