@@ -135,6 +135,39 @@ class ProcessorBackpressureTest {
   }
 
   @Test
+  void aBlockedKeyHoldingTheRoomDoesNotStarveOtherPartitions() throws Exception {
+    String topic = unique("fair");
+    kafka.createTopic(topic, 2);
+    List<String[]> hot = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      hot.add(new String[] {"hot", "v"});
+    }
+    KafkaTestSupport.produce(kafka, topic, 0, hot); // one key: its records queue behind each other
+    List<String[]> cold = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      cold.add(new String[] {"k" + i, "v"});
+    }
+    KafkaTestSupport.produce(kafka, topic, 1, cold);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger coldDone = new AtomicInteger();
+    ProcessorOptions<String, String> opts = options(kafka, unique("g"), topic)
+        .withOrdering(Ordering.KEY)
+        .withMaxInFlight(20);
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> {
+      if (r.partition() == 0) {
+        release.await();
+      } else {
+        coldDone.incrementAndGet();
+      }
+    }).start()) {
+      // Partition 0's queued records may hold at most a fair share of the 20 slots, never all.
+      await("partition 1 flows while partition 0 is blocked", () -> coldDone.get() == 300);
+      assertThat(p.status().inFlight()).isBetween(1L, 20L);
+      release.countDown();
+    }
+  }
+
+  @Test
   void bufferedBytesStayUnderTheByteBound() throws Exception {
     String topic = unique("bytes");
     kafka.createTopic(topic, 2);
