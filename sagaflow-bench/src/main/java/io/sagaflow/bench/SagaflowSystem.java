@@ -36,7 +36,6 @@ final class SagaflowSystem implements BenchSystem {
     // (2) the handler: every system calls the same BenchContext.handle
     processor = Processor.forRecords(options, record -> context.handle(record.partition(), record.offset()));
     processor.start();
-    if (Boolean.getBoolean("sf.debug")) { Thread.ofPlatform().daemon().start(() -> { for (;;) { try { Thread.sleep(1000); } catch (InterruptedException e) { return; } var st = processor.status(); System.err.println("DBG inFlight=" + st.inFlight() + " paused=" + st.pausedPartitions().size() + " committed=" + st.committedOffsets().values()); } }); }
   }
 
   @Override
