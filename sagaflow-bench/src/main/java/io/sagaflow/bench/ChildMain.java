@@ -78,8 +78,11 @@ public final class ChildMain implements Callable<Integer> {
     out.println(result.format());
     out.flush();
     if (result.records() < tracker.expected()) {
-      System.err.printf("bench: %s finished %d of %d records in the time limit (%d handler completions)%n",
-          peer.name(), result.records(), tracker.expected(), tracker.completedCount());
+      // One write: printf writes piece by piece, and the orchestrator's copy of our stdout (the
+      // RESULT line) could land between the pieces in a merged log.
+      System.err.print(String.format(
+          "bench: %s finished %d of %d records in the time limit (%d handler completions)%n",
+          peer.name(), result.records(), tracker.expected(), tracker.completedCount()));
     }
     closeWithin(system, 30_000);
     return 0;

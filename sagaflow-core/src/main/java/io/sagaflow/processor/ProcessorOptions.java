@@ -36,11 +36,14 @@ import org.apache.kafka.common.serialization.Deserializer;
  * @param topics topics to subscribe to (empty when {@code topicPattern} is used)
  * @param topicPattern pattern subscription, or {@code null}
  * @param ordering see {@link Ordering}; default {@link Ordering#KEY}
- * @param maxInFlight records fetched but not finished, over all partitions (default 1000)
- * @param maxInFlightPerPartition records fetched but not finished per partition (default 1000)
- * @param maxBufferedBytes serialized key+value bytes fetched but not finished (default 64 MiB)
+ * @param maxInFlight records dispatched but not finished, over all partitions (default 1000).
+ *     Records polled beyond it wait in their partition's backlog with the partition paused; the
+ *     backlogs are bounded by the same limits (plus one poll's records)
+ * @param maxInFlightPerPartition records dispatched but not finished per partition (default 1000)
+ * @param maxBufferedBytes serialized key+value bytes dispatched but not finished (default 64 MiB)
  * @param commitStrategy see {@link CommitStrategy}; default periodic async
- * @param commitInterval period of periodic commits (default 1 s)
+ * @param commitInterval period of periodic commits (default 1 s); a poll loop that falls idle
+ *     commits at once, at most every tenth of the interval
  * @param shutdownTimeout how long {@link Processor#close()} drains in-flight work (default 30 s)
  * @param rebalanceTimeout how long a revoke waits for the revoked partitions' work (default 10 s)
  * @param consumers number of KafkaConsumer instances, each with its own poll thread (default 1)
