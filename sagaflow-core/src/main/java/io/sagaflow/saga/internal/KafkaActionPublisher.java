@@ -33,8 +33,8 @@ public final class KafkaActionPublisher implements ActionPublisher {
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-    config.put(ProducerConfig.CLIENT_ID_CONFIG, "sagaflow-puts");
     config.putAll(properties);
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, ClientIds.derive(properties.get(ProducerConfig.CLIENT_ID_CONFIG), "puts"));
     config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     this.producer = new KafkaProducer<>(config);

@@ -88,11 +88,11 @@ public final class KafkaReplyRouter implements ActionSource {
    */
   public KafkaReplyRouter(Map<String, Object> properties, ActionCodec codec, Duration followTimeout) {
     Map<String, Object> config = new HashMap<>();
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, "sagaflow-replies");
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // Following a topic must not create it by accident (a typo would wait forever for replies).
     config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     config.putAll(properties);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, ClientIds.derive(properties.get(ConsumerConfig.CLIENT_ID_CONFIG), "replies"));
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
