@@ -544,8 +544,10 @@ public final class SagaEngine {
     if (!b.channel.failure.isDone()) {
       b.take = b.channel.buffer.takeAsync();
       if (!b.take.isDone()) {
-        b.take.whenComplete((v, x) -> signal.complete(null));
-        b.channel.failure.whenComplete((v, x) -> signal.complete(null));
+        // anyOf, not a callback on each: once the take completes (or is cancelled when the race
+        // ends), the relay left on the channel's failure future is dead and removed from it, so
+        // racing over a long-lived channel in a loop does not pile up callbacks on it.
+        CompletableFuture.anyOf(b.take, b.channel.failure).whenComplete((v, x) -> signal.complete(null));
       }
     }
   }

@@ -31,6 +31,23 @@ class RaceStressTest {
     stress(List.of(chain -> chain.proceed(chain.effect()))); // middleware: a thread per branch
   }
 
+  @Test
+  void racingOverALongLivedChannelLeavesNoCallbacksOnIt() throws Exception {
+    LoopbackBus bus = new LoopbackBus();
+    SagaEngine engine = new SagaEngine(List.of(), bus, bus, new ManualTimer(), EffectRecorder.PASS_THROUGH,
+        ActionCodec.create(), 4096, Activity.NONE);
+    SagaEngine.SagaRun run = engine.startReturning((ReturningSaga<Object, Object>) (action, ctx) -> {
+      ActionChannel<JsonNode> a = ctx.actionChannel("A");
+      ActionChannel<JsonNode> idle = ctx.actionChannel("B"); // never gets an action: loses every race
+      for (int i = 0; i < 500; i++) {
+        bus.deliver(Action.of("A", "tx", i));
+        ctx.race(List.of(Effects.take(a), Effects.take(idle)));
+      }
+      return ((ChannelImpl<?>) idle).failure.getNumberOfDependents();
+    }, Action.of("BEGIN", "tx", null), null, null);
+    assertThat((Integer) run.done().get(60, TimeUnit.SECONDS)).isLessThanOrEqualTo(2);
+  }
+
   private static void stress(List<SagaMiddleware> middleware) throws Exception {
     LoopbackBus bus = new LoopbackBus();
     SagaEngine engine = new SagaEngine(middleware, bus, bus, new ManualTimer(), EffectRecorder.PASS_THROUGH,
