@@ -41,7 +41,7 @@ class RaceStressTest {
       ActionChannel<JsonNode> idle = ctx.actionChannel("B"); // never gets an action: loses every race
       for (int i = 0; i < 500; i++) {
         bus.deliver(Action.of("A", "tx", i));
-        ctx.race(List.of(Effects.take(a), Effects.take(idle)));
+        ctx.race(List.of(Effects.take(idle), Effects.take(a))); // idle first: it is set up before a wins
       }
       return ((ChannelImpl<?>) idle).failure.getNumberOfDependents();
     }, Action.of("BEGIN", "tx", null), null, null);
