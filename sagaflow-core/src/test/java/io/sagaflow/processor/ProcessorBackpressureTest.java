@@ -7,6 +7,8 @@ import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class ProcessorBackpressureTest {
   static EmbeddedKafka kafka;
@@ -163,6 +167,35 @@ class ProcessorBackpressureTest {
       // Partition 0's queued records may hold at most a fair share of the 20 slots, never all.
       await("partition 1 flows while partition 0 is blocked", () -> coldDone.get() == 300);
       assertThat(p.status().inFlight()).isBetween(1L, 20L);
+      release.countDown();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = CommitStrategy.class, names = {"PERIODIC_ASYNC", "SYNC_PER_BATCH", "NONE"})
+  void aFullProcessorWaitsWithoutSpinning(CommitStrategy strategy) throws Exception {
+    String topic = unique("spin");
+    kafka.createTopic(topic, 2);
+    fill(topic, 2, 50, 10);
+    CountDownLatch release = new CountDownLatch(1);
+    String group = unique("g");
+    ProcessorOptions<String, String> opts = options(kafka, group, topic)
+        .withOrdering(Ordering.UNORDERED)
+        .withCommitStrategy(strategy)
+        .withMaxInFlight(10);
+    try (Processor<String, String> p = Processor.forRecords(opts, r -> release.await()).start()) {
+      await("full and paused", () -> p.status().inFlight() == 10
+          && p.status().pausedPartitions().size() == 2);
+      Thread poll = Thread.getAllStackTraces().keySet().stream()
+          .filter(t -> t.getName().equals("sagaflow-poll-" + group + "-0")).findFirst().orElseThrow();
+      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+      long cpu0 = mx.getThreadCpuTime(poll.threadId());
+      long wall0 = System.nanoTime();
+      Thread.sleep(500); // the span over which CPU use is measured, not a synchronisation
+      long cpu = mx.getThreadCpuTime(poll.threadId()) - cpu0;
+      long wall = System.nanoTime() - wall0;
+      // Parked until a completion: a few wake-ups per 20 ms; a busy loop would use the whole span.
+      assertThat(cpu).isLessThan(wall / 4);
       release.countDown();
     }
   }

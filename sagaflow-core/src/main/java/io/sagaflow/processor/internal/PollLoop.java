@@ -301,7 +301,11 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
 
   private void parkForCompletions(long now, long maxNanos) {
     long waitNanos = work.runners.hasWaiting() ? Math.min(maxNanos, 1_000_000L) : maxNanos;
-    waitNanos = Math.min(waitNanos, Math.max(0, nextCommitNanos - now));
+    CommitStrategy strategy = options.commitStrategy();
+    if (exactlyOnce || (strategy != CommitStrategy.NONE && strategy != CommitStrategy.SYNC_PER_BATCH)) {
+      // Only these advance nextCommitNanos; for the others it stays in the past (no busy loop).
+      waitNanos = Math.min(waitNanos, Math.max(0, nextCommitNanos - now));
+    }
     for (PartitionState s : states.values()) {
       if (s.notBeforeUntilNanos != 0) {
         waitNanos = Math.min(waitNanos, Math.max(0, s.notBeforeUntilNanos - now));
