@@ -39,6 +39,8 @@ final class PartitionState {
   /** Lanes by key (KEY), one lane (PARTITION / batches) or transient lanes (UNORDERED). */
   final Map<Object, Lane> lanes = new HashMap<>();
   Lane partitionLane;
+  /** Size of {@link #lanes} above which idle lanes are swept next. */
+  int lanesSweepAt = 1024;
 
   PartitionState(TopicPartition tp, OffsetTracker tracker, OffsetAndMetadata committed) {
     this.tp = tp;

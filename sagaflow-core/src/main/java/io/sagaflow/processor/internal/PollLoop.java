@@ -536,8 +536,11 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       Delivery<K, V>[] array = batch.toArray(new Delivery[0]);
       activate(partitionLane(s), array);
     }
-    if (s.lanes.size() > 1024) {
+    if (s.lanes.size() > s.lanesSweepAt) {
+      // Idle lanes are dropped in sweeps whose cost is amortised: the next sweep waits until the
+      // map has doubled again, so a partition with many busy keys is not scanned on every call.
       s.lanes.values().removeIf(l -> l.idle() && l != s.partitionLane);
+      s.lanesSweepAt = Math.max(1024, 2 * s.lanes.size());
     }
     return i;
   }
