@@ -45,7 +45,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * <p>Defaults suit a small machine: internal topics replicated as widely as the cluster allows,
  * 10 partitions for the offsets and transaction logs, no initial rebalance delay, 8 MiB log
  * segments and a 4 MiB log-cleaner buffer. A temporary data directory is made in {@code /dev/shm}
- * where that exists (memory, so nothing waits for the disk), else in {@code java.io.tmpdir}.
+ * where that exists (memory, so nothing waits for the disk), else in {@code java.io.tmpdir}; the
+ * directories of brokers whose JVM died without closing them are deleted when the next one starts.
  *
  * <p>A fatal broker fault makes Kafka halt the hosting JVM; run processes that you want to survive
  * a broker crash in a JVM of their own.
@@ -68,8 +69,14 @@ public final class EmbeddedKafka implements AutoCloseable {
       this.dataDir = Files.createDirectories(options.dataDir());
       this.deleteDataDir = false;
     } else {
-      this.dataDir = Files.createTempDirectory(scratchRoot(), "sagaflow-kafka-");
+      Path root = scratchRoot();
+      sweepAbandoned(root);
+      this.dataDir = Files.createTempDirectory(root, DATA_DIR_PREFIX);
       this.deleteDataDir = !options.keepDataDir();
+      if (deleteDataDir) {
+        ProcessHandle self = ProcessHandle.current();
+        Files.writeString(dataDir.resolve(OWNER_FILE), self.pid() + " " + startMillis(self));
+      }
     }
     int replication = Math.min(3, options.brokers());
     int minIsr = options.brokers() == 1 ? 1 : 2;
@@ -372,12 +379,65 @@ public final class EmbeddedKafka implements AutoCloseable {
    * system, where the fsync of every log segment on shutdown costs nothing, which makes closing a
    * broker take a second instead of many on a busy disk), else {@code java.io.tmpdir}.
    */
-  private static Path scratchRoot() {
+  static Path scratchRoot() {
     Path shm = Path.of("/dev/shm");
     if (Files.isDirectory(shm) && Files.isWritable(shm)) {
       return shm;
     }
     return Path.of(System.getProperty("java.io.tmpdir"));
+  }
+
+  static final String DATA_DIR_PREFIX = "sagaflow-kafka-";
+  /** In a temporary data directory: "{@code <pid> <process start, epoch ms>}" of the JVM that owns it. */
+  static final String OWNER_FILE = "sagaflow-owner";
+
+  /**
+   * Deletes the temporary data directories of brokers whose JVM died without closing them (kill -9,
+   * a CI timeout): in {@code /dev/shm} they would hold memory until the next reboot. A directory is
+   * abandoned when the process its owner file names is gone, or is another process that reused
+   * the pid; directories without an owner file (kept on purpose, or still being created) are left.
+   */
+  static void sweepAbandoned(Path root) {
+    try (var dirs = Files.newDirectoryStream(root, DATA_DIR_PREFIX + "*")) {
+      for (Path dir : dirs) {
+        if (ownerIsGone(dir)) {
+          try {
+            deleteRecursively(dir);
+          } catch (UncheckedIOException e) {
+            // Another JVM sweeping the same directory, or no permission: not ours to insist on.
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Sweeping is housekeeping: a failure must never stop a broker from starting.
+    }
+  }
+
+  private static boolean ownerIsGone(Path dir) {
+    String owner;
+    try {
+      owner = Files.readString(dir.resolve(OWNER_FILE)).trim();
+    } catch (IOException e) {
+      return false;
+    }
+    String[] parts = owner.split(" ");
+    if (parts.length != 2) {
+      return false;
+    }
+    try {
+      long pid = Long.parseLong(parts[0]);
+      long started = Long.parseLong(parts[1]);
+      // A start time neither side could read proves nothing: then only a missing process counts.
+      return ProcessHandle.of(pid)
+          .map(p -> started != -1 && startMillis(p) != -1 && startMillis(p) != started)
+          .orElse(true);
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static long startMillis(ProcessHandle p) {
+    return p.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
   }
 
   static List<Integer> freePorts(int count) {

@@ -27,8 +27,38 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedKafkaTest {
+
+  @Test
+  void sweepsTheDataDirectoriesOfDeadOwnersOnly(@TempDir Path root) throws Exception {
+    Process done = new ProcessBuilder("true").start();
+    done.waitFor();
+    ProcessHandle self = ProcessHandle.current();
+    long selfStart = self.info().startInstant().orElseThrow().toEpochMilli();
+    Path dead = owned(root, "dead", done.pid() + " " + selfStart);
+    Path reused = owned(root, "reused", self.pid() + " " + (selfStart - 60_000)); // same pid, other start
+    Path alive = owned(root, "alive", self.pid() + " " + selfStart);
+    Path kept = Files.createDirectories(root.resolve(EmbeddedKafka.DATA_DIR_PREFIX + "kept")); // no owner
+    Path other = Files.createDirectories(root.resolve("something-else"));
+
+    EmbeddedKafka.sweepAbandoned(root);
+
+    assertThat(dead).doesNotExist();
+    assertThat(reused).doesNotExist();
+    assertThat(alive).exists();
+    assertThat(kept).exists();
+    assertThat(other).exists();
+  }
+
+  private static Path owned(Path root, String name, String owner) throws Exception {
+    Path dir = Files.createDirectories(root.resolve(EmbeddedKafka.DATA_DIR_PREFIX + name + "/node-1"));
+    Files.writeString(dir.resolve("segment.log"), "data");
+    Path top = dir.getParent();
+    Files.writeString(top.resolve(EmbeddedKafka.OWNER_FILE), owner);
+    return top;
+  }
 
   @Test
   void servesProduceAndConsumeAndLeavesNothingBehind() throws Exception {
@@ -37,6 +67,8 @@ class EmbeddedKafkaTest {
     int port;
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       dir = kafka.dataDir();
+      assertThat(Files.readString(dir.resolve(EmbeddedKafka.OWNER_FILE)))
+          .startsWith(ProcessHandle.current().pid() + " ");
       port = kafka.brokerPort(1);
       assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
       kafka.createTopic("greetings", 3);
