@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -168,6 +169,28 @@ class KafkaSagaRuntimeTest {
       }, Action.of("BEGIN", tx, null));
       assertThat(opened.await(60, TimeUnit.SECONDS)).isTrue();
       produce(shared, tx, i);
+      join(run);
+    }
+  }
+
+  @Test
+  void aReplyOnAPartitionAddedWhileTheSagaWaitsArrives() throws Exception {
+    String replies = topic("GROWING", 1);
+    // Metadata refreshed every 300 ms, so the router looks for new partitions that often.
+    try (SagaRuntime fast = Sagas.runtime(options().withKafkaProperty("metadata.max.age.ms", 300));
+        Admin admin = Admin.create(props())) {
+      CountDownLatch opened = new CountDownLatch(1);
+      CompletableFuture<Void> run = fast.run((action, ctx) -> {
+        ActionChannel<JsonNode> ch = ctx.actionChannel(replies);
+        opened.countDown();
+        ctx.put(prefix + "GOT", ctx.take(ch).payload());
+      }, Action.of("BEGIN", "tx-growing", null));
+      assertThat(opened.await(60, TimeUnit.SECONDS)).isTrue();
+      admin.createPartitions(Map.of(replies, NewPartitions.increaseTo(2))).all().get(30, TimeUnit.SECONDS);
+      ProducerRecord<byte[], byte[]> reply =
+          fast.codec().toRecord(new Action<>(replies, "tx-growing", "late", Map.of()));
+      producer.send(new ProducerRecord<>(replies, 1, reply.key(), reply.value(), reply.headers()))
+          .get(30, TimeUnit.SECONDS); // on the new partition
       join(run);
     }
   }

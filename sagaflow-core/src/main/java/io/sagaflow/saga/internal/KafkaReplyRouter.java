@@ -43,8 +43,11 @@ import org.slf4j.LoggerFactory;
  * that topic; sinks never block (channels buffer without waiting).
  *
  * <p>Records that are not saga actions are logged and skipped: the router reads other services'
- * topics, whose own consumers own their recovery. Partitions added to a topic after it was first
- * followed are not followed.
+ * topics, whose own consumers own their recovery.
+ *
+ * <p>Partitions added to a followed topic later are followed from their beginning (everything in
+ * them is newer than the subscriptions): the thread looks for them every {@code metadata.max.age.ms}
+ * (at most every 30 s), as often as the consumer refreshes its metadata.
  */
 public final class KafkaReplyRouter implements ActionSource {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaReplyRouter.class);
@@ -57,6 +60,8 @@ public final class KafkaReplyRouter implements ActionSource {
   private final Map<String, CompletableFuture<Void>> followed = new ConcurrentHashMap<>();
   private final Map<String, List<Sub>> subscriptions = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private final long refreshNanos;
+  private long nextRefreshNanos;
 
   private final class Sub implements Subscription {
     final String transactionId;
@@ -98,6 +103,10 @@ public final class KafkaReplyRouter implements ActionSource {
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     this.consumer = new KafkaConsumer<>(config);
+    Object maxAge = config.get(ConsumerConfig.METADATA_MAX_AGE_CONFIG);
+    long refreshMillis = maxAge == null ? 30_000 : Math.min(30_000, Long.parseLong(maxAge.toString()));
+    this.refreshNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, refreshMillis));
+    this.nextRefreshNanos = System.nanoTime() + refreshNanos;
     this.codec = codec;
     this.followTimeout = followTimeout;
     this.thread = Thread.ofPlatform().name("sagaflow-reply-router").daemon().unstarted(this::loop);
@@ -179,6 +188,39 @@ public final class KafkaReplyRouter implements ActionSource {
     }
   }
 
+  /** Assigns partitions added to followed topics since, from their beginning. */
+  private void followNewPartitions() {
+    Set<TopicPartition> assigned = consumer.assignment();
+    List<TopicPartition> added = new ArrayList<>();
+    for (Map.Entry<String, CompletableFuture<Void>> e : followed.entrySet()) {
+      if (!e.getValue().isDone() || e.getValue().isCompletedExceptionally()) {
+        continue;
+      }
+      List<PartitionInfo> infos;
+      try {
+        infos = consumer.partitionsFor(e.getKey(), followTimeout);
+      } catch (WakeupException x) {
+        throw x;
+      } catch (RuntimeException x) {
+        LOG.debug("cannot look for new partitions of {}: {}", e.getKey(), x.toString());
+        continue;
+      }
+      for (PartitionInfo p : infos == null ? List.<PartitionInfo>of() : infos) {
+        TopicPartition tp = new TopicPartition(p.topic(), p.partition());
+        if (!assigned.contains(tp)) {
+          added.add(tp);
+        }
+      }
+    }
+    if (!added.isEmpty()) {
+      Set<TopicPartition> all = new HashSet<>(assigned);
+      all.addAll(added);
+      consumer.assign(all);
+      consumer.seekToBeginning(added);
+      LOG.info("saga replies: following new partitions {}", added);
+    }
+  }
+
   private static <T> T retryOnWakeup(java.util.function.Supplier<T> call) {
     while (true) {
       try {
@@ -204,6 +246,10 @@ public final class KafkaReplyRouter implements ActionSource {
           continue;
         }
         try {
+          if (System.nanoTime() - nextRefreshNanos >= 0) {
+            followNewPartitions();
+            nextRefreshNanos = System.nanoTime() + refreshNanos;
+          }
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
             dispatch(record);
           }
