@@ -56,14 +56,15 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
       PollLoop<K, V> loop,
       long receivedAtMillis,
       ConsumerGroupMetadata groupMetadata,
-      Set<TopicPartition> assignment) {
+      Set<TopicPartition> assignment,
+      int bytes) {
     this.raw = raw;
     this.state = state;
     this.loop = loop;
     this.receivedAtMillis = receivedAtMillis;
     this.groupMetadata = groupMetadata;
     this.assignment = assignment;
-    this.bytes = Math.max(0, raw.serializedKeySize()) + Math.max(0, raw.serializedValueSize());
+    this.bytes = bytes;
   }
 
   /**
@@ -207,6 +208,11 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
   @Override
   public boolean transactional() {
     return loop.exactlyOnce;
+  }
+
+  /** Serialized key plus value bytes: what the in-flight byte bound counts. */
+  static int sizeOf(ConsumerRecord<byte[], byte[]> raw) {
+    return Math.max(0, raw.serializedKeySize()) + Math.max(0, raw.serializedValueSize());
   }
 
   static Callback completer(CompletableFuture<RecordMetadata> future) {

@@ -65,14 +65,6 @@ final class LaneRunners {
 
   private static final int CHUNK = 16;
 
-  void execute(Lane lane) {
-    waitingLanes.incrementAndGet();
-    ready.offer(new Chunk(new Lane[] {lane}, System.nanoTime()));
-    if (runners.get() < eager) {
-      spawn();
-    }
-  }
-
   /** Poll thread: runs the lanes that became active in {@code lanes[0..n)}. */
   void executeAll(Lane[] lanes, int n) {
     long now = System.nanoTime();

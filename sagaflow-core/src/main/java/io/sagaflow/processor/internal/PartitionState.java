@@ -26,7 +26,6 @@ final class PartitionState {
   boolean paused;
   boolean overCap;
   long notBeforeUntilNanos;
-  boolean limitPaused;
   /**
    * Records polled but not yet taken because a limit was reached, from {@code backlogFrom} on;
    * null when none. The partition stays paused while it has a backlog.

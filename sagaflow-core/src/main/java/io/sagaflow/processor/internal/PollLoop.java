@@ -327,7 +327,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       timeout = 1; // lanes wait for a runner: check for stuck runners soon
     }
     for (PartitionState s : states.values()) {
-      if (s.limitPaused || s.backlog != null) {
+      if (s.backlog != null || s.outstanding >= options.maxInFlightPerPartition()) {
         timeout = Math.min(timeout, 5);
       }
       if (s.notBeforeUntilNanos != 0) {
@@ -399,24 +399,13 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
         dropBacklog(s);
         continue;
       }
-      long room = share == Long.MAX_VALUE ? Long.MAX_VALUE : share - s.outstanding;
+      long room = share - s.outstanding; // share is Long.MAX_VALUE in the last round: no overflow
       if (room > 0 && !userPaused.contains(s.tp)) {
-        int from = s.backlogFrom;
-        int stop = dispatchPartition(s, s.backlog, from, room);
-        if (stop < 0) {
-          dropBacklog(s); // rewound: the rest is fetched again
-          continue;
-        }
-        backlogRecords -= stop - from;
-        backlogBytes -= sizeOf(s.backlog.subList(from, stop), 0);
-        s.backlogFrom = stop;
-        if (stop == s.backlog.size()) {
-          s.backlog = null;
-          s.backlogFrom = 0;
-          continue;
-        }
+        dispatchBacklog(s, room);
       }
-      backlogged.add(s);
+      if (s.backlog != null) {
+        backlogged.add(s);
+      }
     }
   }
 
@@ -432,13 +421,9 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   private static long sizeOf(List<ConsumerRecord<byte[], byte[]>> list, int from) {
     long bytes = 0;
     for (int i = from; i < list.size(); i++) {
-      bytes += sizeOf(list.get(i));
+      bytes += Delivery.sizeOf(list.get(i));
     }
     return bytes;
-  }
-
-  private static int sizeOf(ConsumerRecord<byte[], byte[]> rec) {
-    return Math.max(0, rec.serializedKeySize()) + Math.max(0, rec.serializedValueSize());
   }
 
   private void beginPass() {
@@ -471,36 +456,34 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
   }
 
   /**
-   * Dispatches {@code list[from..]} of one partition, at most {@code max} records, until a limit
-   * is reached; returns the index of the first record not taken, or -1 when the partition was
-   * rewound to a record that is not due yet (the rest is dropped and fetched again).
+   * Dispatches at most {@code max} records from the front of {@code s}'s backlog, until a limit is
+   * reached; drops the backlog once it is empty, or when the partition is rewound to a record that
+   * is not due yet (the rest is fetched again when it is).
    */
-  private int dispatchPartition(
-      PartitionState s, List<ConsumerRecord<byte[], byte[]>> list, int from, long max) {
+  private void dispatchBacklog(PartitionState s, long max) {
     int maxInFlight = options.maxInFlight();
     long maxBytes = options.maxBufferedBytes();
     int perPartition = options.maxInFlightPerPartition();
+    List<ConsumerRecord<byte[], byte[]>> list = s.backlog;
+    int from = s.backlogFrom;
     List<Delivery<K, V>> batch = batchMode ? new ArrayList<>(list.size() - from) : null;
     int i = from;
     long taken = 0;
+    long takenBytes = 0; // of the records leaving the backlog, skipped ones included
+    boolean rewound = false;
     for (; i < list.size() && taken < max; i++) {
       ConsumerRecord<byte[], byte[]> rec = list.get(i);
       long offset = rec.offset();
+      int size = Delivery.sizeOf(rec);
       int kind = s.tracker.classify(offset);
       if (kind == OffsetTracker.SKIP) {
+        takenBytes += size;
         continue;
       }
-      int size = sizeOf(rec);
       long total = passInFlight + passAdded;
       boolean full = total >= maxInFlight || (total > 0 && passBytes + passAddedBytes + size > maxBytes);
       if (s.overCap || s.outstanding >= perPartition || full || passCapacity <= 0) {
-        if (full) {
-          backpressured = true;
-        }
-        if (s.outstanding >= perPartition) {
-          s.limitPaused = true;
-        }
-        break;
+        break; // updatePauses pauses the partition while its backlog waits
       }
       if (notBefore != null) {
         Instant due = dueTime(rec);
@@ -508,7 +491,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           consumer.seek(s.tp, offset); // not due yet: fetched again when it is
           long waitNanos = Duration.between(passNow, due).toNanos();
           s.notBeforeUntilNanos = System.nanoTime() + Math.max(1, waitNanos);
-          i = -1;
+          rewound = true;
           break;
         }
       }
@@ -518,13 +501,14 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       if (s.firstFetched < 0) {
         s.firstFetched = offset;
       }
-      Delivery<K, V> d = new Delivery<>(rec, s, this, passNowMillis, passGroup, passAssignment);
+      Delivery<K, V> d = new Delivery<>(rec, s, this, passNowMillis, passGroup, passAssignment, size);
       s.outstanding++;
       s.outstandingBytes += size;
       passAdded++;
       passAddedBytes += size;
       passCapacity--;
       taken++;
+      takenBytes += size;
       if (batch != null) {
         batch.add(d);
       } else {
@@ -542,7 +526,12 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
       s.lanes.values().removeIf(l -> l.idle() && l != s.partitionLane);
       s.lanesSweepAt = Math.max(1024, 2 * s.lanes.size());
     }
-    return i;
+    backlogRecords -= i - from;
+    backlogBytes -= takenBytes;
+    s.backlogFrom = i;
+    if (rewound || i == list.size()) {
+      dropBacklog(s);
+    }
   }
 
   private Instant dueTime(ConsumerRecord<byte[], byte[]> rec) {
@@ -669,7 +658,6 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
     List<TopicPartition> toPause = null;
     List<TopicPartition> toResume = null;
     for (PartitionState s : states.values()) {
-      s.limitPaused = s.outstanding >= perPartition;
       if (s.notBeforeUntilNanos != 0 && now - s.notBeforeUntilNanos >= 0) {
         s.notBeforeUntilNanos = 0;
       }
@@ -677,7 +665,7 @@ final class PollLoop<K, V> implements Runnable, ConsumerRebalanceListener {
           closeRequested
               || (backpressured && backlogFull)
               || noDemand
-              || s.limitPaused
+              || s.outstanding >= perPartition
               || s.overCap
               || s.backlog != null
               || s.notBeforeUntilNanos != 0

@@ -174,9 +174,7 @@ public final class KafkaReplyRouter implements ActionSource {
       for (PartitionInfo p : infos) {
         added.add(new TopicPartition(topic, p.partition()));
       }
-      Set<TopicPartition> all = new HashSet<>(consumer.assignment());
-      all.addAll(added);
-      consumer.assign(all);
+      assignAlso(added);
       consumer.seekToEnd(added);
       for (TopicPartition tp : added) {
         // position() resolves the lazy seekToEnd now, so the caller's guarantee holds on return.
@@ -213,12 +211,16 @@ public final class KafkaReplyRouter implements ActionSource {
       }
     }
     if (!added.isEmpty()) {
-      Set<TopicPartition> all = new HashSet<>(assigned);
-      all.addAll(added);
-      consumer.assign(all);
+      assignAlso(added);
       consumer.seekToBeginning(added);
       LOG.info("saga replies: following new partitions {}", added);
     }
+  }
+
+  private void assignAlso(List<TopicPartition> added) {
+    Set<TopicPartition> all = new HashSet<>(consumer.assignment());
+    all.addAll(added);
+    consumer.assign(all);
   }
 
   private static <T> T retryOnWakeup(java.util.function.Supplier<T> call) {
