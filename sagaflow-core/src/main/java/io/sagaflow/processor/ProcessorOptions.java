@@ -1,21 +1,25 @@
 package io.sagaflow.processor;
 
+import io.sagaflow.kafka.internal.Redaction;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * Immutable settings of a {@link Processor}. Start from {@link #create} and refine with the
- * {@code withX} methods; every value is validated when the options are built.
+ * {@code withX} methods; each returns new options and leaves these unchanged. Every value is
+ * validated when it is set, and a conflict is named in the exception's message.
  *
  * <pre>{@code
  * ProcessorOptions<String, String> options =
@@ -31,249 +35,321 @@ import org.apache.kafka.common.serialization.Deserializer;
  * {@code group.id}, byte-array deserializers and {@code enable.auto.commit=false}: passing those
  * keys as raw properties is rejected.
  *
- * @param bootstrapServers Kafka bootstrap servers
- * @param groupId consumer group
- * @param topics topics to subscribe to (empty when {@code topicPattern} is used)
- * @param topicPattern pattern subscription, or {@code null}
- * @param ordering see {@link Ordering}; default {@link Ordering#KEY}
- * @param maxInFlight records dispatched but not finished, over all partitions (default 1000).
- *     Records polled beyond it wait in their partition's backlog with the partition paused; the
- *     backlogs are bounded by the same limits (plus one poll's records)
- * @param maxInFlightPerPartition records dispatched but not finished per partition (default 1000)
- * @param maxBufferedBytes serialized key+value bytes dispatched but not finished (default 64 MiB)
- * @param commitStrategy see {@link CommitStrategy}; default periodic async
- * @param commitInterval period of periodic commits (default 1 s); a poll loop that falls idle
- *     commits at once, at most every tenth of the interval
- * @param shutdownTimeout how long {@link Processor#close()} drains in-flight work (default 30 s)
- * @param rebalanceTimeout how long a revoke waits for the revoked partitions' work (default 10 s)
- * @param consumers number of KafkaConsumer instances, each with its own poll thread (default 1)
- * @param keyDeserializer deserializes keys (on worker threads)
- * @param valueDeserializer deserializes values (on worker threads)
- * @param kafkaProperties raw consumer properties, passed through unchanged
- * @param failureHandler what happens to failed records; default {@link FailureHandler#retryInPlace()}
- * @param notBefore when each record may run at the earliest; {@code null} means no delay
- * @param meterRegistry a Micrometer {@code MeterRegistry}, or {@code null} (kept as Object so the
- *     processor runs without Micrometer on the classpath)
- * @param shutdownHook whether to close the processor from a JVM shutdown hook (SIGTERM)
- * @param publisherPrefetch records buffered ahead of demand for {@link Processor#publisher()}
- * @param offsetMetadataMaxChars cap on the commit metadata (see {@link #withOffsetMetadataMaxChars})
- * @param exactlyOnce exactly-once settings, {@code null} (the default) for at-least-once
- * @param producerProperties properties of the producer behind {@link ProcessorRecord#send}
- * @param blockingHandlers whether handlers mostly wait rather than compute (see {@link
- *     #withBlockingHandlers})
+ * <p>{@link #toString()} hides passwords, JAAS configurations and keys among the raw properties.
  */
-public record ProcessorOptions<K, V>(
-    String bootstrapServers,
-    String groupId,
-    List<String> topics,
-    Pattern topicPattern,
-    Ordering ordering,
-    int maxInFlight,
-    int maxInFlightPerPartition,
-    long maxBufferedBytes,
-    CommitStrategy commitStrategy,
-    Duration commitInterval,
-    Duration shutdownTimeout,
-    Duration rebalanceTimeout,
-    int consumers,
-    Deserializer<K> keyDeserializer,
-    Deserializer<V> valueDeserializer,
-    Map<String, Object> kafkaProperties,
-    FailureHandler failureHandler,
-    Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore,
-    Object meterRegistry,
-    boolean shutdownHook,
-    int publisherPrefetch,
-    int offsetMetadataMaxChars,
-    ExactlyOnce exactlyOnce,
-    Map<String, Object> producerProperties,
-    boolean blockingHandlers) {
+public final class ProcessorOptions<K, V> {
+  private static final List<String> OWNED_CONSUMER_KEYS = List.of(
+      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+      ConsumerConfig.GROUP_ID_CONFIG,
+      ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+      ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+  private static final List<String> OWNED_PRODUCER_KEYS = List.of(
+      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+      ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
 
-  private static final List<String> OWNED_KEYS =
-      List.of(
-          ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-          ConsumerConfig.GROUP_ID_CONFIG,
-          ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-          ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-          ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
+  /**
+   * The values, with their defaults. Never changed once the options are built: a {@code withX}
+   * method clones them, sets one value, and validates the copy. A new option is a field here, an
+   * accessor, a wither and (if it needs one) a check in {@link #validate}: nothing else repeats it.
+   */
+  private static final class Values<K, V> implements Cloneable {
+    String bootstrapServers;
+    String groupId;
+    List<String> topics = List.of();
+    Pattern topicPattern;
+    Ordering ordering = Ordering.KEY;
+    int maxInFlight = 1000;
+    int maxInFlightPerPartition = 1000;
+    long maxBufferedBytes = 64L * 1024 * 1024;
+    CommitStrategy commitStrategy = CommitStrategy.PERIODIC_ASYNC;
+    Duration commitInterval = Duration.ofSeconds(1);
+    Duration shutdownTimeout = Duration.ofSeconds(30);
+    Duration rebalanceTimeout = Duration.ofSeconds(10);
+    int consumers = 1;
+    Deserializer<K> keyDeserializer;
+    Deserializer<V> valueDeserializer;
+    Map<String, Object> kafkaProperties = Map.of();
+    FailureHandler failureHandler = FailureHandler.retryInPlace();
+    Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore;
+    ProcessorMetrics metrics = ProcessorMetrics.none();
+    boolean shutdownHook;
+    int publisherPrefetch = 256;
+    int offsetMetadataMaxChars = 3000;
+    ExactlyOnce exactlyOnce;
+    Map<String, Object> producerProperties = Map.of();
+    boolean blockingHandlers;
 
-  public ProcessorOptions {
-    requireText(bootstrapServers, "bootstrapServers");
-    requireText(groupId, "groupId");
-    topics = List.copyOf(Objects.requireNonNull(topics, "topics"));
-    for (String t : topics) {
-      requireText(t, "topic name");
-    }
-    if (!topics.isEmpty() && topicPattern != null) {
-      throw new IllegalArgumentException(
-          "topics " + topics + " and topicPattern (" + topicPattern
-              + ") are both set: subscribe with one of withTopics(...) or withTopicPattern(...)");
-    }
-    Objects.requireNonNull(ordering, "ordering");
-    positive(maxInFlight, "maxInFlight");
-    positive(maxInFlightPerPartition, "maxInFlightPerPartition");
-    if (maxBufferedBytes <= 0) {
-      throw new IllegalArgumentException("maxBufferedBytes (" + maxBufferedBytes + ") must be positive");
-    }
-    Objects.requireNonNull(commitStrategy, "commitStrategy");
-    requirePositive(commitInterval, "commitInterval");
-    requireNonNegative(shutdownTimeout, "shutdownTimeout");
-    requireNonNegative(rebalanceTimeout, "rebalanceTimeout");
-    positive(consumers, "consumers");
-    Objects.requireNonNull(keyDeserializer, "keyDeserializer");
-    Objects.requireNonNull(valueDeserializer, "valueDeserializer");
-    Objects.requireNonNull(kafkaProperties, "kafkaProperties");
-    for (String owned : OWNED_KEYS) {
-      if (kafkaProperties.containsKey(owned)) {
-        throw new IllegalArgumentException(
-            "Kafka property '" + owned + "' is owned by the processor: "
-                + "use the typed option (bootstrapServers, groupId, keyDeserializer/valueDeserializer) "
-                + "or the commit strategy instead of passing it as a raw property");
-      }
-    }
-    kafkaProperties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(kafkaProperties));
-    Objects.requireNonNull(failureHandler, "failureHandler");
-    if (meterRegistry != null && !isMeterRegistry(meterRegistry)) {
-      throw new IllegalArgumentException(
-          "meterRegistry (" + meterRegistry.getClass().getName()
-              + ") must be an io.micrometer.core.instrument.MeterRegistry");
-    }
-    positive(publisherPrefetch, "publisherPrefetch");
-    if (offsetMetadataMaxChars < 32) {
-      throw new IllegalArgumentException("offsetMetadataMaxChars (" + offsetMetadataMaxChars
-          + ") must be at least 32; keep it under the broker's offset.metadata.max.bytes (default 4096)");
-    }
-    Objects.requireNonNull(producerProperties, "producerProperties");
-    for (String owned : List.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-        ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)) {
-      if (producerProperties.containsKey(owned)) {
-        throw new IllegalArgumentException("producer property '" + owned + "' is owned by the processor: "
-            + "the producer uses the processor's bootstrapServers, byte[] serializers and, in exactly-once "
-            + "mode, a transactional id built from ExactlyOnce.transactionalIdPrefix()");
-      }
-    }
-    producerProperties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(producerProperties));
-    if (exactlyOnce != null) {
-      if (commitStrategy == CommitStrategy.MANUAL || commitStrategy == CommitStrategy.NONE) {
-        throw new IllegalArgumentException("exactly-once mode commits offsets inside its transactions; the "
-            + "commit strategy " + commitStrategy + " cannot be combined with it: leave the default");
+    @Override
+    @SuppressWarnings("unchecked")
+    protected Values<K, V> clone() {
+      try {
+        return (Values<K, V>) super.clone();
+      } catch (CloneNotSupportedException e) {
+        throw new AssertionError(e);
       }
     }
   }
 
-  /** Options with defaults; set the topics with {@link #withTopics} or {@link #withTopicPattern}. */
+  private final Values<K, V> v;
+
+  private ProcessorOptions(Values<K, V> values) {
+    validate(values);
+    this.v = values;
+  }
+
+  /**
+   * Options with defaults; set the topics with {@link #withTopics} or {@link #withTopicPattern}.
+   *
+   * @param bootstrapServers Kafka bootstrap servers, {@code host:port[,host:port...]}
+   * @param groupId the consumer group
+   * @param keyDeserializer deserializes keys (on handler threads)
+   * @param valueDeserializer deserializes values (on handler threads)
+   */
   public static <K, V> ProcessorOptions<K, V> create(
       String bootstrapServers,
       String groupId,
       Deserializer<K> keyDeserializer,
       Deserializer<V> valueDeserializer) {
-    return new ProcessorOptions<>(
-        bootstrapServers,
-        groupId,
-        List.of(),
-        null,
-        Ordering.KEY,
-        1000,
-        1000,
-        64L * 1024 * 1024,
-        CommitStrategy.PERIODIC_ASYNC,
-        Duration.ofSeconds(1),
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(10),
-        1,
-        keyDeserializer,
-        valueDeserializer,
-        Map.of(),
-        FailureHandler.retryInPlace(),
-        null,
-        null,
-        false,
-        256,
-        3000,
-        null,
-        Map.of(),
-        false);
+    Values<K, V> values = new Values<>();
+    values.bootstrapServers = bootstrapServers;
+    values.groupId = groupId;
+    values.keyDeserializer = keyDeserializer;
+    values.valueDeserializer = valueDeserializer;
+    return new ProcessorOptions<>(values);
   }
 
-  public ProcessorOptions<K, V> withBootstrapServers(String v) {
-    return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  private ProcessorOptions<K, V> with(Consumer<Values<K, V>> change) {
+    Values<K, V> copy = v.clone();
+    change.accept(copy);
+    return new ProcessorOptions<>(copy);
   }
 
-  public ProcessorOptions<K, V> withGroupId(String v) {
-    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  // ---- accessors ------------------------------------------------------------------------------
+
+  /** Kafka bootstrap servers. */
+  public String bootstrapServers() {
+    return v.bootstrapServers;
   }
 
-  public ProcessorOptions<K, V> withTopics(String... v) {
-    return withTopics(List.of(v));
+  /** The consumer group. */
+  public String groupId() {
+    return v.groupId;
   }
 
-  public ProcessorOptions<K, V> withTopics(List<String> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /** Topics to subscribe to (empty when {@link #topicPattern()} is used). */
+  public List<String> topics() {
+    return v.topics;
   }
 
-  public ProcessorOptions<K, V> withTopicPattern(Pattern v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /** Pattern subscription, or {@code null}. */
+  public Pattern topicPattern() {
+    return v.topicPattern;
   }
 
-  public ProcessorOptions<K, V> withOrdering(Ordering v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /** See {@link Ordering}; default {@link Ordering#KEY}. */
+  public Ordering ordering() {
+    return v.ordering;
   }
 
-  public ProcessorOptions<K, V> withMaxInFlight(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /**
+   * Records dispatched but not finished, over all partitions (default 1000). Records polled beyond
+   * it wait in their partition's backlog with the partition paused; the backlogs are bounded by the
+   * same limits (plus one poll's records).
+   */
+  public int maxInFlight() {
+    return v.maxInFlight;
   }
 
-  public ProcessorOptions<K, V> withMaxInFlightPerPartition(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /** Records dispatched but not finished per partition (default 1000). */
+  public int maxInFlightPerPartition() {
+    return v.maxInFlightPerPartition;
   }
 
-  public ProcessorOptions<K, V> withMaxBufferedBytes(long v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /** Serialized key+value bytes dispatched but not finished (default 64 MiB). */
+  public long maxBufferedBytes() {
+    return v.maxBufferedBytes;
   }
 
-  public ProcessorOptions<K, V> withCommitStrategy(CommitStrategy v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /** See {@link CommitStrategy}; default periodic async. */
+  public CommitStrategy commitStrategy() {
+    return v.commitStrategy;
   }
 
-  public ProcessorOptions<K, V> withCommitInterval(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /**
+   * Period of periodic commits (default 1 s); a poll loop that falls idle commits at once, at most
+   * every tenth of the interval.
+   */
+  public Duration commitInterval() {
+    return v.commitInterval;
   }
 
-  public ProcessorOptions<K, V> withShutdownTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /** How long {@link Processor#close()} drains in-flight work (default 30 s). */
+  public Duration shutdownTimeout() {
+    return v.shutdownTimeout;
   }
 
-  public ProcessorOptions<K, V> withRebalanceTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  /** How long a revoke waits for the revoked partitions' work (default 10 s). */
+  public Duration rebalanceTimeout() {
+    return v.rebalanceTimeout;
+  }
+
+  /** Number of KafkaConsumer instances, each with its own poll thread (default 1). */
+  public int consumers() {
+    return v.consumers;
+  }
+
+  /** Deserializes keys (on handler threads). */
+  public Deserializer<K> keyDeserializer() {
+    return v.keyDeserializer;
+  }
+
+  /** Deserializes values (on handler threads). */
+  public Deserializer<V> valueDeserializer() {
+    return v.valueDeserializer;
+  }
+
+  /** Raw consumer properties, passed through unchanged. */
+  public Map<String, Object> kafkaProperties() {
+    return v.kafkaProperties;
+  }
+
+  /** What happens to failed records; default {@link FailureHandler#retryInPlace()}. */
+  public FailureHandler failureHandler() {
+    return v.failureHandler;
+  }
+
+  /** When each record may run at the earliest; {@code null} means no delay. */
+  public Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore() {
+    return v.notBefore;
+  }
+
+  /** Where measurements go; default {@link ProcessorMetrics#none()}. */
+  public ProcessorMetrics metrics() {
+    return v.metrics;
+  }
+
+  /** Whether to close the processor from a JVM shutdown hook (SIGTERM). */
+  public boolean shutdownHook() {
+    return v.shutdownHook;
+  }
+
+  /** Records buffered ahead of demand for {@link Processor#publisher()} (default 256). */
+  public int publisherPrefetch() {
+    return v.publisherPrefetch;
+  }
+
+  /** Cap on the commit metadata (see {@link #withOffsetMetadataMaxChars}). */
+  public int offsetMetadataMaxChars() {
+    return v.offsetMetadataMaxChars;
+  }
+
+  /** Exactly-once settings, {@code null} (the default) for at-least-once. */
+  public ExactlyOnce exactlyOnce() {
+    return v.exactlyOnce;
+  }
+
+  /** Whether {@link #withExactlyOnce} is on. */
+  public boolean isExactlyOnce() {
+    return v.exactlyOnce != null;
+  }
+
+  /** Properties of the producer behind {@link ProcessorRecord#send}. */
+  public Map<String, Object> producerProperties() {
+    return v.producerProperties;
+  }
+
+  /** Whether handlers mostly wait rather than compute (see {@link #withBlockingHandlers}). */
+  public boolean blockingHandlers() {
+    return v.blockingHandlers;
+  }
+
+  // ---- withers --------------------------------------------------------------------------------
+
+  public ProcessorOptions<K, V> withBootstrapServers(String bootstrapServers) {
+    return with(c -> c.bootstrapServers = bootstrapServers);
+  }
+
+  public ProcessorOptions<K, V> withGroupId(String groupId) {
+    return with(c -> c.groupId = groupId);
+  }
+
+  public ProcessorOptions<K, V> withTopics(String... topics) {
+    return withTopics(List.of(topics));
+  }
+
+  public ProcessorOptions<K, V> withTopics(List<String> topics) {
+    List<String> copy = List.copyOf(Objects.requireNonNull(topics, "topics"));
+    return with(c -> c.topics = copy);
+  }
+
+  public ProcessorOptions<K, V> withTopicPattern(Pattern topicPattern) {
+    return with(c -> c.topicPattern = topicPattern);
+  }
+
+  public ProcessorOptions<K, V> withOrdering(Ordering ordering) {
+    return with(c -> c.ordering = ordering);
+  }
+
+  public ProcessorOptions<K, V> withMaxInFlight(int maxInFlight) {
+    return with(c -> c.maxInFlight = maxInFlight);
+  }
+
+  public ProcessorOptions<K, V> withMaxInFlightPerPartition(int maxInFlightPerPartition) {
+    return with(c -> c.maxInFlightPerPartition = maxInFlightPerPartition);
+  }
+
+  public ProcessorOptions<K, V> withMaxBufferedBytes(long maxBufferedBytes) {
+    return with(c -> c.maxBufferedBytes = maxBufferedBytes);
+  }
+
+  public ProcessorOptions<K, V> withCommitStrategy(CommitStrategy commitStrategy) {
+    return with(c -> c.commitStrategy = commitStrategy);
+  }
+
+  public ProcessorOptions<K, V> withCommitInterval(Duration commitInterval) {
+    return with(c -> c.commitInterval = commitInterval);
+  }
+
+  public ProcessorOptions<K, V> withShutdownTimeout(Duration shutdownTimeout) {
+    return with(c -> c.shutdownTimeout = shutdownTimeout);
+  }
+
+  public ProcessorOptions<K, V> withRebalanceTimeout(Duration rebalanceTimeout) {
+    return with(c -> c.rebalanceTimeout = rebalanceTimeout);
   }
 
   /** Number of KafkaConsumer instances, each with its own poll thread. */
-  public ProcessorOptions<K, V> withConsumers(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withConsumers(int consumers) {
+    return with(c -> c.consumers = consumers);
   }
 
-  public ProcessorOptions<K, V> withKeyDeserializer(Deserializer<K> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withKeyDeserializer(Deserializer<K> keyDeserializer) {
+    return with(c -> c.keyDeserializer = keyDeserializer);
   }
 
-  public ProcessorOptions<K, V> withValueDeserializer(Deserializer<V> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withValueDeserializer(Deserializer<V> valueDeserializer) {
+    return with(c -> c.valueDeserializer = valueDeserializer);
   }
 
   /** Replaces all raw Kafka consumer properties. */
-  public ProcessorOptions<K, V> withKafkaProperties(Map<String, ?> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withKafkaProperties(Map<String, ?> kafkaProperties) {
+    Map<String, Object> copy = Collections.unmodifiableMap(
+        new LinkedHashMap<>(Objects.requireNonNull(kafkaProperties, "kafkaProperties")));
+    return with(c -> c.kafkaProperties = copy);
   }
 
   /** Adds one raw Kafka consumer property (for example {@code group.protocol=consumer}). */
   public ProcessorOptions<K, V> withKafkaProperty(String key, Object value) {
-    Map<String, Object> m = new LinkedHashMap<>(kafkaProperties);
+    Map<String, Object> m = new LinkedHashMap<>(v.kafkaProperties);
     m.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
     return withKafkaProperties(m);
   }
 
-  public ProcessorOptions<K, V> withFailureHandler(FailureHandler v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withFailureHandler(FailureHandler failureHandler) {
+    return with(c -> c.failureHandler = failureHandler);
   }
 
   /**
@@ -281,25 +357,25 @@ public record ProcessorOptions<K, V>(
    * whose time is in the future is not dispatched: its partition is rewound to it and paused until
    * the time comes, while the other partitions keep flowing.
    */
-  public ProcessorOptions<K, V> withNotBefore(Function<ConsumerRecord<byte[], byte[]>, Instant> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withNotBefore(Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore) {
+    return with(c -> c.notBefore = notBefore);
   }
 
   /**
-   * Publishes metrics to a Micrometer registry. Typed as {@code Object} in the record so the
-   * processor loads without Micrometer; pass an {@code io.micrometer.core.instrument.MeterRegistry}.
+   * Where the processor's measurements go, for example {@code MicrometerProcessorMetrics.of(registry)};
+   * {@link ProcessorMetrics#none()} (the default) measures nothing.
    */
-  public ProcessorOptions<K, V> withMeterRegistry(Object v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withMetrics(ProcessorMetrics metrics) {
+    return with(c -> c.metrics = metrics);
   }
 
   /** Registers a JVM shutdown hook that closes the processor with {@link #shutdownTimeout()}. */
-  public ProcessorOptions<K, V> withShutdownHook(boolean v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withShutdownHook(boolean shutdownHook) {
+    return with(c -> c.shutdownHook = shutdownHook);
   }
 
-  public ProcessorOptions<K, V> withPublisherPrefetch(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withPublisherPrefetch(int publisherPrefetch) {
+    return with(c -> c.publisherPrefetch = publisherPrefetch);
   }
 
   /**
@@ -308,8 +384,8 @@ public record ProcessorOptions<K, V>(
    * the out-of-order completions of a partition no longer fit, the processor stops taking new
    * records from it until the gap closes, rather than dropping the map.
    */
-  public ProcessorOptions<K, V> withOffsetMetadataMaxChars(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, v, exactlyOnce, producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withOffsetMetadataMaxChars(int offsetMetadataMaxChars) {
+    return with(c -> c.offsetMetadataMaxChars = offsetMetadataMaxChars);
   }
 
   /**
@@ -320,8 +396,9 @@ public record ProcessorOptions<K, V>(
    * from the end of the previous commit, as {@code commit.interval.ms} does in Kafka Streams).
    * Input is read with {@code isolation.level=read_committed}. See {@link ExactlyOnce}.
    */
-  public ProcessorOptions<K, V> withExactlyOnce(ExactlyOnce v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, Objects.requireNonNull(v, "exactlyOnce"), producerProperties, blockingHandlers);
+  public ProcessorOptions<K, V> withExactlyOnce(ExactlyOnce exactlyOnce) {
+    Objects.requireNonNull(exactlyOnce, "exactlyOnce");
+    return with(c -> c.exactlyOnce = exactlyOnce);
   }
 
   /** {@link #withExactlyOnce(ExactlyOnce)} with {@link ExactlyOnce#defaults()}. */
@@ -333,8 +410,10 @@ public record ProcessorOptions<K, V>(
    * Properties of the producer behind {@link ProcessorRecord#send} (linger.ms, batch.size,
    * compression.type, security settings, ...). Idempotence and {@code acks=all} are always on.
    */
-  public ProcessorOptions<K, V> withProducerProperties(Map<String, ?> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, new LinkedHashMap<String, Object>(v), blockingHandlers);
+  public ProcessorOptions<K, V> withProducerProperties(Map<String, ?> producerProperties) {
+    Map<String, Object> copy = Collections.unmodifiableMap(
+        new LinkedHashMap<>(Objects.requireNonNull(producerProperties, "producerProperties")));
+    return with(c -> c.producerProperties = copy);
   }
 
   /**
@@ -345,13 +424,61 @@ public record ProcessorOptions<K, V>(
    * With blocking handlers each record that is ready to run gets a virtual thread at once (at most
    * {@link #maxInFlight()} of them, as in-flight records bound the ready ones).
    */
-  public ProcessorOptions<K, V> withBlockingHandlers(boolean v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, v);
+  public ProcessorOptions<K, V> withBlockingHandlers(boolean blockingHandlers) {
+    return with(c -> c.blockingHandlers = blockingHandlers);
   }
 
-  /** Whether {@link #withExactlyOnce} is on. */
-  public boolean isExactlyOnce() {
-    return exactlyOnce != null;
+  // ---- validation -----------------------------------------------------------------------------
+
+  private static void validate(Values<?, ?> v) {
+    requireText(v.bootstrapServers, "bootstrapServers");
+    requireText(v.groupId, "groupId");
+    for (String t : v.topics) {
+      requireText(t, "topic name");
+    }
+    if (!v.topics.isEmpty() && v.topicPattern != null) {
+      throw new IllegalArgumentException(
+          "topics " + v.topics + " and topicPattern (" + v.topicPattern
+              + ") are both set: subscribe with one of withTopics(...) or withTopicPattern(...)");
+    }
+    Objects.requireNonNull(v.ordering, "ordering");
+    positive(v.maxInFlight, "maxInFlight");
+    positive(v.maxInFlightPerPartition, "maxInFlightPerPartition");
+    positive(v.maxBufferedBytes, "maxBufferedBytes");
+    Objects.requireNonNull(v.commitStrategy, "commitStrategy");
+    requirePositive(v.commitInterval, "commitInterval");
+    requireNonNegative(v.shutdownTimeout, "shutdownTimeout");
+    requireNonNegative(v.rebalanceTimeout, "rebalanceTimeout");
+    positive(v.consumers, "consumers");
+    Objects.requireNonNull(v.keyDeserializer, "keyDeserializer");
+    Objects.requireNonNull(v.valueDeserializer, "valueDeserializer");
+    for (String owned : OWNED_CONSUMER_KEYS) {
+      if (v.kafkaProperties.containsKey(owned)) {
+        throw new IllegalArgumentException(
+            "Kafka property '" + owned + "' is owned by the processor: "
+                + "use the typed option (bootstrapServers, groupId, keyDeserializer/valueDeserializer) "
+                + "or the commit strategy instead of passing it as a raw property");
+      }
+    }
+    Objects.requireNonNull(v.failureHandler, "failureHandler");
+    Objects.requireNonNull(v.metrics, "metrics (use ProcessorMetrics.none() for none)");
+    positive(v.publisherPrefetch, "publisherPrefetch");
+    if (v.offsetMetadataMaxChars < 32) {
+      throw new IllegalArgumentException("offsetMetadataMaxChars (" + v.offsetMetadataMaxChars
+          + ") must be at least 32; keep it under the broker's offset.metadata.max.bytes (default 4096)");
+    }
+    for (String owned : OWNED_PRODUCER_KEYS) {
+      if (v.producerProperties.containsKey(owned)) {
+        throw new IllegalArgumentException("producer property '" + owned + "' is owned by the processor: "
+            + "the producer uses the processor's bootstrapServers, byte[] serializers and, in exactly-once "
+            + "mode, a transactional id built from ExactlyOnce.transactionalIdPrefix()");
+      }
+    }
+    if (v.exactlyOnce != null
+        && (v.commitStrategy == CommitStrategy.MANUAL || v.commitStrategy == CommitStrategy.NONE)) {
+      throw new IllegalArgumentException("exactly-once mode commits offsets inside its transactions; the "
+          + "commit strategy " + v.commitStrategy + " cannot be combined with it: leave the default");
+    }
   }
 
   private static void requireText(String s, String name) {
@@ -360,9 +487,9 @@ public record ProcessorOptions<K, V>(
     }
   }
 
-  private static void positive(long v, String name) {
-    if (v <= 0) {
-      throw new IllegalArgumentException(name + " (" + v + ") must be positive");
+  private static void positive(long value, String name) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " (" + value + ") must be positive");
     }
   }
 
@@ -380,12 +507,20 @@ public record ProcessorOptions<K, V>(
     }
   }
 
-  private static boolean isMeterRegistry(Object o) {
-    for (Class<?> c = o.getClass(); c != null; c = c.getSuperclass()) {
-      if (c.getName().equals("io.micrometer.core.instrument.MeterRegistry")) {
-        return true;
-      }
-    }
-    return false;
+  /** Every setting, with the secrets among the raw Kafka properties redacted. */
+  @Override
+  public String toString() {
+    return "ProcessorOptions[bootstrapServers=" + v.bootstrapServers + ", groupId=" + v.groupId
+        + ", topics=" + v.topics + ", topicPattern=" + v.topicPattern + ", ordering=" + v.ordering
+        + ", maxInFlight=" + v.maxInFlight + ", maxInFlightPerPartition=" + v.maxInFlightPerPartition
+        + ", maxBufferedBytes=" + v.maxBufferedBytes + ", commitStrategy=" + v.commitStrategy
+        + ", commitInterval=" + v.commitInterval + ", shutdownTimeout=" + v.shutdownTimeout
+        + ", rebalanceTimeout=" + v.rebalanceTimeout + ", consumers=" + v.consumers
+        + ", kafkaProperties=" + Redaction.redact(v.kafkaProperties)
+        + ", failureHandler=" + v.failureHandler + ", notBefore=" + (v.notBefore != null)
+        + ", metrics=" + v.metrics + ", shutdownHook=" + v.shutdownHook
+        + ", publisherPrefetch=" + v.publisherPrefetch + ", offsetMetadataMaxChars=" + v.offsetMetadataMaxChars
+        + ", exactlyOnce=" + v.exactlyOnce + ", producerProperties=" + Redaction.redact(v.producerProperties)
+        + ", blockingHandlers=" + v.blockingHandlers + "]";
   }
 }

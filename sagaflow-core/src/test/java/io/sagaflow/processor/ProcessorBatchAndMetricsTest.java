@@ -90,7 +90,7 @@ class ProcessorBatchAndMetricsTest {
     String group = unique("g");
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     ProcessorOptions<String, String> opts = options(kafka, group, topic)
-        .withMeterRegistry(registry)
+        .withMetrics(MicrometerProcessorMetrics.of(registry))
         .withFailureHandler(FailureHandler.logAndContinue());
     try (Processor<String, String> p = Processor.forRecords(opts, r -> {
       if (r.offset() == 5) {

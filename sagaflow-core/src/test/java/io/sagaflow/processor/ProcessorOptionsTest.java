@@ -21,7 +21,7 @@ class ProcessorOptionsTest {
     assertThat(o.commitInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(o.consumers()).isEqualTo(1);
     assertThat(o.notBefore()).isNull();
-    assertThat(o.meterRegistry()).isNull();
+    assertThat(o.metrics()).isSameAs(ProcessorMetrics.none());
     assertThat(o.blockingHandlers()).isFalse();
     assertThat(o.withBlockingHandlers(true).blockingHandlers()).isTrue();
   }
@@ -76,14 +76,23 @@ class ProcessorOptionsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'group.id' is owned by the processor");
     assertThatThrownBy(() -> base().withKafkaProperty("enable.auto.commit", true))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("enable.auto.commit");
-    assertThatThrownBy(() -> base().withMeterRegistry("not a registry"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MeterRegistry");
+    assertThatThrownBy(() -> base().withMetrics(null))
+        .isInstanceOf(NullPointerException.class).hasMessageContaining("ProcessorMetrics.none()");
     assertThatThrownBy(() -> base().withPublisherPrefetch(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("publisherPrefetch (0)");
     assertThatThrownBy(() -> base().withOffsetMetadataMaxChars(10))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("offsetMetadataMaxChars (10)");
     assertThatThrownBy(() -> FailureDecision.retryAfter(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be negative");
+  }
+
+  @Test
+  void toStringHidesSecretsAmongTheRawProperties() {
+    ProcessorOptions<String, String> o = base().withTopics("t")
+        .withKafkaProperty("sasl.jaas.config", "PlainLoginModule required username=\"u\" password=\"s3cret-c\";")
+        .withProducerProperties(java.util.Map.of("ssl.keystore.password", "s3cret-p"));
+    assertThat(o.toString()).contains("groupId=g", "sasl.jaas.config", "ssl.keystore.password")
+        .doesNotContain("s3cret");
   }
 
   @Test

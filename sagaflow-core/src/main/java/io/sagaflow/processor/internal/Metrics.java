@@ -1,21 +1,37 @@
 package io.sagaflow.processor.internal;
 
+import io.sagaflow.processor.ProcessorMetrics;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * What the processor measures. The no-op instance is used unless a Micrometer registry is given;
- * only then is {@link MicrometerMetrics} (the one class that references Micrometer) loaded, so the
- * processor runs without Micrometer on the classpath.
+ * What the processor measures, as its internals call it. The no-op instance is used unless the
+ * options name a {@link ProcessorMetrics} back end; then every call goes to its recorder.
  */
 interface Metrics {
   Metrics NOOP = new Metrics() {};
 
-  static Metrics create(Object registry, String groupId, LongSupplier inFlight, LongSupplier paused) {
-    if (registry == null) {
+  static Metrics create(ProcessorMetrics backEnd, String groupId, LongSupplier inFlight, LongSupplier paused) {
+    if (backEnd == ProcessorMetrics.none()) {
       return NOOP;
     }
-    return MicrometerMetrics.create(registry, groupId, inFlight, paused);
+    ProcessorMetrics.Recorder recorder = backEnd.open(new ProcessorMetrics.Gauges() {
+      @Override
+      public String groupId() {
+        return groupId;
+      }
+
+      @Override
+      public long inFlight() {
+        return inFlight.getAsLong();
+      }
+
+      @Override
+      public long pausedPartitions() {
+        return paused.getAsLong();
+      }
+    });
+    return new Recording(recorder);
   }
 
   /** Whether handler latency should be measured at all (avoids nanoTime calls when off). */
@@ -34,4 +50,65 @@ interface Metrics {
   default void removePartition(TopicPartition tp) {}
 
   default void close() {}
+
+  /**
+   * Forwards to a back end's recorder. A recorder that throws is logged once and otherwise ignored:
+   * metrics never fail a record or stop the processor.
+   */
+  final class Recording implements Metrics {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Recording.class);
+    private final ProcessorMetrics.Recorder recorder;
+    private volatile boolean warned;
+
+    Recording(ProcessorMetrics.Recorder recorder) {
+      this.recorder = recorder;
+    }
+
+    @Override
+    public boolean enabled() {
+      return true;
+    }
+
+    @Override
+    public void processed(long startNanos, int count) {
+      long nanos = System.nanoTime() - startNanos;
+      guard(() -> recorder.processed(nanos, count));
+    }
+
+    @Override
+    public void failed() {
+      guard(recorder::failed);
+    }
+
+    @Override
+    public void commitLatency(long nanos) {
+      guard(() -> recorder.committed(nanos));
+    }
+
+    @Override
+    public void lag(TopicPartition tp, long lag) {
+      guard(() -> recorder.lag(tp, lag));
+    }
+
+    @Override
+    public void removePartition(TopicPartition tp) {
+      guard(() -> recorder.partitionRemoved(tp));
+    }
+
+    @Override
+    public void close() {
+      guard(recorder::close);
+    }
+
+    private void guard(Runnable call) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        if (!warned) {
+          warned = true;
+          LOG.warn("Processor metrics back end {} threw; its later failures are not logged", recorder, e);
+        }
+      }
+    }
+  }
 }

@@ -87,7 +87,7 @@ public final class ProcessorRuntime<K, V> {
     if (!state.compareAndSet(ProcessorStatus.State.NEW, ProcessorStatus.State.RUNNING)) {
       throw new IllegalStateException("processor already started (state " + state.get() + ")");
     }
-    metrics = Metrics.create(options.meterRegistry(), options.groupId(), inFlight::get, this::pausedCount);
+    metrics = Metrics.create(options.metrics(), options.groupId(), inFlight::get, this::pausedCount);
     Work<K, V> work = new Work<>(handler, batchHandler, options.failureHandler(),
         options.keyDeserializer(), options.valueDeserializer(), options.groupId(),
         publisher != null || options.commitStrategy() == io.sagaflow.processor.CommitStrategy.MANUAL,

@@ -5,6 +5,6 @@
  * commit metadata), {@code Lane}/{@code LaneRunners}/{@code Worker} (serial queues per key or
  * partition run by virtual threads, batching completions back to the poll thread), {@code Work}
  * (handler + failure policy), {@code RecordPublisher} (Flow view), {@code ProcessorRuntime}
- * (lifecycle), {@code MicrometerMetrics} (the only class that touches Micrometer).
+ * (lifecycle), {@code Metrics} (forwards to the options' {@code ProcessorMetrics}).
  */
 package io.sagaflow.processor.internal;
