@@ -34,7 +34,8 @@ import java.util.concurrent.CompletionStage;
  *   <li>actionChannel, take: {@link Channels};
  *   <li>call: invoke on this thread, wait for an asynchronous result;
  *   <li>all: {@link ForkJoin}; race: {@link Races};
- *   <li>delay: {@link Waiter#delay} on the injected {@link Timer}; now: the timer's clock.
+ *   <li>delay: {@link Waiter#delay} on the injected {@link Timer}; now: the timer's clock;
+ *   <li>uuid: a random UUID (a journal makes it deterministic on replay by recording it).
  * </ul>
  */
 final class EffectExecutor {
