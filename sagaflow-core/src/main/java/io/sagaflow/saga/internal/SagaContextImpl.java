@@ -14,13 +14,13 @@ import org.slf4j.Logger;
  */
 final class SagaContextImpl implements SagaContext {
   final SagaEngine engine;
-  final SagaEngine.RunState run;
+  final RunState run;
   private final Action<?> action;
   private final String idPrefix;
   private final AtomicInteger counter = new AtomicInteger();
   final UndoLog undo;
 
-  SagaContextImpl(SagaEngine engine, SagaEngine.RunState run, Action<?> action, String idPrefix, UndoLog undo) {
+  SagaContextImpl(SagaEngine engine, RunState run, Action<?> action, String idPrefix, UndoLog undo) {
     this.engine = engine;
     this.run = run;
     this.action = action;
@@ -30,16 +30,17 @@ final class SagaContextImpl implements SagaContext {
 
   /** The context for a called saga: ids nest under the call's id. */
   SagaContextImpl nested(String callId) {
-    return new SagaContextImpl(engine, run, action, callId + "/", undo);
+    return new SagaContextImpl(engine, run, action, EffectIds.inside(callId), undo);
   }
 
   /** The context of an all/race branch. */
   SagaContextImpl branch(String branchId, UndoLog branchUndo) {
-    return new SagaContextImpl(engine, run, action, branchId + "/", branchUndo);
+    return new SagaContextImpl(engine, run, action, EffectIds.inside(branchId), branchUndo);
   }
 
+  /** The id of this thread's next effect. */
   String nextId() {
-    return idPrefix + counter.incrementAndGet();
+    return EffectIds.nth(idPrefix, counter.incrementAndGet());
   }
 
   @Override
@@ -67,6 +68,7 @@ final class SagaContextImpl implements SagaContext {
     return run.userContext;
   }
 
+  /** Gives {@code effect} the next id of this logical thread and performs it. */
   @Override
   @SuppressWarnings("unchecked")
   public <R> R perform(Effect<R> effect) {

@@ -43,7 +43,7 @@ class RaceStressTest {
         bus.deliver(Action.of("A", "tx", i));
         ctx.race(List.of(Effects.take(idle), Effects.take(a))); // idle first: it is set up before a wins
       }
-      return ((ChannelImpl<?>) idle).failure.getNumberOfDependents();
+      return ((ActionChannelImpl<?>) idle).failure.getNumberOfDependents();
     }, Action.of("BEGIN", "tx", null), null, null);
     assertThat((Integer) run.done().get(60, TimeUnit.SECONDS)).isLessThanOrEqualTo(2);
   }

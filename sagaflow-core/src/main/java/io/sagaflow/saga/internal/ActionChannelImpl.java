@@ -15,7 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * its thread, so never blocking) into a buffer. A conversion error, a throwing predicate or a full
  * buffer fail the channel; a failed or closed channel makes waiting and later takes throw.
  */
-final class ChannelImpl<P> implements ActionChannel<P> {
+final class ActionChannelImpl<P> implements ActionChannel<P> {
   private final ActionPattern<P> pattern;
   final ActionChannelBuffer<Action<P>> buffer;
   private final ActionCodec codec;
@@ -23,7 +23,7 @@ final class ChannelImpl<P> implements ActionChannel<P> {
   final CompletableFuture<Void> failure = new CompletableFuture<>();
   private volatile ActionSource.Subscription subscription;
 
-  ChannelImpl(ActionPattern<P> pattern, ActionChannelBuffer<Action<P>> buffer, ActionCodec codec) {
+  ActionChannelImpl(ActionPattern<P> pattern, ActionChannelBuffer<Action<P>> buffer, ActionCodec codec) {
     this.pattern = pattern;
     this.buffer = buffer;
     this.codec = codec;

@@ -1,0 +1,37 @@
+package io.sagaflow.saga.internal;
+
+/**
+ * Builds deterministic effect ids, the keys a durable journal will record results under.
+ *
+ * <p>Design: every logical thread (a run, a called saga, an all/race branch) numbers its effects
+ * 1, 2, 3... behind a prefix naming where the thread sits: {@code ""} for the run itself,
+ * {@code "<call id>/"} inside a called saga, {@code "<fork id>/all/<key>/"} or
+ * {@code "<fork id>/race/<key>/"} inside a branch, whose own effect has the id
+ * {@code "<fork id>/all/<key>"}. So {@code "3"} is the run's third effect and
+ * {@code "4/race/timeout/1"} the first effect inside the {@code timeout} branch of the race that
+ * was the run's fourth. Ids depend only on the order of the saga's code, never on timing, so a
+ * replay of the same code meets the same ids. Ids are assigned in two places only:
+ * {@link SagaContextImpl#perform} (the next id of its thread) and {@link ForkJoin} (each branch's
+ * effect); both build them here.
+ */
+final class EffectIds {
+  /** The prefix of the run's own effects. */
+  static final String ROOT = "";
+
+  private EffectIds() {}
+
+  /** The id of the {@code n}th effect of the logical thread whose ids start with {@code prefix}. */
+  static String nth(String prefix, int n) {
+    return prefix + n;
+  }
+
+  /** The prefix of the effects performed inside the effect {@code id} (a called saga, a branch). */
+  static String inside(String id) {
+    return id + "/";
+  }
+
+  /** The prefix of the branch ids of the all or race with id {@code forkId}; a key follows it. */
+  static String branches(String forkId, boolean race) {
+    return forkId + (race ? "/race/" : "/all/");
+  }
+}
