@@ -35,11 +35,14 @@ final class ScramCredentials {
    */
   static void store(Properties plaintext, List<String> saslBrokers, Map<String, String> users,
       Duration timeout) {
-    List<UserScramCredentialAlteration> upserts = new ArrayList<>();
-    users.forEach((user, password) -> MECHANISMS.forEach(m ->
-        upserts.add(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(m, ITERATIONS), password))));
     try (Admin admin = Admin.create(plaintext)) {
-      admin.alterUserScramCredentials(upserts).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      // One request per mechanism: Kafka refuses two alterations of one user in a request.
+      for (ScramMechanism m : MECHANISMS) {
+        List<UserScramCredentialAlteration> upserts = new ArrayList<>();
+        users.forEach((user, password) -> upserts.add(
+            new UserScramCredentialUpsertion(user, new ScramCredentialInfo(m, ITERATIONS), password)));
+        admin.alterUserScramCredentials(upserts).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      }
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot store the SCRAM credentials: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {

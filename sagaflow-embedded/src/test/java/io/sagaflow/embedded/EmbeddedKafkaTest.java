@@ -71,6 +71,12 @@ class EmbeddedKafkaTest {
           .startsWith(ProcessHandle.current().pid() + " ");
       port = kafka.brokerPort(1);
       assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
+      assertThat(kafka.listeners()).containsExactly(ListenerKind.PLAINTEXT); // nothing else unasked
+      assertThat(kafka.bootstrapServers(ListenerKind.PLAINTEXT)).isEqualTo(kafka.bootstrapServers());
+      assertThatThrownBy(() -> kafka.bootstrapServers(ListenerKind.SSL))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("no SSL listener").hasMessageContaining("withTls()");
+      assertThatThrownBy(kafka::certificates).isInstanceOf(IllegalStateException.class);
       kafka.createTopic("greetings", 3);
       try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
         for (int i = 0; i < 30; i++) {
@@ -158,6 +164,13 @@ class EmbeddedKafkaTest {
     assertThatThrownBy(() -> EmbeddedKafkaOptions.defaults().withDefaultPartitions(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("defaultPartitions (0)");
+    assertThatThrownBy(() -> EmbeddedKafkaOptions.defaults().withScramUser("bob smith", "pw"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("SCRAM user name 'bob smith'");
+    assertThatThrownBy(() -> EmbeddedKafkaOptions.defaults().withSaslPlainUser("alice", "a\"b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("without quotes or backslashes")
+        .hasMessageNotContaining("a\"b");
   }
 
   @Test
