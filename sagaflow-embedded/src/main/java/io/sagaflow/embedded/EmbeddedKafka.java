@@ -2,8 +2,6 @@ package io.sagaflow.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -123,7 +121,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     // listeners are handed the same port.
     BrokerSecurity security = options.security();
     List<ListenerKind> extraKinds = List.copyOf(security.listeners());
-    List<Integer> free = freePorts(
+    List<Integer> free = LocalPorts.freePorts(
         (options.port() == 0 ? options.brokers() : 0) + extraKinds.size() * options.brokers() + 1);
     int nextFree = 0;
     List<Integer> brokerPorts = new ArrayList<>();
@@ -139,12 +137,17 @@ public final class EmbeddedKafka implements AutoCloseable {
       extraPorts.add(ports);
     }
     int controllerPort = free.get(nextFree);
-    if (security.tls()) {
-      this.certificates = security.certificates() != null
-          ? security.certificates()
-          : TestCertificates.generate(dataDir.resolve("tls"));
+    if (security.tls() && security.certificates() == null) {
+      try {
+        this.certificates = TestCertificates.generate(dataDir.resolve("tls"));
+      } catch (RuntimeException e) {
+        if (deleteDataDir) {
+          DataDirs.deleteRecursively(dataDir); // start() never saw this instance to close it
+        }
+        throw e;
+      }
     } else {
-      this.certificates = null;
+      this.certificates = security.certificates();
     }
     Map<String, String> securityConfig = security.brokerProperties(certificates);
     if (options.brokers() == 1) {
@@ -202,7 +205,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private void startAll() {
     String clusterId = Uuid.randomUuid().toString();
     for (KafkaNode node : nodes.values()) {
-      if (node.brokerPort() > 0 && !portIsFree(node.brokerPort())) {
+      if (node.brokerPort() > 0 && !LocalPorts.isFree(node.brokerPort())) {
         throw new IllegalStateException("port " + node.brokerPort()
             + " on 127.0.0.1 is already in use: stop what listens there, or choose another port"
             + " (or 0 for a free one)");
@@ -455,39 +458,6 @@ public final class EmbeddedKafka implements AutoCloseable {
           throw new IllegalStateException("interrupted while waiting for Kafka", e);
         }
       }
-    }
-  }
-
-  static List<Integer> freePorts(int count) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        sockets.add(s);
-        ports.add(s.getLocalPort());
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot find free ports on 127.0.0.1", e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException e) {
-          // a probe socket; nothing to do
-        }
-      }
-    }
-  }
-
-  private static boolean portIsFree(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      return true;
-    } catch (IOException e) {
-      return false;
     }
   }
 }
