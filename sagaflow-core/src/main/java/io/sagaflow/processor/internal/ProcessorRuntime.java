@@ -19,6 +19,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,14 +50,29 @@ public final class ProcessorRuntime<K, V> {
   private Thread shutdownHook;
   final String transactionalIdPrefix;
   private final Object producerLock = new Object();
-  private volatile org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> sharedProducer;
+  private volatile Producer<byte[], byte[]> sharedProducer;
   private boolean producerClosed;
+  final Ticker ticker;
+  final KafkaClientFactory clients;
 
   public ProcessorRuntime(
       ProcessorOptions<K, V> options,
       RecordHandler<K, V> handler,
       BatchHandler<K, V> batchHandler,
       boolean publisherMode) {
+    this(options, handler, batchHandler, publisherMode, Ticker.SYSTEM, KafkaClientFactory.DIRECT);
+  }
+
+  /** With the clock and the client factory given (tests hand in fakes). */
+  ProcessorRuntime(
+      ProcessorOptions<K, V> options,
+      RecordHandler<K, V> handler,
+      BatchHandler<K, V> batchHandler,
+      boolean publisherMode,
+      Ticker ticker,
+      KafkaClientFactory clients) {
+    this.ticker = java.util.Objects.requireNonNull(ticker, "ticker");
+    this.clients = java.util.Objects.requireNonNull(clients, "clients");
     if (options.topics().isEmpty() && options.topicPattern() == null) {
       throw new IllegalArgumentException(
           "no topics to consume: call withTopics(...) or withTopicPattern(...) on the options");
@@ -96,7 +112,7 @@ public final class ProcessorRuntime<K, V> {
       publisher.setWork(work);
     }
     for (int i = 0; i < options.consumers(); i++) {
-      PollLoop<K, V> loop = new PollLoop<>(this, options, i, work, publisher, batchHandler != null, metrics);
+      PollLoop<K, V> loop = new PollLoop<>(this, i, work, publisher, batchHandler != null, metrics);
       loops.add(loop);
       Thread t = new Thread(() -> {
         try {
@@ -117,7 +133,7 @@ public final class ProcessorRuntime<K, V> {
   }
 
   /** The idempotent producer behind {@code send} in at-least-once mode, created on first use. */
-  org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> sharedProducer() {
+  Producer<byte[], byte[]> sharedProducer() {
     var p = sharedProducer;
     if (p != null) {
       return p;
@@ -127,14 +143,14 @@ public final class ProcessorRuntime<K, V> {
         throw new IllegalStateException("the processor is closed: send() is only possible while it runs");
       }
       if (sharedProducer == null) {
-        sharedProducer = Producers.create(options, null, "sagaflow-" + options.groupId());
+        sharedProducer = clients.producer(ClientProperties.producer(options, null, "sagaflow-" + options.groupId()));
       }
       return sharedProducer;
     }
   }
 
   private void closeSharedProducer() {
-    org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p;
+    Producer<byte[], byte[]> p;
     synchronized (producerLock) {
       producerClosed = true;
       p = sharedProducer;
@@ -245,7 +261,7 @@ public final class ProcessorRuntime<K, V> {
     Set<TopicPartition> userPaused = new HashSet<>();
     Map<TopicPartition, Long> committed = new HashMap<>();
     for (PollLoop<K, V> l : loops) {
-      PollLoop.LoopSnapshot s = l.snapshot();
+      LoopStatus.Snapshot s = l.snapshot();
       assigned.addAll(s.assigned());
       paused.addAll(s.paused());
       userPaused.addAll(s.userPaused());

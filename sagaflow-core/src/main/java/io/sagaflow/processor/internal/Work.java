@@ -93,7 +93,7 @@ final class Work<K, V> {
    */
   private void finish(Delivery<K, V> d, Worker w) {
     if (exactlyOnce) {
-      d.loop.publishFinished(d, w);
+      d.loop.transactions.publishFinished(d, w);
     } else {
       w.finished(d);
     }
