@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Records are routed by the ordering: one lane per partition ({@code PARTITION}, and batches),
  * per key ({@code KEY}) or per record ({@code UNORDERED}); lanes that become active in a pass are
- * handed to the {@link LaneRunners} together at its end.
+ * handed to the {@link LaneScheduler} together at its end.
  */
 final class Dispatcher<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
@@ -50,7 +50,7 @@ final class Dispatcher<K, V> {
   private final Consumer<byte[], byte[]> consumer;
   private final Assignment assignment;
   private final Pauses pauses;
-  private final Work<K, V> work;
+  private final HandlerInvoker<K, V> invoker;
   private final RecordPublisher<K, V> publisher;
   private final Ticker ticker;
   private final AtomicLong inFlight;
@@ -80,13 +80,13 @@ final class Dispatcher<K, V> {
   private long passAdded;
   private long passAddedBytes;
 
-  Dispatcher(PollLoop<K, V> loop, LoopParts<K, V> parts, Pauses pauses, Work<K, V> work,
+  Dispatcher(PollLoop<K, V> loop, LoopParts<K, V> parts, Pauses pauses, HandlerInvoker<K, V> invoker,
       RecordPublisher<K, V> publisher, boolean batchMode) {
     this.loop = loop;
     this.consumer = parts.consumer();
     this.assignment = parts.assignment();
     this.pauses = pauses;
-    this.work = work;
+    this.invoker = invoker;
     this.publisher = publisher;
     this.ticker = parts.ticker();
     this.inFlight = parts.runtime().inFlight;
@@ -204,7 +204,7 @@ final class Dispatcher<K, V> {
     inFlight.addAndGet(passAdded);
     bytes.addAndGet(passAddedBytes);
     if (activatedCount > 0) {
-      work.runners.executeAll(activated, activatedCount);
+      invoker.scheduler.executeAll(activated, activatedCount);
       Arrays.fill(activated, 0, activatedCount, null);
       activatedCount = 0;
     }
@@ -311,13 +311,13 @@ final class Dispatcher<K, V> {
         Object key = k == null ? NULL_KEY : new BytesKey(k);
         Lane lane = s.lanes.get(key);
         if (lane == null) {
-          lane = new Lane(s, work);
+          lane = new Lane(s, invoker);
           s.lanes.put(key, lane);
         }
         activate(lane, d);
       }
       case UNORDERED -> {
-        Lane lane = new Lane(s, work);
+        Lane lane = new Lane(s, invoker);
         s.lanes.put(lane, lane);
         activate(lane, d);
       }
@@ -336,7 +336,7 @@ final class Dispatcher<K, V> {
   private Lane partitionLane(PartitionState s) {
     Lane lane = s.partitionLane;
     if (lane == null) {
-      lane = new Lane(s, work);
+      lane = new Lane(s, invoker);
       s.partitionLane = lane;
       s.lanes.put(PARTITION_KEY, lane);
     }

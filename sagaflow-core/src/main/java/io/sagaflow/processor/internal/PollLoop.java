@@ -47,7 +47,7 @@ final class PollLoop<K, V> implements Runnable {
 
   private final ProcessorRuntime<K, V> runtime;
   private final ProcessorOptions<K, V> options;
-  private final Work<K, V> work;
+  private final HandlerInvoker<K, V> invoker;
   private final RecordPublisher<K, V> publisher;
   private final Metrics metrics;
   private final boolean batchMode;
@@ -74,13 +74,13 @@ final class PollLoop<K, V> implements Runnable {
   PollLoop(
       ProcessorRuntime<K, V> runtime,
       int index,
-      Work<K, V> work,
+      HandlerInvoker<K, V> invoker,
       RecordPublisher<K, V> publisher,
       boolean batchMode,
       Metrics metrics) {
     this.runtime = runtime;
     this.options = runtime.options;
-    this.work = work;
+    this.invoker = invoker;
     this.publisher = publisher;
     this.batchMode = batchMode;
     this.metrics = metrics;
@@ -155,7 +155,7 @@ final class PollLoop<K, V> implements Runnable {
         metrics, ticker, clients);
     pauses = new Pauses(consumer, assignment, options.maxInFlight(), options.maxBufferedBytes(),
         options.maxInFlightPerPartition());
-    dispatcher = new Dispatcher<>(this, parts, pauses, work, publisher, batchMode);
+    dispatcher = new Dispatcher<>(this, parts, pauses, invoker, publisher, batchMode);
     if (exactlyOnce) {
       transactions = new TransactionalCommitter(parts, transactionalId, this::applyCommands);
       committer = transactions;
@@ -176,7 +176,7 @@ final class PollLoop<K, V> implements Runnable {
   }
 
   void turn() {
-    work.runners.checkStall();
+    invoker.scheduler.checkStall();
     applyCommands();
     long now = ticker.nanoTime();
     committer.onTurn(now);
@@ -207,7 +207,7 @@ final class PollLoop<K, V> implements Runnable {
   }
 
   private void parkForCompletions(long now, long maxNanos) {
-    long waitNanos = work.runners.hasWaiting() ? Math.min(maxNanos, 1_000_000L) : maxNanos;
+    long waitNanos = invoker.scheduler.hasWaiting() ? Math.min(maxNanos, 1_000_000L) : maxNanos;
     waitNanos = committer.capPark(now, waitNanos);
     for (PartitionState s : assignment.states()) {
       if (s.notBeforeUntilNanos != 0) {
@@ -226,7 +226,7 @@ final class PollLoop<K, V> implements Runnable {
 
   private long pollTimeoutMillis(long now) {
     long timeout = pauses.backpressured() || (publisher != null && publisher.capacity() <= 0) ? 5 : 100;
-    if (work.runners.hasWaiting()) {
+    if (invoker.scheduler.hasWaiting()) {
       timeout = 1; // lanes wait for a runner: check for stuck runners soon
     }
     int perPartition = options.maxInFlightPerPartition();
@@ -290,8 +290,13 @@ final class PollLoop<K, V> implements Runnable {
     }
   }
 
+  /** The assigned partitions (tests). */
+  Assignment assignment() {
+    return assignment;
+  }
+
   void checkStall() {
-    work.runners.checkStall();
+    invoker.scheduler.checkStall();
   }
 
   /** {@code deadline}, or the close deadline if a close was requested and ends sooner. */
@@ -309,7 +314,7 @@ final class PollLoop<K, V> implements Runnable {
   private void shutdown() {
     long deadline = closeDeadlineNanos;
     for (;;) {
-      work.runners.checkStall();
+      invoker.scheduler.checkStall();
       applyCommands();
       long now = ticker.nanoTime();
       if (Assignment.outstanding(assignment.states()) == 0 || now - deadline >= 0) {
@@ -318,7 +323,7 @@ final class PollLoop<K, V> implements Runnable {
       updatePauses(now);
       committer.whileDraining(now);
       // Keeps the membership alive and runs rebalance callbacks; nothing new is dispatched.
-      long wait = work.runners.hasWaiting() ? 2 : 20;
+      long wait = invoker.scheduler.hasWaiting() ? 2 : 20;
       consumer.poll(Duration.ofMillis(Math.max(1, Math.min(wait, (deadline - now) / 1_000_000))));
     }
     long left = Assignment.outstanding(assignment.states());

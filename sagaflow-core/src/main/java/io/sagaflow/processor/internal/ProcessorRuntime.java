@@ -104,15 +104,15 @@ public final class ProcessorRuntime<K, V> {
       throw new IllegalStateException("processor already started (state " + state.get() + ")");
     }
     metrics = Metrics.create(options.meterRegistry(), options.groupId(), inFlight::get, this::pausedCount);
-    Work<K, V> work = new Work<>(handler, batchHandler, options.failureHandler(),
+    HandlerInvoker<K, V> invoker = new HandlerInvoker<>(handler, batchHandler, options.failureHandler(),
         options.keyDeserializer(), options.valueDeserializer(), options.groupId(),
         publisher != null || options.commitStrategy() == io.sagaflow.processor.CommitStrategy.MANUAL,
         metrics, this);
     if (publisher != null) {
-      publisher.setWork(work);
+      publisher.setInvoker(invoker);
     }
     for (int i = 0; i < options.consumers(); i++) {
-      PollLoop<K, V> loop = new PollLoop<>(this, i, work, publisher, batchHandler != null, metrics);
+      PollLoop<K, V> loop = new PollLoop<>(this, i, invoker, publisher, batchHandler != null, metrics);
       loops.add(loop);
       Thread t = new Thread(() -> {
         try {

@@ -150,11 +150,11 @@ final class TransactionalCommitter implements Committer {
   }
 
   /**
-   * Worker: hands the outputs of a finished record to the open transaction and reports the record
+   * CompletionReporter: hands the outputs of a finished record to the open transaction and reports the record
    * finished, both under the gate, so they commit or abort together. A record whose assignment
    * ended (revoked, lost, rewound) publishes nothing: it is processed again.
    */
-  void publishFinished(Delivery<?, ?> d, Worker w) {
+  void publishFinished(Delivery<?, ?> d, CompletionReporter w) {
     List<Delivery.Output> outputs = d.takeOutputs();
     gate.enter();
     try {

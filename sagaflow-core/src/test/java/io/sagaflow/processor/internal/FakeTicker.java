@@ -1,0 +1,24 @@
+package io.sagaflow.processor.internal;
+
+import java.time.Duration;
+
+/** A clock that moves only when a test says so. */
+final class FakeTicker implements Ticker {
+  private long nanos = 5_000_000_000L;
+  private long millis = 1_800_000_000_000L;
+
+  @Override
+  public long nanoTime() {
+    return nanos;
+  }
+
+  @Override
+  public long currentTimeMillis() {
+    return millis;
+  }
+
+  void advance(Duration d) {
+    nanos += d.toNanos();
+    millis += d.toMillis();
+  }
+}
