@@ -191,7 +191,7 @@ public final class ProcessorRuntime<K, V> {
       return;
     }
     state.compareAndSet(ProcessorStatus.State.RUNNING, ProcessorStatus.State.CLOSING);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = ticker.nanoTime() + timeout.toNanos();
     for (PollLoop<K, V> l : loops) {
       l.requestClose(deadline);
     }
@@ -235,7 +235,7 @@ public final class ProcessorRuntime<K, V> {
     if (s == ProcessorStatus.State.RUNNING || s == ProcessorStatus.State.CLOSING) {
       state.set(ProcessorStatus.State.FAILED);
     }
-    long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+    long deadline = ticker.nanoTime() + options.shutdownTimeout().toNanos();
     for (PollLoop<K, V> l : loops) {
       l.requestClose(deadline);
     }
@@ -245,7 +245,7 @@ public final class ProcessorRuntime<K, V> {
     lastError = error;
     stopping = true;
     state.set(ProcessorStatus.State.FAILED);
-    long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+    long deadline = ticker.nanoTime() + options.shutdownTimeout().toNanos();
     for (PollLoop<K, V> l : loops) {
       l.requestClose(deadline);
     }

@@ -14,8 +14,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** Dispatch from the backlogs with a MockConsumer and a fake clock: fair share, backlog, not-before. */
+@Timeout(30) // a wrong drain or dispatch would otherwise hang on the fake clock
 class DispatcherTest {
   private static final TopicPartition P0 = tp(0);
   private static final TopicPartition P1 = tp(1);

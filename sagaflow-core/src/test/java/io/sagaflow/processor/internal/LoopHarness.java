@@ -7,11 +7,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
@@ -26,7 +29,21 @@ final class LoopHarness {
   static final String TOPIC = "t";
 
   final FakeTicker ticker = new FakeTicker();
-  final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+  /** The last offset committed per partition, by any commit call (the mock forgets unassigned ones). */
+  final Map<TopicPartition, Long> commits = new ConcurrentHashMap<>();
+  final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+    @Override
+    public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+      offsets.forEach((tp, om) -> commits.put(tp, om.offset()));
+      super.commitAsync(offsets, callback);
+    }
+
+    @Override
+    public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets, Duration timeout) {
+      offsets.forEach((tp, om) -> commits.put(tp, om.offset()));
+      super.commitSync(offsets, timeout);
+    }
+  };
   final MockProducer<byte[], byte[]> producer =
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   final ProcessorRuntime<String, String> runtime;
