@@ -1,5 +1,6 @@
 package io.sagaflow.processor;
 
+import io.sagaflow.processor.internal.Backoff;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,8 +63,7 @@ public interface FailureHandler {
    */
   static FailureHandler retryInPlace() {
     return failed -> {
-      int shift = Math.min(failed.attempt() - 1, 20);
-      long millis = Math.min(100L << shift, 30_000L);
+      long millis = Log.RETRY_IN_PLACE.delayMillis(Math.max(1, failed.attempt()));
       Log.LOG.warn(
           "Record {}-{}@{} failed (attempt {}), retrying in {} ms: {}",
           failed.raw().topic(),
@@ -79,6 +79,9 @@ public interface FailureHandler {
 
 final class Log {
   static final Logger LOG = LoggerFactory.getLogger(FailureHandler.class);
+  /** The backoff of {@link FailureHandler#retryInPlace()}: 100 ms doubling, capped at 30 s. */
+  static final Backoff RETRY_IN_PLACE =
+      Backoff.exponential(Duration.ofMillis(100), 2.0, Duration.ofSeconds(30), 0.0);
 
   private Log() {}
 }

@@ -1,5 +1,6 @@
 package io.sagaflow.recovery;
 
+import io.sagaflow.processor.internal.Backoff;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -127,13 +128,7 @@ public record RetryPolicy(
    * @param random source of jitter (inject a seeded one for deterministic tests)
    */
   public Duration backoff(int failedAttempt, RandomGenerator random) {
-    if (failedAttempt < 1) {
-      throw new IllegalArgumentException("failedAttempt (" + failedAttempt + ") must be at least 1");
-    }
-    double base = initialBackoff.toMillis() * Math.pow(multiplier, failedAttempt - 1);
-    double capped = Math.min(base, maxBackoff.toMillis());
-    double factor = jitter == 0.0 ? 1.0 : 1.0 - jitter * random.nextDouble();
-    return Duration.ofMillis(Math.round(capped * factor));
+    return Backoff.exponential(initialBackoff, multiplier, maxBackoff, jitter).delay(failedAttempt, random);
   }
 
   /** Whether {@code error} may be retried: never for deserialization failures, else the predicate. */

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A serial queue of work: what runs one at a time (a key in KEY mode, a partition in PARTITION
- * mode). The poll thread is the only producer; a runner ({@link LaneRunners}) drains the lane
+ * mode). The poll thread is the only producer; a runner ({@link LaneScheduler}) drains the lane
  * while it is non-empty and moves on when it empties, so idle lanes cost no thread.
  *
  * <p>Design: {@code pending} counts items offered and not yet done. The producer offers then
@@ -15,16 +15,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * completions are in the poll thread's queue", and a blocking handler never holds back the
  * completions of the records before it. Only the poll thread adds, so it may drop a lane whose count is 0.
  */
-final class Lane extends Worker {
+final class Lane extends CompletionReporter {
   final PartitionState state;
   private final ConcurrentLinkedQueue<Object> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pending = new AtomicInteger();
 
-  private final Work<?, ?> work;
+  private final HandlerInvoker<?, ?> invoker;
 
-  Lane(PartitionState state, Work<?, ?> work) {
+  Lane(PartitionState state, HandlerInvoker<?, ?> invoker) {
     this.state = state;
-    this.work = work;
+    this.invoker = invoker;
   }
 
   /** Poll thread only. Returns true if the lane became active: the caller must have it run. */
@@ -44,7 +44,7 @@ final class Lane extends Worker {
       if (hasBuffered()) {
         flush(); // the next handler may block for long: finished work must not wait behind it
       }
-      work.process(item, this);
+      invoker.process(item, this);
       if (hasBuffered() && pending.get() == 1) {
         flush();
       }

@@ -19,6 +19,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,14 +50,29 @@ public final class ProcessorRuntime<K, V> {
   private Thread shutdownHook;
   final String transactionalIdPrefix;
   private final Object producerLock = new Object();
-  private volatile org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> sharedProducer;
+  private volatile Producer<byte[], byte[]> sharedProducer;
   private boolean producerClosed;
+  final Ticker ticker;
+  final KafkaClientFactory clients;
 
   public ProcessorRuntime(
       ProcessorOptions<K, V> options,
       RecordHandler<K, V> handler,
       BatchHandler<K, V> batchHandler,
       boolean publisherMode) {
+    this(options, handler, batchHandler, publisherMode, Ticker.SYSTEM, KafkaClientFactory.DIRECT);
+  }
+
+  /** With the clock and the client factory given (tests hand in fakes). */
+  ProcessorRuntime(
+      ProcessorOptions<K, V> options,
+      RecordHandler<K, V> handler,
+      BatchHandler<K, V> batchHandler,
+      boolean publisherMode,
+      Ticker ticker,
+      KafkaClientFactory clients) {
+    this.ticker = java.util.Objects.requireNonNull(ticker, "ticker");
+    this.clients = java.util.Objects.requireNonNull(clients, "clients");
     if (options.topics().isEmpty() && options.topicPattern() == null) {
       throw new IllegalArgumentException(
           "no topics to consume: call withTopics(...) or withTopicPattern(...) on the options");
@@ -88,15 +104,15 @@ public final class ProcessorRuntime<K, V> {
       throw new IllegalStateException("processor already started (state " + state.get() + ")");
     }
     metrics = Metrics.create(options.metrics(), options.groupId(), inFlight::get, this::pausedCount);
-    Work<K, V> work = new Work<>(handler, batchHandler, options.failureHandler(),
+    HandlerInvoker<K, V> invoker = new HandlerInvoker<>(handler, batchHandler, options.failureHandler(),
         options.keyDeserializer(), options.valueDeserializer(), options.groupId(),
         publisher != null || options.commitStrategy() == io.sagaflow.processor.CommitStrategy.MANUAL,
         metrics, this);
     if (publisher != null) {
-      publisher.setWork(work);
+      publisher.setInvoker(invoker);
     }
     for (int i = 0; i < options.consumers(); i++) {
-      PollLoop<K, V> loop = new PollLoop<>(this, options, i, work, publisher, batchHandler != null, metrics);
+      PollLoop<K, V> loop = new PollLoop<>(this, i, invoker, publisher, batchHandler != null, metrics);
       loops.add(loop);
       Thread t = new Thread(() -> {
         try {
@@ -117,7 +133,7 @@ public final class ProcessorRuntime<K, V> {
   }
 
   /** The idempotent producer behind {@code send} in at-least-once mode, created on first use. */
-  org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> sharedProducer() {
+  Producer<byte[], byte[]> sharedProducer() {
     var p = sharedProducer;
     if (p != null) {
       return p;
@@ -127,14 +143,14 @@ public final class ProcessorRuntime<K, V> {
         throw new IllegalStateException("the processor is closed: send() is only possible while it runs");
       }
       if (sharedProducer == null) {
-        sharedProducer = Producers.create(options, null, "sagaflow-" + options.groupId());
+        sharedProducer = clients.producer(ClientProperties.producer(options, null, "sagaflow-" + options.groupId()));
       }
       return sharedProducer;
     }
   }
 
   private void closeSharedProducer() {
-    org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p;
+    Producer<byte[], byte[]> p;
     synchronized (producerLock) {
       producerClosed = true;
       p = sharedProducer;
@@ -175,7 +191,7 @@ public final class ProcessorRuntime<K, V> {
       return;
     }
     state.compareAndSet(ProcessorStatus.State.RUNNING, ProcessorStatus.State.CLOSING);
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long deadline = ticker.nanoTime() + timeout.toNanos();
     for (PollLoop<K, V> l : loops) {
       l.requestClose(deadline);
     }
@@ -219,7 +235,7 @@ public final class ProcessorRuntime<K, V> {
     if (s == ProcessorStatus.State.RUNNING || s == ProcessorStatus.State.CLOSING) {
       state.set(ProcessorStatus.State.FAILED);
     }
-    long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+    long deadline = ticker.nanoTime() + options.shutdownTimeout().toNanos();
     for (PollLoop<K, V> l : loops) {
       l.requestClose(deadline);
     }
@@ -229,7 +245,7 @@ public final class ProcessorRuntime<K, V> {
     lastError = error;
     stopping = true;
     state.set(ProcessorStatus.State.FAILED);
-    long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
+    long deadline = ticker.nanoTime() + options.shutdownTimeout().toNanos();
     for (PollLoop<K, V> l : loops) {
       l.requestClose(deadline);
     }
@@ -245,7 +261,7 @@ public final class ProcessorRuntime<K, V> {
     Set<TopicPartition> userPaused = new HashSet<>();
     Map<TopicPartition, Long> committed = new HashMap<>();
     for (PollLoop<K, V> l : loops) {
-      PollLoop.LoopSnapshot s = l.snapshot();
+      LoopStatus.Snapshot s = l.snapshot();
       assigned.addAll(s.assigned());
       paused.addAll(s.paused());
       userPaused.addAll(s.userPaused());

@@ -26,7 +26,7 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
   private final int prefetch;
   private final AtomicBoolean subscribed = new AtomicBoolean();
   private volatile Subscription subscription;
-  private volatile Work<K, V> work;
+  private volatile HandlerInvoker<K, V> invoker;
   private volatile boolean terminated;
   private volatile Throwable terminalError;
 
@@ -34,8 +34,8 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
     this.prefetch = prefetch;
   }
 
-  void setWork(Work<K, V> work) {
-    this.work = work;
+  void setInvoker(HandlerInvoker<K, V> invoker) {
+    this.invoker = invoker;
   }
 
   @Override
@@ -100,7 +100,7 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
     signal();
   }
 
-  final class Subscription extends Worker implements Flow.Subscription, Runnable {
+  final class Subscription extends CompletionReporter implements Flow.Subscription, Runnable {
     private final Flow.Subscriber<? super ProcessorRecord<K, V>> subscriber;
     private final AtomicLong demand = new AtomicLong();
     private volatile boolean cancelled;
@@ -167,7 +167,7 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
         dropped(d);
         return;
       }
-      if (work.runRecord(d, this, null, true) != Work.SUCCEEDED) {
+      if (invoker.runRecord(d, this, null, true) != HandlerInvoker.SUCCEEDED) {
         return; // a poison pill went to the failure handler instead of the subscriber
       }
       demand.decrementAndGet();

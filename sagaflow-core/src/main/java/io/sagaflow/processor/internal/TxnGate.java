@@ -20,7 +20,7 @@ final class TxnGate {
   private volatile boolean closed;
   private volatile Thread closer;
 
-  /** Worker: waits while the gate is closed, then enters. Pair with {@link #exit()}. */
+  /** CompletionReporter: waits while the gate is closed, then enters. Pair with {@link #exit()}. */
   void enter() {
     for (;;) {
       if (closed) {

@@ -1,10 +1,26 @@
 /**
- * Implementation of the Processor; not an API. Map: {@code PollLoop} (the one thread per consumer:
- * poll, dispatch, backpressure pauses, commits, rebalance), {@code OffsetTracker} and
- * {@code OffsetMetadataCodec} (what may be committed, and the finished offsets above it in the
- * commit metadata), {@code Lane}/{@code LaneRunners}/{@code Worker} (serial queues per key or
- * partition run by virtual threads, batching completions back to the poll thread), {@code Work}
- * (handler + failure policy), {@code RecordPublisher} (Flow view), {@code ProcessorRuntime}
- * (lifecycle), {@code Metrics} (forwards to the options' {@code ProcessorMetrics}).
+ * Implementation of the Processor; not an API. Map:
+ *
+ * <ul>
+ *   <li>{@code PollLoop}: the one thread per consumer and its turn, driving the parts below;
+ *       {@code Ticker} (its clock) and {@code KafkaClientFactory}/{@code ClientProperties} (its
+ *       clients) are injected.
+ *   <li>{@code Dispatcher}: per-partition backlogs, the fair share of the in-flight room, routing
+ *       to lanes, not-before seeks.
+ *   <li>{@code Pauses}: which partitions are paused, ours (limits, cap, delays) apart from the
+ *       user's.
+ *   <li>{@code Committer}: one per commit strategy ({@code PeriodicCommitter}, {@code
+ *       BatchCommitter}, {@code NoCommitter}, {@code TransactionalCommitter} with its {@code
+ *       TxnGate}); {@code CommitOffsets} decides what a commit carries, {@code OffsetTracker} and
+ *       {@code OffsetMetadataCodec} what may be committed and the finished offsets above it.
+ *   <li>{@code RebalanceHandler}: assign, revoke (drain, commit), lost; {@code Assignment} holds
+ *       the {@code PartitionState}s; {@code LoopStatus} what {@code ProcessorRuntime.status()}
+ *       reads.
+ *   <li>{@code Lane} (a serial queue per key or partition), {@code LaneScheduler} (runs ready lanes
+ *       on virtual threads), {@code CompletionReporter} (batches completions back to the poll
+ *       thread), {@code HandlerInvoker} (handler + failure policy).
+ *   <li>{@code RecordPublisher} (Flow view), {@code ProcessorRuntime} (lifecycle), {@code
+ *       Metrics} (forwards to the options' {@code ProcessorMetrics}).
+ * </ul>
  */
 package io.sagaflow.processor.internal;

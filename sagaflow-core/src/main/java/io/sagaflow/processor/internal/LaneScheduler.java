@@ -5,7 +5,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Virtual threads that run ready lanes. Starting a virtual thread per lane activation costs more
+ * Schedules ready lanes onto virtual threads (runners). Starting a virtual thread per lane activation costs more
  * than a no-op handler, so a few runners take ready lanes from a shared queue and run them one
  * after another.
  *
@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * progress" matters when handlers block for a few milliseconds each: the runners then make
  * steady progress, yet every lane waits a handler's duration for one of them.
  */
-final class LaneRunners {
+final class LaneScheduler {
   private final ConcurrentLinkedQueue<Chunk> ready = new ConcurrentLinkedQueue<>();
   private final AtomicInteger runners = new AtomicInteger();
   /** Lanes in {@code ready}, and runners started that have not yet taken their first lane. */
@@ -29,11 +29,11 @@ final class LaneRunners {
   private final ThreadFactory threads = Thread.ofVirtual().name("sagaflow-worker").factory();
   private static final long STALL_NANOS = 1_000_000L;
 
-  LaneRunners(int eager) {
+  LaneScheduler(int eager) {
     this(eager, false);
   }
 
-  private LaneRunners(int eager, boolean perLane) {
+  private LaneScheduler(int eager, boolean perLane) {
     this.eager = eager;
     this.perLane = perLane;
   }
@@ -43,8 +43,8 @@ final class LaneRunners {
    * ready lane, started at once, so no lane waits for the stall check. The in-flight limit bounds
    * the ready lanes and so the runners.
    */
-  static LaneRunners perLane() {
-    return new LaneRunners(Integer.MAX_VALUE, true);
+  static LaneScheduler perLane() {
+    return new LaneScheduler(Integer.MAX_VALUE, true);
   }
 
   /**

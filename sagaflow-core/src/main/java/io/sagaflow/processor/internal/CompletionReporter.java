@@ -5,11 +5,12 @@ import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A thread's view while it works on records: buffers finished and dropped offsets and sends them
- * to the owning poll thread in batches (one command per run of work, not per record), and waits
+ * What a thread that runs records ({@link Lane}, the publisher's subscription) reports back
+ * through: buffers finished and dropped offsets and sends them to the owning poll thread as {@link
+ * Command.Completion}s in batches (one command per run of records, not per record), and waits
  * without busy looping while a record backs off.
  */
-abstract class Worker {
+abstract class CompletionReporter {
   volatile Thread thread;
   volatile boolean halted;
 

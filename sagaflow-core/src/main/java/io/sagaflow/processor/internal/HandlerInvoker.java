@@ -15,13 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs records through the user's handler and, when it fails, through the {@link FailureHandler}
- * (retry in place, finish, stop). Stateless apart from its configuration; shared by all lanes of a
- * processor.
+ * Invokes the user's handler for a record (or batch) and, when it fails, the {@link
+ * FailureHandler} (retry in place, finish, stop). Stateless apart from its configuration; shared
+ * by all lanes of a processor, which the {@link LaneScheduler} runs.
  */
-final class Work<K, V> {
-  private static final Logger LOG = LoggerFactory.getLogger(Work.class);
-  private static final Duration MAX_HANDOFF_BACKOFF = Duration.ofSeconds(30);
+final class HandlerInvoker<K, V> {
+  private static final Logger LOG = LoggerFactory.getLogger(HandlerInvoker.class);
+  /** Between calls of a failure handler that throws: 100 ms doubling, capped at 30 s. */
+  private static final Backoff HANDOFF_BACKOFF =
+      Backoff.exponential(Duration.ofMillis(100), 2.0, Duration.ofSeconds(30), 0.0);
 
   /** Outcomes of {@link #runRecord}. */
   static final int SUCCEEDED = 0;
@@ -39,9 +41,9 @@ final class Work<K, V> {
   private final boolean exactlyOnce;
   private final Metrics metrics;
   private final ProcessorRuntime<K, V> runtime;
-  final LaneRunners runners;
+  final LaneScheduler scheduler;
 
-  Work(
+  HandlerInvoker(
       RecordHandler<K, V> handler,
       BatchHandler<K, V> batchHandler,
       FailureHandler failureHandler,
@@ -61,14 +63,14 @@ final class Work<K, V> {
     this.exactlyOnce = runtime.transactionalIdPrefix != null;
     this.metrics = metrics;
     this.runtime = runtime;
-    this.runners = runtime.options.blockingHandlers()
-        ? LaneRunners.perLane()
-        : new LaneRunners(Math.max(2, Runtime.getRuntime().availableProcessors()));
+    this.scheduler = runtime.options.blockingHandlers()
+        ? LaneScheduler.perLane()
+        : new LaneScheduler(Math.max(2, Runtime.getRuntime().availableProcessors()));
   }
 
   /** Processes one lane item (a Delivery or a Delivery[] batch). Never throws. */
   @SuppressWarnings("unchecked")
-  void process(Object item, Worker w) {
+  void process(Object item, CompletionReporter w) {
     if (item instanceof Delivery<?, ?> one) {
       Delivery<K, V> d = (Delivery<K, V>) one;
       try {
@@ -91,19 +93,19 @@ final class Work<K, V> {
    * Reports a record finished; in exactly-once mode together with handing its outputs to the
    * transaction, under the transaction gate.
    */
-  private void finish(Delivery<K, V> d, Worker w) {
+  private void finish(Delivery<K, V> d, CompletionReporter w) {
     if (exactlyOnce) {
-      d.loop.publishFinished(d, w);
+      d.loop.transactions.publishFinished(d, w);
     } else {
       w.finished(d);
     }
   }
 
-  private boolean abandonedOrStopped(Delivery<K, V> d, Worker w) {
+  private boolean abandonedOrStopped(Delivery<K, V> d, CompletionReporter w) {
     return w.abandoned(d) || runtime.stopping;
   }
 
-  private void processBatch(Delivery<K, V>[] batch, Worker w) {
+  private void processBatch(Delivery<K, V>[] batch, CompletionReporter w) {
     List<ProcessorRecord<K, V>> ok = new ArrayList<>(batch.length);
     List<Delivery<K, V>> okDeliveries = new ArrayList<>(batch.length);
     for (Delivery<K, V> d : batch) {
@@ -153,13 +155,13 @@ final class Work<K, V> {
     }
   }
 
-  private void finishIfWanted(Delivery<K, V> d, Worker w, int outcome) {
+  private void finishIfWanted(Delivery<K, V> d, CompletionReporter w, int outcome) {
     if (outcome == SUCCEEDED && !finishOnAck) {
       finish(d, w);
     }
   }
 
-  private int runFailure(Delivery<K, V> d, Worker w, Throwable error) {
+  private int runFailure(Delivery<K, V> d, CompletionReporter w, Throwable error) {
     try {
       return runRecord(d, w, error, false);
     } catch (Throwable t) {
@@ -176,7 +178,7 @@ final class Work<K, V> {
    * skipped: that error is the first failure. Returns SUCCEEDED (the caller finishes the record),
    * FINISHED (a done decision already finished it) or DROPPED.
    */
-  int runRecord(Delivery<K, V> d, Worker w, Throwable firstError, boolean deserializeOnly) {
+  int runRecord(Delivery<K, V> d, CompletionReporter w, Throwable firstError, boolean deserializeOnly) {
     Throwable error = firstError;
     int attempt = 1;
     for (; ; ) {
@@ -238,9 +240,8 @@ final class Work<K, V> {
   }
 
   /** Asks the failure handler, backing off while it throws; null if the record was abandoned. */
-  private FailureDecision decide(Delivery<K, V> d, Worker w, Throwable error, int attempt) {
-    Duration backoff = Duration.ofMillis(100);
-    for (; ; ) {
+  private FailureDecision decide(Delivery<K, V> d, CompletionReporter w, Throwable error, int attempt) {
+    for (int calls = 1; ; calls++) {
       if (w.abandoned(d)) {
         return null;
       }
@@ -252,16 +253,13 @@ final class Work<K, V> {
         }
         return decision;
       } catch (Throwable t) {
+        long backoff = HANDOFF_BACKOFF.delayMillis(calls);
         LOG.warn(
             "FailureHandler could not hand off {} (attempt {}), calling it again in {} ms",
-            d, attempt, backoff.toMillis(), t);
+            d, attempt, backoff, t);
         runtime.recordError(t);
-        if (!w.sleep(backoff, d)) {
+        if (!w.sleep(Duration.ofMillis(backoff), d)) {
           return null;
-        }
-        backoff = backoff.multipliedBy(2);
-        if (backoff.compareTo(MAX_HANDOFF_BACKOFF) > 0) {
-          backoff = MAX_HANDOFF_BACKOFF;
         }
       }
     }

@@ -1,0 +1,328 @@
+package io.sagaflow.processor.internal;
+
+import io.sagaflow.processor.ProcessorOptions;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exactly-once: the loop's transactional producer, and one transaction at a time holding the
+ * outputs of finished records and their input offsets ({@code sendOffsetsToTransaction} with the
+ * consumer's group metadata, so a fenced zombie cannot commit).
+ *
+ * <p>Design: workers hand a finished record's outputs to the producer and report it finished
+ * under the {@link TxnGate} ({@link #publishFinished}); the poll thread closes the gate to commit,
+ * so the offsets it commits are exactly those of the records whose outputs are in the
+ * transaction. A transaction ends every commit interval (counted from the end of the previous
+ * commit) or after {@code maxRecordsPerTransaction} records. On any failure (a send refused, a
+ * commit that fails, partitions lost) the transaction is aborted, or the producer replaced when it
+ * cannot abort, and every assigned partition is rewound to its committed offset: records whose
+ * outputs were discarded run again and nothing committed runs twice.
+ */
+final class TransactionalCommitter implements Committer {
+  private static final Logger LOG = LoggerFactory.getLogger(TransactionalCommitter.class);
+
+  private final TxnGate gate = new TxnGate();
+  private final Consumer<byte[], byte[]> consumer;
+  private final Assignment assignment;
+  private final LoopStatus status;
+  private final Metrics metrics;
+  private final ProcessorRuntime<?, ?> runtime;
+  private final ProcessorOptions<?, ?> options;
+  private final Ticker ticker;
+  private final KafkaClientFactory clients;
+  private final Runnable applyCommands;
+  private final String transactionalId;
+  private final String name;
+  private final long intervalNanos;
+  private final int maxRecords;
+  private volatile Producer<byte[], byte[]> producer;
+  /** A send was refused at once: the open transaction cannot commit. */
+  private volatile Throwable poison;
+  /** Records finished in the open transaction; poll thread only. */
+  long finished;
+  private long nextCommitNanos;
+
+  /**
+   * Starts the transactional producer.
+   *
+   * @param applyCommands applies the loop's pending commands (completions), so that a commit
+   *     includes every record reported finished before the gate closed
+   */
+  TransactionalCommitter(LoopParts<?, ?> parts, String transactionalId, Runnable applyCommands) {
+    this.consumer = parts.consumer();
+    this.assignment = parts.assignment();
+    this.status = parts.status();
+    this.metrics = parts.metrics();
+    this.runtime = parts.runtime();
+    this.options = parts.options();
+    this.ticker = parts.ticker();
+    this.clients = parts.clients();
+    this.name = parts.name();
+    this.applyCommands = applyCommands;
+    this.transactionalId = transactionalId;
+    this.intervalNanos = options.commitInterval().toNanos();
+    this.maxRecords = options.exactlyOnce().maxRecordsPerTransaction();
+    this.producer = newProducer();
+  }
+
+  @Override
+  public void start(long now) {
+    nextCommitNanos = now + intervalNanos;
+  }
+
+  @Override
+  public void onTurn(long now) {
+    if (now - nextCommitNanos >= 0 || finished >= maxRecords) {
+      commit();
+      // Counted from the end of the commit, as Kafka Streams does: the commit blocks the
+      // transaction's workers, so counting from its start would leave less than the interval
+      // for processing whenever a commit is slow.
+      nextCommitNanos = ticker.nanoTime() + intervalNanos;
+    }
+  }
+
+  @Override
+  public long capPark(long now, long waitNanos) {
+    return Math.min(waitNanos, Math.max(0, nextCommitNanos - now));
+  }
+
+  @Override
+  public void onRevoked(List<PartitionState> revoked) {
+    gate.close();
+    try {
+      commitGated(revoked);
+      revoked.forEach(assignment::detach);
+    } finally {
+      gate.open();
+    }
+  }
+
+  @Override
+  public void onLost(List<PartitionState> lost, Collection<TopicPartition> partitions) {
+    // The generation is gone, this transaction can no longer commit its offsets. Abort it; the
+    // partitions we still own rewind, as their outputs in it are gone too.
+    gate.close();
+    try {
+      lost.forEach(assignment::detach);
+      abortAndRewind(new KafkaException("partitions " + partitions + " were lost"));
+    } finally {
+      gate.open();
+    }
+  }
+
+  @Override
+  public void whileDraining(long now) {
+    if (now - nextCommitNanos >= 0) {
+      commit();
+      nextCommitNanos = now + intervalNanos;
+    }
+  }
+
+  @Override
+  public void onClose() {
+    gate.close();
+    try {
+      commitGated(List.of());
+      assignment.states().forEach(assignment::detach);
+    } finally {
+      gate.open();
+    }
+    closeProducer();
+  }
+
+  @Override
+  public void abandon() {
+    closeProducer();
+  }
+
+  /**
+   * CompletionReporter: hands the outputs of a finished record to the open transaction and reports the record
+   * finished, both under the gate, so they commit or abort together. A record whose assignment
+   * ended (revoked, lost, rewound) publishes nothing: it is processed again.
+   */
+  void publishFinished(Delivery<?, ?> d, CompletionReporter w) {
+    List<Delivery.Output> outputs = d.takeOutputs();
+    gate.enter();
+    try {
+      Producer<byte[], byte[]> p = producer;
+      if (d.state.detached || p == null) {
+        Delivery.failOutputs(outputs, "its partition was revoked or its transaction aborted; it is processed again");
+        w.dropped(d);
+      } else {
+        try {
+          if (outputs != null) {
+            for (Delivery.Output o : outputs) {
+              p.send(o.record(), Delivery.completer(o.future()));
+            }
+          }
+        } catch (RuntimeException e) {
+          poison = e; // the transaction aborts at its commit point and the records run again
+          Delivery.failOutputs(outputs, e.toString());
+        }
+        w.finished(d);
+      }
+      w.flush();
+    } finally {
+      gate.exit();
+    }
+  }
+
+  private void commit() {
+    gate.close();
+    try {
+      commitGated(List.of());
+    } finally {
+      gate.open();
+    }
+  }
+
+  /**
+   * Gate closed: commits what finished (of the assigned partitions and {@code extra}) with their
+   * outputs, or on any failure aborts and rewinds. Returns true if committed.
+   */
+  boolean commitGated(Collection<PartitionState> extra) {
+    applyCommands.run();
+    Throwable refused = poison;
+    if (refused != null) {
+      abortAndRewind(refused);
+      return false;
+    }
+    Map<TopicPartition, PartitionState> all = new HashMap<>();
+    for (PartitionState s : assignment.states()) {
+      all.put(s.tp, s);
+    }
+    for (PartitionState s : extra) {
+      all.put(s.tp, s);
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets =
+        CommitOffsets.collect(all.values(), options.offsetMetadataMaxChars());
+    if (offsets.isEmpty()) {
+      finished = 0;
+      return true;
+    }
+    long start = ticker.nanoTime();
+    try {
+      producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+      commitWithRetries();
+    } catch (KafkaException e) {
+      abortAndRewind(e);
+      return false;
+    }
+    metrics.commitLatency(ticker.nanoTime() - start);
+    offsets.forEach((tp, om) -> {
+      all.get(tp).lastCommitted = om;
+      if (assignment.contains(tp)) {
+        status.committed(tp, om.offset());
+      }
+    });
+    finished = 0;
+    producer.beginTransaction();
+    return true;
+  }
+
+  /** A commit that timed out may still complete: it is retried, never abandoned half-way. */
+  private void commitWithRetries() {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        producer.commitTransaction();
+        return;
+      } catch (TimeoutException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        LOG.warn("{}: commitTransaction timed out (attempt {}); retrying", name, attempt);
+      }
+    }
+  }
+
+  /**
+   * Gate closed: aborts the open transaction (or, if the producer cannot, replaces it: a new
+   * producer with the same transactional id ends whatever its predecessor left open), then rewinds
+   * every assigned partition to its committed offset as the broker has it, so records whose
+   * outputs were discarded run again and nothing committed runs twice.
+   */
+  private void abortAndRewind(Throwable cause) {
+    LOG.warn("{}: transaction failed, aborting it and processing again from the committed offsets: {}{}",
+        name, cause.toString(), cause.getCause() == null ? "" : " (caused by " + cause.getCause() + ")");
+    runtime.recordError(cause);
+    boolean replace = cause instanceof ProducerFencedException
+        || cause instanceof InvalidProducerEpochException;
+    if (!replace) {
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException e) {
+        replace = true;
+      }
+    }
+    if (replace) {
+      Producer<byte[], byte[]> old = producer;
+      producer = null;
+      old.close(Duration.ZERO);
+      producer = newProducer();
+    } else {
+      producer.beginTransaction();
+    }
+    poison = null;
+    finished = 0;
+    if (assignment.isEmpty()) {
+      return;
+    }
+    for (PartitionState s : assignment.states()) {
+      assignment.detach(s);
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(
+        new HashSet<>(assignment.partitions()), options.exactlyOnce().transactionTimeout().plusSeconds(30));
+    for (PartitionState old : List.copyOf(assignment.states())) {
+      OffsetAndMetadata om = committed.get(old.tp);
+      PartitionState fresh = assignment.put(old.tp, om);
+      fresh.paused = old.paused;
+      fresh.firstFetched = old.firstFetched;
+      long to = om != null ? om.offset() : old.firstFetched;
+      if (to >= 0) {
+        consumer.seek(old.tp, to);
+      }
+    }
+  }
+
+  private Producer<byte[], byte[]> newProducer() {
+    Producer<byte[], byte[]> p =
+        clients.producer(ClientProperties.producer(options, transactionalId, transactionalId));
+    try {
+      p.initTransactions();
+      p.beginTransaction();
+    } catch (KafkaException e) {
+      p.close(Duration.ZERO);
+      throw new IllegalStateException("exactly-once: could not start a transactional producer with "
+          + "transactional.id '" + transactionalId + "' at " + options.bootstrapServers() + ": " + e.getMessage()
+          + ". Check that the brokers are reachable and support transactions (with a single broker, "
+          + "transaction.state.log.replication.factor=1 and transaction.state.log.min.isr=1)", e);
+    }
+    return p;
+  }
+
+  private void closeProducer() {
+    Producer<byte[], byte[]> p = producer;
+    if (p != null) {
+      producer = null;
+      try {
+        p.close(Duration.ofSeconds(10)); // an open transaction is aborted by the broker
+      } catch (RuntimeException e) {
+        LOG.warn("{}: closing the transactional producer failed: {}", name, e.toString());
+      }
+    }
+  }
+}
