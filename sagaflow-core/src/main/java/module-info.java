@@ -22,7 +22,7 @@ module io.sagaflow.core {
   requires transitive kafka.clients;
   requires transitive com.fasterxml.jackson.databind;
   requires transitive org.slf4j;
-  requires static transitive micrometer.core;
+  requires static micrometer.core; // not transitive: it would then be required to compile every reader
 
   exports io.sagaflow.admin;
   exports io.sagaflow.kafka;
