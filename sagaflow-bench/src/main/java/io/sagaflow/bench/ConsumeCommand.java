@@ -1,5 +1,6 @@
 package io.sagaflow.bench;
 
+import io.sagaflow.cli.DurationConverter;
 import io.sagaflow.embedded.EmbeddedKafka;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -37,8 +38,9 @@ final class ConsumeCommand implements Callable<Integer> {
   @Option(names = "--records", description = "Override the scenario's record count (for quick runs)")
   Long records;
 
-  @Option(names = "--timeout", defaultValue = "60s", description = "Time limit per system (default: ${DEFAULT-VALUE})")
-  String timeout;
+  @Option(names = "--timeout", defaultValue = "60s", converter = DurationConverter.class,
+      description = "Time limit per system, like 60s or 2m (default: ${DEFAULT-VALUE})")
+  Duration timeout;
 
   @Option(
       names = "--heap-measure",
@@ -71,7 +73,7 @@ final class ConsumeCommand implements Callable<Integer> {
     if (records != null) {
       scenario = scenario.withRecords(records);
     }
-    long timeoutMillis = parseDuration(timeout).toMillis();
+    long timeoutMillis = timeout.toMillis();
     HeapSampler.Measure.parse(heapMeasure); // fail before producing anything
     List<PeerSystem> requested = systems.stream().map(PeerSystem::named).distinct().toList();
 
@@ -133,28 +135,6 @@ final class ConsumeCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "RATIO system=%s scenario=%s rate_vs_raw=%.2f heap_vs_raw=%.2f%n",
           r.system(), r.scenario(), r.rate() / raw.get().rate(),
           raw.get().heapMb() <= 0 ? 0.0 : (double) r.heapMb() / raw.get().heapMb());
-    }
-  }
-
-  static Duration parseDuration(String text) {
-    String t = text.trim().toLowerCase(Locale.ROOT);
-    try {
-      if (t.startsWith("pt")) {
-        return Duration.parse(t.toUpperCase(Locale.ROOT));
-      }
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      if (t.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      }
-      if (t.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      }
-      return Duration.ofSeconds(Long.parseLong(t));
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(
-          "timeout '" + text + "' is not a duration; write it like 60s, 500ms, 2m or PT60S", e);
     }
   }
 }

@@ -26,7 +26,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code sagaflow.recovery.replayed} ({@code dlt}, {@code target}) and the gauge {@code
  * sagaflow.recovery.retry.oldest.waiting.seconds}: age of the oldest retry-topic record seen
  * waiting for its due time (0 when none waits).
+ *
+ * <p>On the module path, Micrometer is not read transitively (it is optional): a module that passes
+ * a registry requires {@code micrometer.core} itself, hence the {@code exports} lint suppressed here.
  */
+@SuppressWarnings("exports")
 public final class MicrometerRecoveryListener implements RecoveryListener {
   private final MeterRegistry registry;
   private final Clock clock;
@@ -41,10 +45,12 @@ public final class MicrometerRecoveryListener implements RecoveryListener {
         .register(registry);
   }
 
+  /** A listener publishing to {@code registry}, timing waits with the system clock. */
   public static MicrometerRecoveryListener of(MeterRegistry registry) {
     return of(registry, Clock.systemUTC());
   }
 
+  /** A listener publishing to {@code registry}, timing waits with {@code clock}. */
   public static MicrometerRecoveryListener of(MeterRegistry registry, Clock clock) {
     return new MicrometerRecoveryListener(Objects.requireNonNull(registry, "registry"),
         Objects.requireNonNull(clock, "clock"));

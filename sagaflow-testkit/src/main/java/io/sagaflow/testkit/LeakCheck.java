@@ -28,6 +28,9 @@ public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
           + "|consumer_background_thread.*|sagaflow-.*");
   private static final Duration GRACE = Duration.ofSeconds(10);
 
+  /** Created by JUnit ({@code @ExtendWith(LeakCheck.class)}). */
+  public LeakCheck() {}
+
   @Override
   public void beforeEach(ExtensionContext context) {
     context.getStore(NAMESPACE).put("before", watchedThreads());

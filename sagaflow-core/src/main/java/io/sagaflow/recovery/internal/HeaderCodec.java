@@ -9,7 +9,7 @@ import org.apache.kafka.common.header.Headers;
 public final class HeaderCodec {
   private HeaderCodec() {}
 
-  public static byte[] intBytes(int v) {
+  static byte[] intBytes(int v) {
     return ByteBuffer.allocate(Integer.BYTES).putInt(v).array();
   }
 
@@ -17,7 +17,7 @@ public final class HeaderCodec {
     return ByteBuffer.allocate(Long.BYTES).putLong(v).array();
   }
 
-  public static byte[] utf8(String s) {
+  static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
@@ -57,7 +57,7 @@ public final class HeaderCodec {
   }
 
   /** UTF-8 bytes of {@code s}, cut to at most {@code maxBytes} without splitting a character. */
-  public static byte[] utf8Capped(String s, int maxBytes) {
+  static byte[] utf8Capped(String s, int maxBytes) {
     byte[] all = utf8(s);
     if (all.length <= maxBytes) {
       return all;

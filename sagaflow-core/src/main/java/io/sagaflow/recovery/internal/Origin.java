@@ -10,10 +10,10 @@ import org.apache.kafka.common.header.Headers;
  * in {@code sagaflow-origin-*} headers (written by the first tier and kept across tiers); any other
  * record is its own origin.
  */
-public record Origin(String topic, int partition, long offset, long timestamp, String timestampType, int tier,
+record Origin(String topic, int partition, long offset, long timestamp, String timestampType, int tier,
     int previousAttempts) {
 
-  public static Origin of(ConsumerRecord<byte[], byte[]> record) {
+  static Origin of(ConsumerRecord<byte[], byte[]> record) {
     Headers h = record.headers();
     Integer tier = HeaderCodec.lastInt(h, RETRY_TIER);
     String topic = HeaderCodec.lastString(h, ORIGIN_TOPIC);

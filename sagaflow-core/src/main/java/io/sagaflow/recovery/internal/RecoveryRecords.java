@@ -17,10 +17,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * headers byte for byte, every header we write replacing earlier values of the same name (so a
  * record dead-lettered twice carries one set, like Spring's default), then our headers appended.
  */
-public final class RecoveryRecords {
+final class RecoveryRecords {
   private RecoveryRecords() {}
 
-  public static ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> failed, Origin origin,
+  static ProducerRecord<byte[], byte[]> retry(ConsumerRecord<byte[], byte[]> failed, Origin origin,
       Throwable error, String topic, Integer partition, int tier, int attempts, Instant due, int maxStackTraceBytes) {
     Headers h = copy(failed.headers());
     HeaderCodec.replace(h, ORIGIN_TOPIC, HeaderCodec.utf8(origin.topic()));
@@ -35,7 +35,7 @@ public final class RecoveryRecords {
     return new ProducerRecord<>(topic, partition, null, failed.key(), failed.value(), h);
   }
 
-  public static ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> failed, Origin origin,
+  static ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> failed, Origin origin,
       Throwable error, String groupId, String topic, Integer partition, int attempts, Instant failedAt,
       int maxStackTraceBytes) {
     Headers h = copy(failed.headers());
@@ -56,7 +56,7 @@ public final class RecoveryRecords {
   }
 
   /** Whether {@code error} says the key (not the value) could not be deserialized. */
-  public static boolean isKeyFailure(Throwable error) {
+  static boolean isKeyFailure(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof RecordDeserializationException rde) {
         return rde.origin() == RecordDeserializationException.DeserializationExceptionOrigin.KEY;

@@ -66,7 +66,7 @@ public final class Replayer {
     this.scanner = new TopicScanner(clientProperties, timeout);
   }
 
-  public static String ledgerTopic(String dltTopic) {
+  static String ledgerTopic(String dltTopic) {
     return dltTopic + "-replayed";
   }
 

@@ -31,7 +31,7 @@ public final class TopicProvisioner implements AutoCloseable {
     this.admin = admin;
   }
 
-  public void ensure(String topic, String sourceTopic, Duration timeout) throws Exception {
+  void ensure(String topic, String sourceTopic, Duration timeout) throws Exception {
     if (admin == null || known.contains(topic)) {
       return;
     }
