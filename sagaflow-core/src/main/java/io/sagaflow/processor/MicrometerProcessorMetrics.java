@@ -30,6 +30,7 @@ import org.apache.kafka.common.TopicPartition;
  * and {@code sagaflow.processor.paused.partitions}, and {@code sagaflow.processor.lag} (gauge, tags
  * {@code topic} and {@code partition}). They are removed from the registry when the processor closes.
  */
+@SuppressWarnings("exports") // MeterRegistry: Micrometer is optional, users who call this require it themselves
 public final class MicrometerProcessorMetrics implements ProcessorMetrics {
   private final MeterRegistry registry;
 
