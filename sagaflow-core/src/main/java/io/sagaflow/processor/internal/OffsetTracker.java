@@ -15,7 +15,7 @@ import java.util.BitSet;
  *
  * <p>Owned by one poll thread; not thread-safe. Offsets must be registered in increasing order.
  */
-public final class OffsetTracker {
+final class OffsetTracker {
   /** Outcome of {@link #classify}. */
   public static final int SKIP = 0;
   /** A new record: process it, then {@link #register} it. */
