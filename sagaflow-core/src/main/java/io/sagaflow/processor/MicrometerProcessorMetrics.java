@@ -26,8 +26,9 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>Meters, each tagged {@code group}: {@code sagaflow.processor.records} (counter, tag {@code
  * outcome} = {@code processed} or {@code failed}), {@code sagaflow.processor.handler.latency} and
- * {@code sagaflow.processor.commit.latency} (timers), the gauges {@code sagaflow.processor.in.flight}
- * and {@code sagaflow.processor.paused.partitions}, and {@code sagaflow.processor.lag} (gauge, tags
+ * {@code sagaflow.processor.commit.latency} (timers), the gauges {@code sagaflow.processor.in.flight},
+ * {@code sagaflow.processor.paused.partitions} and {@code sagaflow.processor.stalled.records} (see
+ * {@link StalledRecord}), and {@code sagaflow.processor.lag} (gauge, tags
  * {@code topic} and {@code partition}). They are removed from the registry when the processor closes.
  */
 @SuppressWarnings("exports") // MeterRegistry: Micrometer is optional, users who call this require it themselves
@@ -62,6 +63,7 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics {
     private final Timer commitLatency;
     private final List<Meter> meters = new ArrayList<>();
     private final Map<TopicPartition, AtomicLong> lags = new ConcurrentHashMap<>();
+    private final AtomicLong stalled = new AtomicLong();
     private final Map<TopicPartition, Meter> lagGauges = new ConcurrentHashMap<>();
 
     MicrometerRecorder(MeterRegistry registry, Gauges gauges) {
@@ -82,6 +84,9 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics {
       meters.add(Gauge.builder("sagaflow.processor.in.flight", gauges, g -> g.inFlight())
           .strongReference(true).tags(tags).register(registry));
       meters.add(Gauge.builder("sagaflow.processor.paused.partitions", gauges, g -> g.pausedPartitions())
+          .strongReference(true).tags(tags).register(registry));
+      meters.add(Gauge.builder("sagaflow.processor.stalled.records", stalled, AtomicLong::get)
+          .description("Records that keep failing and are retried in place (see ProcessorStatus.stalledRecords)")
           .strongReference(true).tags(tags).register(registry));
     }
 
@@ -110,6 +115,11 @@ public final class MicrometerProcessorMetrics implements ProcessorMetrics {
             .register(registry));
         return holder;
       }).set(lag);
+    }
+
+    @Override
+    public void stalledRecords(long count) {
+      stalled.set(count);
     }
 
     @Override

@@ -59,6 +59,13 @@ public interface ProcessorMetrics {
     /** The processor no longer owns this partition: forget its lag. */
     void partitionRemoved(TopicPartition partition);
 
+    /**
+     * The number of stalled records (see {@link StalledRecord}) changed to {@code count}; called
+     * from handler threads when a record becomes stalled or stops being so. The default ignores it,
+     * so that existing back ends keep compiling.
+     */
+    default void stalledRecords(long count) {}
+
     /** The processor closed: remove every meter. */
     void close();
   }

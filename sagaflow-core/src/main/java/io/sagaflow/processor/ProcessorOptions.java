@@ -81,6 +81,9 @@ public final class ProcessorOptions<K, V> {
     ExactlyOnce exactlyOnce;
     Map<String, Object> producerProperties = Map.of();
     boolean blockingHandlers;
+    Duration connectionTimeout = Duration.ofSeconds(30);
+    boolean failFastConnect;
+    Duration stallAlarmAfter = Duration.ofMinutes(5);
 
     @Override
     @SuppressWarnings("unchecked")
@@ -266,6 +269,25 @@ public final class ProcessorOptions<K, V> {
     return v.blockingHandlers;
   }
 
+  /**
+   * How long no broker may answer before {@link Processor#status()} says {@link
+   * ProcessorStatus.State#DISCONNECTED} (default 30 s); also the bound of {@link
+   * #withFailFastConnect}.
+   */
+  public Duration connectionTimeout() {
+    return v.connectionTimeout;
+  }
+
+  /** Whether {@link Processor#start()} waits for the cluster and throws if it can't be reached. */
+  public boolean failFastConnect() {
+    return v.failFastConnect;
+  }
+
+  /** How long a record may stay stalled before health turns DOWN (default 5 min). */
+  public Duration stallAlarmAfter() {
+    return v.stallAlarmAfter;
+  }
+
   // ---- withers --------------------------------------------------------------------------------
 
   public ProcessorOptions<K, V> withBootstrapServers(String bootstrapServers) {
@@ -428,6 +450,36 @@ public final class ProcessorOptions<K, V> {
     return with(c -> c.blockingHandlers = blockingHandlers);
   }
 
+  /**
+   * How long no broker may answer the processor's consumers (no metadata, fetch or heartbeat
+   * response) before its status says {@link ProcessorStatus.State#DISCONNECTED} and its health
+   * DOWN, with a problem that names the bootstrap servers (default 30 s). It returns to RUNNING by
+   * itself when a broker answers again. Also bounds {@link #withFailFastConnect}.
+   */
+  public ProcessorOptions<K, V> withConnectionTimeout(Duration connectionTimeout) {
+    return with(c -> c.connectionTimeout = connectionTimeout);
+  }
+
+  /**
+   * With {@code true}, {@link Processor#start()} waits until every consumer has heard from a broker,
+   * at most {@link #connectionTimeout()}, and otherwise closes the processor and throws an {@link
+   * IllegalStateException} that names the bootstrap servers. Default {@code false}: start returns
+   * at once and the status reports a missing cluster.
+   */
+  public ProcessorOptions<K, V> withFailFastConnect(boolean failFastConnect) {
+    return with(c -> c.failFastConnect = failFastConnect);
+  }
+
+  /**
+   * How long a record may keep failing while it is retried in place (it holds back its key and its
+   * partition's commits) before the processor's health turns DOWN (default 5 min). The record shows
+   * in {@link ProcessorStatus#stalledRecords()} well before that, and a WARN is logged after 1, 2, 4,
+   * 8 and 16 minutes, then every 16 minutes.
+   */
+  public ProcessorOptions<K, V> withStallAlarmAfter(Duration stallAlarmAfter) {
+    return with(c -> c.stallAlarmAfter = stallAlarmAfter);
+  }
+
   // ---- validation -----------------------------------------------------------------------------
 
   private static void validate(Values<?, ?> v) {
@@ -473,6 +525,13 @@ public final class ProcessorOptions<K, V> {
             + "the producer uses the processor's bootstrapServers, byte[] serializers and, in exactly-once "
             + "mode, a transactional id built from ExactlyOnce.transactionalIdPrefix()");
       }
+    }
+    requirePositive(v.connectionTimeout, "connectionTimeout");
+    requirePositive(v.stallAlarmAfter, "stallAlarmAfter");
+    if (v.exactlyOnce != null && v.commitStrategy == CommitStrategy.AT_MOST_ONCE) {
+      throw new IllegalArgumentException("exactly-once mode commits offsets with the handlers' output in "
+          + "one transaction, after handling; AT_MOST_ONCE commits before handling and drops failed records: "
+          + "choose one (remove withExactlyOnce(...) or withCommitStrategy(AT_MOST_ONCE))");
     }
     if (v.exactlyOnce != null
         && (v.commitStrategy == CommitStrategy.MANUAL || v.commitStrategy == CommitStrategy.NONE)) {
@@ -521,6 +580,7 @@ public final class ProcessorOptions<K, V> {
         + ", metrics=" + v.metrics + ", shutdownHook=" + v.shutdownHook
         + ", publisherPrefetch=" + v.publisherPrefetch + ", offsetMetadataMaxChars=" + v.offsetMetadataMaxChars
         + ", exactlyOnce=" + v.exactlyOnce + ", producerProperties=" + Redaction.redact(v.producerProperties)
-        + ", blockingHandlers=" + v.blockingHandlers + "]";
+        + ", blockingHandlers=" + v.blockingHandlers + ", connectionTimeout=" + v.connectionTimeout
+        + ", failFastConnect=" + v.failFastConnect + ", stallAlarmAfter=" + v.stallAlarmAfter + "]";
   }
 }

@@ -1,5 +1,6 @@
 package io.sagaflow.processor;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -17,6 +18,12 @@ import org.apache.kafka.common.TopicPartition;
  * @param bufferedBytes serialized bytes of those records
  * @param committedOffsets last offsets this processor committed successfully, per partition
  * @param lastError the last error seen (commit failure, stopping record failure), if any
+ * @param stalledRecords records that keep failing and are retried in place (see {@link
+ *     StalledRecord}), oldest failure first
+ * @param health {@link Health#DOWN} when the processor failed, cannot reach the cluster ({@link
+ *     State#DISCONNECTED}), or a record has been stalled for longer than {@link
+ *     ProcessorOptions#stallAlarmAfter()}
+ * @param problems why health is DOWN, one sentence each, naming the cause and the fix; empty when UP
  */
 public record ProcessorStatus(
     State state,
@@ -26,13 +33,30 @@ public record ProcessorStatus(
     long inFlight,
     long bufferedBytes,
     Map<TopicPartition, Long> committedOffsets,
-    Optional<Throwable> lastError) {
+    Optional<Throwable> lastError,
+    List<StalledRecord> stalledRecords,
+    Health health,
+    List<String> problems) {
 
   public ProcessorStatus {
     assignedPartitions = Set.copyOf(assignedPartitions);
     pausedPartitions = Set.copyOf(pausedPartitions);
     userPausedPartitions = Set.copyOf(userPausedPartitions);
     committedOffsets = Map.copyOf(committedOffsets);
+    stalledRecords = List.copyOf(stalledRecords);
+    java.util.Objects.requireNonNull(health, "health");
+    problems = List.copyOf(problems);
+  }
+
+  /** Whether {@link #health()} is {@link Health#UP}. */
+  public boolean healthy() {
+    return health == Health.UP;
+  }
+
+  /** What a health check should report. */
+  public enum Health {
+    UP,
+    DOWN
   }
 
   /** Lifecycle of a processor. */
@@ -41,6 +65,13 @@ public record ProcessorStatus(
     RUNNING,
     CLOSING,
     CLOSED,
+    /**
+     * Running, but no broker has answered for {@link ProcessorOptions#connectionTimeout()}: the
+     * bootstrap servers are wrong or unreachable, or the security protocol does not match the
+     * listener. The processor keeps trying and returns to {@link #RUNNING} by itself once a broker
+     * answers; {@link ProcessorStatus#problems()} names the servers.
+     */
+    DISCONNECTED,
     /** Stopped because a {@link FailureHandler} decided {@link FailureDecision#stop()}, or a fatal error. */
     FAILED
   }

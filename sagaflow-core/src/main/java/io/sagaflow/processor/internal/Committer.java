@@ -2,6 +2,7 @@ package io.sagaflow.processor.internal;
 
 import java.util.Collection;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -39,6 +40,14 @@ interface Committer {
 
   /** Close, after the drain: the last commit of what finished; releases what the committer owns. */
   void onClose();
+
+  /**
+   * A poll returned {@code records}, about to be dispatched; returns whether to dispatch them. Only
+   * at-most-once commits here (before any handler runs).
+   */
+  default boolean beforeDispatch(ConsumerRecords<byte[], byte[]> records) {
+    return true;
+  }
 
   /** The loop failed: releases what the committer owns, committing nothing. */
   default void abandon() {}

@@ -67,6 +67,11 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
     this.bytes = bytes;
   }
 
+  /** The key if it was deserialized, else null (for reports of failures). */
+  K keyIfDeserialized() {
+    return deserialized ? key : null;
+  }
+
   /**
    * Deserializes key and value once. A failure is thrown as Kafka's {@link
    * RecordDeserializationException} saying whether the key or the value failed (with the user's

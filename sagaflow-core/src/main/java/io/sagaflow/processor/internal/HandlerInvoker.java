@@ -1,6 +1,7 @@
 package io.sagaflow.processor.internal;
 
 import io.sagaflow.processor.BatchHandler;
+import io.sagaflow.processor.CommitStrategy;
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
 import io.sagaflow.processor.FailureHandler;
@@ -39,6 +40,8 @@ final class HandlerInvoker<K, V> {
   private final String groupId;
   private final boolean finishOnAck;
   private final boolean exactlyOnce;
+  private final boolean atMostOnce;
+  private final StallWatch stalls;
   private final Metrics metrics;
   private final ProcessorRuntime<K, V> runtime;
   final LaneScheduler scheduler;
@@ -52,6 +55,7 @@ final class HandlerInvoker<K, V> {
       String groupId,
       boolean finishOnAck,
       Metrics metrics,
+      StallWatch stalls,
       ProcessorRuntime<K, V> runtime) {
     this.handler = handler;
     this.batchHandler = batchHandler;
@@ -61,6 +65,8 @@ final class HandlerInvoker<K, V> {
     this.groupId = groupId;
     this.finishOnAck = finishOnAck;
     this.exactlyOnce = runtime.transactionalIdPrefix != null;
+    this.atMostOnce = runtime.options.commitStrategy() == CommitStrategy.AT_MOST_ONCE;
+    this.stalls = stalls;
     this.metrics = metrics;
     this.runtime = runtime;
     this.scheduler = runtime.options.blockingHandlers()
@@ -179,55 +185,71 @@ final class HandlerInvoker<K, V> {
    * FINISHED (a done decision already finished it) or DROPPED.
    */
   int runRecord(Delivery<K, V> d, CompletionReporter w, Throwable firstError, boolean deserializeOnly) {
-    Throwable error = firstError;
-    int attempt = 1;
-    for (; ; ) {
-      if (error == null) {
-        long t0 = metrics.enabled() ? System.nanoTime() : 0;
-        try {
-          d.deserialize(keyDeserializer, valueDeserializer);
-          if (!deserializeOnly) {
-            d.attempt = attempt;
-            invoke(d);
-            if (!exactlyOnce) {
-              d.awaitOutputs(); // at-least-once: finished only once its outputs are durable
+    StallWatch.Entry stall = null; // set once the record failed: the success path only checks null
+    try {
+      Throwable error = firstError;
+      int attempt = 1;
+      for (; ; ) {
+        if (error == null) {
+          long t0 = metrics.enabled() ? System.nanoTime() : 0;
+          try {
+            d.deserialize(keyDeserializer, valueDeserializer);
+            if (!deserializeOnly) {
+              d.attempt = attempt;
+              invoke(d);
+              if (!exactlyOnce) {
+                d.awaitOutputs(); // at-least-once: finished only once its outputs are durable
+              }
+              metrics.processed(t0, 1);
             }
-            metrics.processed(t0, 1);
+            return SUCCEEDED;
+          } catch (Throwable t) {
+            if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
+              throw vme;
+            }
+            error = t;
+            metrics.failed();
           }
-          return SUCCEEDED;
-        } catch (Throwable t) {
-          if (t instanceof VirtualMachineError vme && !(t instanceof StackOverflowError)) {
-            throw vme;
-          }
-          error = t;
-          metrics.failed();
         }
-      }
-      d.discardOutputs(error);
-      FailureDecision decision = decide(d, w, error, attempt);
-      if (decision == null) {
-        w.dropped(d);
-        return DROPPED;
-      }
-      if (decision instanceof FailureDecision.Done) {
-        if (!finishOnAck || d.claimFinish()) {
+        d.discardOutputs(error);
+        if (atMostOnce) {
+          // Its offset is committed already; retrying would be processing late (see the mode).
+          LOG.warn("At-most-once: record {} failed and is dropped (not retried): {}", d, error.toString());
+          LOG.debug("Failure of dropped record {}", d, error);
           finish(d, w);
+          return FINISHED;
         }
-        return FINISHED;
+        stall = stalls.failed(stall, d.state.tp, d.raw.offset(), d.keyIfDeserialized(),
+            d.raw.key(), attempt, error);
+        FailureDecision decision = decide(d, w, error, attempt);
+        if (decision == null) {
+          w.dropped(d);
+          return DROPPED;
+        }
+        if (decision instanceof FailureDecision.Done) {
+          if (!finishOnAck || d.claimFinish()) {
+            finish(d, w);
+          }
+          return FINISHED;
+        }
+        if (decision instanceof FailureDecision.Stop) {
+          w.halted = true;
+          w.dropped(d);
+          runtime.stopOnFailure(error, d);
+          return DROPPED;
+        }
+        Duration delay = ((FailureDecision.RetryAfter) decision).delay();
+        if (!w.sleep(delay, d)) {
+          w.dropped(d);
+          return DROPPED;
+        }
+        attempt++;
+        error = null;
       }
-      if (decision instanceof FailureDecision.Stop) {
-        w.halted = true;
-        w.dropped(d);
-        runtime.stopOnFailure(error, d);
-        return DROPPED;
+    } finally {
+      if (stall != null) {
+        stalls.cleared(stall);
       }
-      Duration delay = ((FailureDecision.RetryAfter) decision).delay();
-      if (!w.sleep(delay, d)) {
-        w.dropped(d);
-        return DROPPED;
-      }
-      attempt++;
-      error = null;
     }
   }
 

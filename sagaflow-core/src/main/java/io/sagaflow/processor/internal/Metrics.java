@@ -49,6 +49,8 @@ interface Metrics {
 
   default void removePartition(TopicPartition tp) {}
 
+  default void stalledRecords(long count) {}
+
   default void close() {}
 
   /**
@@ -93,6 +95,11 @@ interface Metrics {
     @Override
     public void removePartition(TopicPartition tp) {
       guard(() -> recorder.partitionRemoved(tp));
+    }
+
+    @Override
+    public void stalledRecords(long count) {
+      guard(() -> recorder.stalledRecords(count));
     }
 
     @Override

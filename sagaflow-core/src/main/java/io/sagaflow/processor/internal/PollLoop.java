@@ -58,6 +58,9 @@ final class PollLoop<K, V> implements Runnable {
   private final ConcurrentLinkedQueue<Command> commands = new ConcurrentLinkedQueue<>();
   private final Assignment assignment;
   private final LoopStatus status;
+  /** Whether a broker answers; read by status calls. */
+  final ConnectionWatch connection;
+  private long nextConnectionCheckNanos;
 
   private volatile boolean closeRequested;
   private volatile long closeDeadlineNanos;
@@ -93,6 +96,7 @@ final class PollLoop<K, V> implements Runnable {
     this.transactionalId = exactlyOnce ? runtime.transactionalIdPrefix + "-" + index : null;
     this.assignment = new Assignment(runtime.inFlight, runtime.bytes);
     this.status = new LoopStatus(metrics);
+    this.connection = new ConnectionWatch(options.connectionTimeout().toNanos(), runtime::loopConnected);
   }
 
   Producer<byte[], byte[]> sharedProducer() {
@@ -164,6 +168,7 @@ final class PollLoop<K, V> implements Runnable {
         case NONE -> new NoCommitter();
         case SYNC_PER_BATCH -> new BatchCommitter(parts);
         case PERIODIC_ASYNC, MANUAL -> new PeriodicCommitter(parts);
+        case AT_MOST_ONCE -> new AtMostOnceCommitter(parts);
       };
     }
     RebalanceHandler<K, V> rebalance = new RebalanceHandler<>(this, parts, committer, publisher);
@@ -172,7 +177,9 @@ final class PollLoop<K, V> implements Runnable {
     } else {
       consumer.subscribe(options.topics(), rebalance);
     }
-    committer.start(ticker.nanoTime());
+    long now = ticker.nanoTime();
+    committer.start(now);
+    connection.start(now);
   }
 
   void turn() {
@@ -195,10 +202,17 @@ final class PollLoop<K, V> implements Runnable {
     } else {
       records = consumer.poll(Duration.ofMillis(pollTimeoutMillis(now)));
     }
-    if (!records.isEmpty() && !closeRequested) {
-      dispatcher.dispatch(records);
+    if (!records.isEmpty()) {
+      connection.progress(now);
+      if (!closeRequested && committer.beforeDispatch(records)) {
+        dispatcher.dispatch(records);
+      }
     }
     status.publishIfDue(now, assignment, pauses, consumer);
+    if (now - nextConnectionCheckNanos >= 0) {
+      connection.observe(now, consumer.metrics());
+      nextConnectionCheckNanos = now + LoopStatus.EVERY_NANOS;
+    }
   }
 
   private void updatePauses(long now) {

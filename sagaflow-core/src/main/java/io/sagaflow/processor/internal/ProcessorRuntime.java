@@ -45,6 +45,9 @@ public final class ProcessorRuntime<K, V> {
   private final List<PollLoop<K, V>> loops = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final CountDownLatch terminated;
+  /** Counted down by each poll loop when a broker first answers it, or when it ends. */
+  private final CountDownLatch connected;
+  private volatile StallWatch stalls;
   private volatile Throwable lastError;
   private volatile Metrics metrics = Metrics.NOOP;
   private Thread shutdownHook;
@@ -89,6 +92,7 @@ public final class ProcessorRuntime<K, V> {
     this.batchHandler = batchHandler;
     this.publisher = publisherMode ? new RecordPublisher<>(options.publisherPrefetch()) : null;
     this.terminated = new CountDownLatch(options.consumers());
+    this.connected = new CountDownLatch(options.consumers());
   }
 
   public Flow.Publisher<ProcessorRecord<K, V>> publisher() {
@@ -104,10 +108,11 @@ public final class ProcessorRuntime<K, V> {
       throw new IllegalStateException("processor already started (state " + state.get() + ")");
     }
     metrics = Metrics.create(options.metrics(), options.groupId(), inFlight::get, this::pausedCount);
+    stalls = new StallWatch(ticker, options.stallAlarmAfter().toNanos(), metrics);
     HandlerInvoker<K, V> invoker = new HandlerInvoker<>(handler, batchHandler, options.failureHandler(),
         options.keyDeserializer(), options.valueDeserializer(), options.groupId(),
         publisher != null || options.commitStrategy() == io.sagaflow.processor.CommitStrategy.MANUAL,
-        metrics, this);
+        metrics, stalls, this);
     if (publisher != null) {
       publisher.setInvoker(invoker);
     }
@@ -130,6 +135,42 @@ public final class ProcessorRuntime<K, V> {
     for (Thread t : threads) {
       t.start();
     }
+    if (options.failFastConnect()) {
+      awaitConnected();
+    }
+  }
+
+  /** Fail-fast start: waits until every poll loop heard from a broker, else closes and throws. */
+  private void awaitConnected() {
+    boolean ok;
+    try {
+      ok = connected.await(options.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close(Duration.ZERO);
+      throw new IllegalStateException("interrupted while waiting for the Kafka cluster at "
+          + options.bootstrapServers(), e);
+    }
+    if (state.get() == ProcessorStatus.State.FAILED) {
+      close(Duration.ZERO);
+      throw new IllegalStateException("the processor failed while connecting to the Kafka cluster at "
+          + options.bootstrapServers() + ": " + lastError, lastError);
+    }
+    if (!ok) {
+      close(Duration.ZERO);
+      throw new IllegalStateException(disconnectedMessage());
+    }
+  }
+
+  private String disconnectedMessage() {
+    return "cannot reach the Kafka cluster at " + options.bootstrapServers() + ": no broker has answered for "
+        + options.connectionTimeout().toSeconds() + " s (connectionTimeout); check bootstrap.servers, the "
+        + "network, and that security.protocol matches the listener";
+  }
+
+  /** A poll loop heard from a broker for the first time. */
+  void loopConnected() {
+    connected.countDown();
   }
 
   /** The idempotent producer behind {@code send} in at-least-once mode, created on first use. */
@@ -161,6 +202,7 @@ public final class ProcessorRuntime<K, V> {
   }
 
   private void loopEnded() {
+    connected.countDown(); // a fail-fast start waits no longer for a loop that ended
     terminated.countDown();
     if (terminated.getCount() == 0) {
       closeSharedProducer();
@@ -267,7 +309,28 @@ public final class ProcessorRuntime<K, V> {
       userPaused.addAll(s.userPaused());
       committed.putAll(s.committed());
     }
-    return new ProcessorStatus(state.get(), assigned, paused, userPaused, inFlight.get(), bytes.get(),
-        committed, Optional.ofNullable(lastError));
+    ProcessorStatus.State st = state.get();
+    List<String> problems = new ArrayList<>();
+    if (st == ProcessorStatus.State.FAILED) {
+      problems.add("the processor stopped: " + lastError);
+    }
+    if (st == ProcessorStatus.State.RUNNING) {
+      for (PollLoop<K, V> l : loops) {
+        if (l.connection.disconnected()) {
+          st = ProcessorStatus.State.DISCONNECTED;
+          problems.add(disconnectedMessage());
+          break;
+        }
+      }
+    }
+    StallWatch sw = stalls;
+    List<io.sagaflow.processor.StalledRecord> stalled = List.of();
+    if (sw != null) {
+      stalled = sw.stalled();
+      problems.addAll(sw.alarm());
+    }
+    return new ProcessorStatus(st, assigned, paused, userPaused, inFlight.get(), bytes.get(),
+        committed, Optional.ofNullable(lastError), stalled,
+        problems.isEmpty() ? ProcessorStatus.Health.UP : ProcessorStatus.Health.DOWN, problems);
   }
 }

@@ -10,12 +10,13 @@
  *   <li>{@code Pauses}: which partitions are paused, ours (limits, cap, delays) apart from the
  *       user's.
  *   <li>{@code Committer}: one per commit strategy ({@code PeriodicCommitter}, {@code
- *       BatchCommitter}, {@code NoCommitter}, {@code TransactionalCommitter} with its {@code
+ *       BatchCommitter}, {@code NoCommitter}, {@code AtMostOnceCommitter}, {@code TransactionalCommitter} with its {@code
  *       TxnGate}); {@code CommitOffsets} decides what a commit carries, {@code OffsetTracker} and
  *       {@code OffsetMetadataCodec} what may be committed and the finished offsets above it.
  *   <li>{@code RebalanceHandler}: assign, revoke (drain, commit), lost; {@code Assignment} holds
  *       the {@code PartitionState}s; {@code LoopStatus} what {@code ProcessorRuntime.status()}
- *       reads.
+ *       reads, with {@code ConnectionWatch} (does a broker answer: DISCONNECTED) and {@code
+ *       StallWatch} (records retried in place: stalled records, their WARNs and alarm).
  *   <li>{@code Lane} (a serial queue per key or partition), {@code LaneScheduler} (runs ready lanes
  *       on virtual threads), {@code CompletionReporter} (batches completions back to the poll
  *       thread), {@code HandlerInvoker} (handler + failure policy).

@@ -1,0 +1,86 @@
+package io.sagaflow.processor.internal;
+
+import java.util.Map;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+
+/**
+ * Whether a poll loop's consumer hears from the cluster, for {@code DISCONNECTED} in the status.
+ *
+ * <p>Design: the evidence is the consumer's own {@code response-total} metric (group {@code
+ * consumer-metrics}: responses received from any broker, public API). A connected consumer gets
+ * fetch responses every {@code fetch.max.wait.ms} and heartbeat responses every few seconds even
+ * with every partition paused; a consumer pointed at a closed port, a dead cluster or a listener
+ * of another security protocol gets none (an open TCP connection alone is not evidence: a pending
+ * connect counts in {@code connection-count}). The loop calls {@link #observe} at its status
+ * cadence; when the count has not grown for the timeout, the loop is disconnected, and it is
+ * connected again as soon as it grows. A consumer without the metric (a test double) counts as
+ * connected: no evidence either way is not reported as an outage.
+ */
+final class ConnectionWatch {
+  private final long timeoutNanos;
+  private final Runnable onFirstConnect;
+  private Metric responses;
+  private boolean looked;
+  private double lastCount = -1;
+  private long lastProgressNanos;
+  /** Read by status calls and by a fail-fast start. */
+  private volatile boolean disconnected;
+  private volatile boolean everConnected;
+
+  /** {@code onFirstConnect} runs on the poll thread the first time a broker answers. */
+  ConnectionWatch(long timeoutNanos, Runnable onFirstConnect) {
+    this.timeoutNanos = timeoutNanos;
+    this.onFirstConnect = onFirstConnect;
+  }
+
+  /** The loop starts at {@code now}: the timeout counts from here. */
+  void start(long now) {
+    lastProgressNanos = now;
+  }
+
+  /** Poll thread: looks at the consumer's metrics at {@code now}. */
+  void observe(long now, Map<MetricName, ? extends Metric> consumerMetrics) {
+    if (!looked) {
+      looked = true;
+      for (Map.Entry<MetricName, ? extends Metric> m : consumerMetrics.entrySet()) {
+        if (m.getKey().name().equals("response-total") && m.getKey().group().equals("consumer-metrics")) {
+          responses = m.getValue();
+          break;
+        }
+      }
+    }
+    if (responses == null) {
+      progress(now);
+      return;
+    }
+    Object v = responses.metricValue();
+    double count = v instanceof Number n ? n.doubleValue() : 0;
+    if (count > lastCount && count > 0) {
+      lastCount = count;
+      progress(now);
+    } else if (now - lastProgressNanos >= timeoutNanos && !disconnected) {
+      disconnected = true;
+    }
+  }
+
+  /** Poll thread: evidence of a working connection (a broker answered) at {@code now}. */
+  void progress(long now) {
+    lastProgressNanos = now;
+    if (disconnected) {
+      disconnected = false;
+    }
+    if (!everConnected) {
+      everConnected = true;
+      onFirstConnect.run();
+    }
+  }
+
+  boolean disconnected() {
+    return disconnected;
+  }
+
+  boolean everConnected() {
+    return everConnected;
+  }
+}
