@@ -47,6 +47,8 @@ final class LoopHarness {
   final MockProducer<byte[], byte[]> producer =
       new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
   final ProcessorRuntime<String, String> runtime;
+  /** Records retried in place (alarm after 5 minutes of the fake clock). */
+  final StallWatch stalls = new StallWatch(ticker, Duration.ofMinutes(5).toNanos(), Metrics.NOOP);
   final PollLoop<String, String> loop;
   Map<String, Object> consumerProperties;
 
@@ -65,7 +67,8 @@ final class LoopHarness {
     };
     runtime = new ProcessorRuntime<>(options, handler, null, false, ticker, clients);
     HandlerInvoker<String, String> invoker = new HandlerInvoker<>(handler, null, options.failureHandler(),
-        options.keyDeserializer(), options.valueDeserializer(), options.groupId(), false, Metrics.NOOP, runtime);
+        options.keyDeserializer(), options.valueDeserializer(), options.groupId(), false, Metrics.NOOP, stalls,
+        runtime);
     loop = new PollLoop<>(runtime, 0, invoker, null, false, Metrics.NOOP);
   }
 
