@@ -24,6 +24,9 @@ class ProcessorOptionsTest {
     assertThat(o.metrics()).isSameAs(ProcessorMetrics.none());
     assertThat(o.blockingHandlers()).isFalse();
     assertThat(o.withBlockingHandlers(true).blockingHandlers()).isTrue();
+    assertThat(o.connectionTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(o.failFastConnect()).isFalse();
+    assertThat(o.stallAlarmAfter()).isEqualTo(Duration.ofMinutes(5));
   }
 
   @Test
@@ -44,6 +47,11 @@ class ProcessorOptionsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MANUAL cannot be combined");
     assertThatThrownBy(() -> base().withCommitStrategy(CommitStrategy.NONE).withExactlyOnce())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NONE cannot be combined");
+    assertThatThrownBy(() -> base().withExactlyOnce().withCommitStrategy(CommitStrategy.AT_MOST_ONCE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("AT_MOST_ONCE commits before handling").hasMessageContaining("choose one");
+    assertThatThrownBy(() -> base().withCommitStrategy(CommitStrategy.AT_MOST_ONCE).withExactlyOnce())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("AT_MOST_ONCE");
     assertThatThrownBy(() -> base().withProducerProperties(java.util.Map.of("transactional.id", "x")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'transactional.id' is owned by the processor");
     assertThatThrownBy(() -> Processor.forPublisher(base().withTopics("t").withExactlyOnce()))
@@ -56,6 +64,10 @@ class ProcessorOptionsTest {
 
   @Test
   void badValuesNameTheProblem() {
+    assertThatThrownBy(() -> base().withConnectionTimeout(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("connectionTimeout (PT0S) must be positive");
+    assertThatThrownBy(() -> base().withStallAlarmAfter(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("stallAlarmAfter (PT-1S) must be positive");
     assertThatThrownBy(() -> base().withMaxInFlight(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight (0) must be positive");
     assertThatThrownBy(() -> base().withMaxInFlightPerPartition(-1))
