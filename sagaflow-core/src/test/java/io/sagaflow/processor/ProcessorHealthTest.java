@@ -107,7 +107,8 @@ class ProcessorHealthTest {
     Set<String> handled = ConcurrentHashMap.newKeySet();
     ProcessorOptions<String, String> opts = options(kafka, unique("g"), topic)
         .withOrdering(Ordering.KEY)
-        .withStallAlarmAfter(Duration.ofSeconds(3));
+        .withStallAlarmAfter(Duration.ofSeconds(3))
+        .withShutdownTimeout(Duration.ofSeconds(1)); // the poison record never finishes: don't wait for it
     try (Processor<String, String> p = Processor.forRecords(opts, r -> {
       if (r.key().equals("bad")) {
         throw new IllegalArgumentException("cannot parse '" + r.value() + "'");
