@@ -10,8 +10,10 @@ import org.slf4j.LoggerFactory;
  * worker thread; may block.
  *
  * <p>The default ({@link #retryInPlace()}) retries the record in place forever with exponential
- * backoff (100 ms doubling, capped at 30 s), logging each attempt at WARN: a failed record is never
- * committed as a success unless a policy says so explicitly. The recovery pipeline replaces it.
+ * backoff (100 ms doubling, capped at 30 s), logging the first failure at WARN: a failed record is
+ * never committed as a success unless a policy says so explicitly. A record that keeps failing is
+ * listed in {@link ProcessorStatus#stalledRecords()} and logged at WARN at growing intervals (see
+ * {@link ProcessorOptions#withStallAlarmAfter}). The recovery pipeline replaces it.
  *
  * <pre>{@code
  * FailureHandler h = failed -> failed.attempt() < 3
@@ -59,19 +61,20 @@ public interface FailureHandler {
 
   /**
    * Retries in place forever with exponential backoff (100 ms doubling, capped at 30 s), logging
-   * each attempt at WARN. The processor's default.
+   * the first failure at WARN and later ones at DEBUG: the processor itself warns about a record
+   * that stays stalled, at growing intervals, rather than once per attempt. The processor's default.
    */
   static FailureHandler retryInPlace() {
     return failed -> {
       long millis = Log.RETRY_IN_PLACE.delayMillis(Math.max(1, failed.attempt()));
-      Log.LOG.warn(
-          "Record {}-{}@{} failed (attempt {}), retrying in {} ms: {}",
-          failed.raw().topic(),
-          failed.raw().partition(),
-          failed.raw().offset(),
-          failed.attempt(),
-          millis,
-          failed.error().toString());
+      String format = "Record {}-{}@{} failed (attempt {}), retrying in {} ms: {}";
+      Object[] args = {failed.raw().topic(), failed.raw().partition(), failed.raw().offset(),
+          failed.attempt(), millis, failed.error().toString()};
+      if (failed.attempt() == 1) {
+        Log.LOG.warn(format, args);
+      } else {
+        Log.LOG.debug(format, args);
+      }
       return FailureDecision.retryAfter(Duration.ofMillis(millis));
     };
   }

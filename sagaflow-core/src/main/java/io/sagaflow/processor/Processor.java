@@ -65,7 +65,14 @@ public final class Processor<K, V> implements AutoCloseable {
     return new Processor<>(new ProcessorRuntime<>(options, null, null, true), options.shutdownTimeout());
   }
 
-  /** Starts the poll threads; returns this. */
+  /**
+   * Starts the poll threads; returns this. With {@link ProcessorOptions#withFailFastConnect
+   * withFailFastConnect(true)} it first waits until every consumer heard from a broker, at most
+   * {@link ProcessorOptions#connectionTimeout()}.
+   *
+   * @throws IllegalStateException with fail-fast connect, if the cluster could not be reached in
+   *     time (the message names the bootstrap servers; the processor is closed)
+   */
   public Processor<K, V> start() {
     runtime.start();
     return this;
@@ -86,7 +93,10 @@ public final class Processor<K, V> implements AutoCloseable {
     runtime.pause(partitions, false);
   }
 
-  /** A snapshot of assignment, pauses, in-flight work, committed offsets and the last error. */
+  /**
+   * A snapshot of assignment, pauses, in-flight work, committed offsets, the last error, stalled
+   * records and health ({@link ProcessorStatus#health()}, with the reasons when DOWN).
+   */
   public ProcessorStatus status() {
     return runtime.status();
   }

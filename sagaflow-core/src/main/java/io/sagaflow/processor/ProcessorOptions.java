@@ -454,7 +454,9 @@ public final class ProcessorOptions<K, V> {
    * How long no broker may answer the processor's consumers (no metadata, fetch or heartbeat
    * response) before its status says {@link ProcessorStatus.State#DISCONNECTED} and its health
    * DOWN, with a problem that names the bootstrap servers (default 30 s). It returns to RUNNING by
-   * itself when a broker answers again. Also bounds {@link #withFailFastConnect}.
+   * itself when a broker answers again. Also bounds {@link #withFailFastConnect}. Keep it well above
+   * the heartbeat interval (3 s classic, 5 s with {@code group.protocol=consumer}): a consumer whose
+   * partitions are all paused hears from the cluster only through heartbeats.
    */
   public ProcessorOptions<K, V> withConnectionTimeout(Duration connectionTimeout) {
     return with(c -> c.connectionTimeout = connectionTimeout);

@@ -10,8 +10,8 @@
  *   <li>{@code Pauses}: which partitions are paused, ours (limits, cap, delays) apart from the
  *       user's.
  *   <li>{@code Committer}: one per commit strategy ({@code PeriodicCommitter}, {@code
- *       BatchCommitter}, {@code NoCommitter}, {@code AtMostOnceCommitter}, {@code TransactionalCommitter} with its {@code
- *       TxnGate}); {@code CommitOffsets} decides what a commit carries, {@code OffsetTracker} and
+ *       BatchCommitter}, {@code NoCommitter}, {@code AtMostOnceCommitter}, {@code
+ *       TransactionalCommitter} with its {@code TxnGate}); {@code CommitOffsets} decides what a commit carries, {@code OffsetTracker} and
  *       {@code OffsetMetadataCodec} what may be committed and the finished offsets above it.
  *   <li>{@code RebalanceHandler}: assign, revoke (drain, commit), lost; {@code Assignment} holds
  *       the {@code PartitionState}s; {@code LoopStatus} what {@code ProcessorRuntime.status()}
