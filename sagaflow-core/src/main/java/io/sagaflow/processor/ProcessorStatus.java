@@ -10,7 +10,7 @@ import org.apache.kafka.common.TopicPartition;
  * A read-only snapshot of a processor, for health checks and tooling. Refreshed by the poll threads
  * at least every few hundred milliseconds, so it may lag slightly.
  *
- * @param state lifecycle state
+ * @param state lifecycle state; {@link State#DISCONNECTED} while running without a broker answering
  * @param assignedPartitions partitions currently assigned to this processor
  * @param pausedPartitions partitions currently paused (by the processor or by the user)
  * @param userPausedPartitions partitions paused through {@link Processor#pause}

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Invokes the user's handler for a record (or batch) and, when it fails, the {@link
  * FailureHandler} (retry in place, finish, stop). Stateless apart from its configuration; shared
- * by all lanes of a processor, which the {@link LaneScheduler} runs.
+ * by all lanes of a processor, which the {@link LaneScheduler} runs. A record that fails is
+ * reported to the {@link StallWatch} at each failure and cleared when it leaves the retry loop; in
+ * at-most-once mode a failure drops the record at once (its offset was committed before it ran).
  */
 final class HandlerInvoker<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(HandlerInvoker.class);
