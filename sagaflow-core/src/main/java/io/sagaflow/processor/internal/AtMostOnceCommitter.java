@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code CommitStrategy.AT_MOST_ONCE}: each poll's records are committed, synchronously, before any
  * of them is dispatched; nothing is committed after handling (a later commit of the finished
- * offsets could only move the committed offset back). A failed commit dispatches nothing: the
+ * offsets could only move the committed offset back), and records fetched again below the committed
+ * offset are not committed again. A failed commit dispatches nothing: the
  * partitions are rewound to the poll's first records, which are fetched and committed again, so
  * no record ever runs uncommitted.
  */
@@ -39,7 +40,12 @@ final class AtMostOnceCommitter extends ConsumerCommitter {
         continue;
       }
       var list = records.records(tp);
-      offsets.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+      long next = list.get(list.size() - 1).offset() + 1;
+      // Records fetched again (a not-before rewind, a seek after a failed commit) never move the
+      // committed offset back: that would deliver handled records again after a crash.
+      if (s.lastCommitted == null || next > s.lastCommitted.offset()) {
+        offsets.put(tp, new OffsetAndMetadata(next));
+      }
     }
     if (offsets.isEmpty()) {
       return true;
@@ -56,7 +62,7 @@ final class AtMostOnceCommitter extends ConsumerCommitter {
           + "until their offsets are committed: {}", name, e.toString());
       runtime.recordError(e);
       var owned = consumer.assignment();
-      for (TopicPartition tp : offsets.keySet()) {
+      for (TopicPartition tp : records.partitions()) {
         if (owned.contains(tp)) {
           consumer.seek(tp, records.records(tp).get(0).offset());
         }

@@ -45,6 +45,29 @@ class AtMostOnceAndStallLoopTest {
   }
 
   @Test
+  void atMostOnceNeverMovesTheCommittedOffsetBackForRecordsFetchedAgain() {
+    Map<Long, Integer> runs = new ConcurrentHashMap<>();
+    LoopHarness h = new LoopHarness(LoopHarness.options().withCommitStrategy(CommitStrategy.AT_MOST_ONCE),
+        r -> runs.merge(r.offset(), 1, Integer::sum)).assign(P0);
+    h.add(P0, 0, "a", "b", "c");
+    assertThat(h.turnUntil(() -> h.inFlight().get() == 0 && runs.size() == 3)).isTrue();
+    assertThat(h.commits).containsEntry(P0, 3L);
+    h.commits.clear();
+    h.consumer.seek(P0, 1); // as a not-before rewind does
+    h.add(P0, 1, "b", "c");
+    h.add(P0, 3, "d");
+    assertThat(h.turnUntil(() -> h.inFlight().get() == 0 && runs.containsKey(3L))).isTrue();
+    assertThat(h.commits).containsEntry(P0, 4L); // forward only: never 2 or 3 again
+    h.commits.clear();
+    h.consumer.seek(P0, 0);
+    h.add(P0, 0, "a");
+    for (int i = 0; i < 5; i++) {
+      h.loop.turn();
+    }
+    assertThat(h.commits).isEmpty();
+  }
+
+  @Test
   void atMostOnceDropsAFailedRecordWithoutRetryOrFailureHandler() {
     Map<String, Integer> calls = new ConcurrentHashMap<>();
     AtomicBoolean failureHandlerCalled = new AtomicBoolean();
