@@ -13,6 +13,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.KafkaCluster;
+import io.sagaflow.kafka.internal.Redaction;
+
 /**
  * Immutable settings of a {@link Processor}. Start from {@link #create} and refine with the
  * {@code withX} methods; every value is validated when the options are built.
@@ -27,11 +31,13 @@ import org.apache.kafka.common.serialization.Deserializer;
  * }</pre>
  *
  * <p>Raw Kafka consumer properties pass straight through ({@link #withKafkaProperty}); only the
- * settings the processor owns are typed here. The processor itself sets {@code bootstrap.servers},
+ * settings the processor owns are typed here. Connection and security settings belong to the
+ * {@link ClusterOptions} ({@link #cluster()}). The processor itself sets {@code bootstrap.servers},
  * {@code group.id}, byte-array deserializers and {@code enable.auto.commit=false}: passing those
  * keys as raw properties is rejected.
  *
- * @param bootstrapServers Kafka bootstrap servers
+ * @param cluster the Kafka cluster: bootstrap servers, security and client overrides shared by the
+ *     consumers and producers of the processor (see {@link KafkaCluster})
  * @param groupId consumer group
  * @param topics topics to subscribe to (empty when {@code topicPattern} is used)
  * @param topicPattern pattern subscription, or {@code null}
@@ -63,7 +69,7 @@ import org.apache.kafka.common.serialization.Deserializer;
  *     #withBlockingHandlers})
  */
 public record ProcessorOptions<K, V>(
-    String bootstrapServers,
+    ClusterOptions cluster,
     String groupId,
     List<String> topics,
     Pattern topicPattern,
@@ -98,7 +104,7 @@ public record ProcessorOptions<K, V>(
           ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
 
   public ProcessorOptions {
-    requireText(bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(cluster, "cluster");
     requireText(groupId, "groupId");
     topics = List.copyOf(Objects.requireNonNull(topics, "topics"));
     for (String t : topics) {
@@ -127,7 +133,7 @@ public record ProcessorOptions<K, V>(
       if (kafkaProperties.containsKey(owned)) {
         throw new IllegalArgumentException(
             "Kafka property '" + owned + "' is owned by the processor: "
-                + "use the typed option (bootstrapServers, groupId, keyDeserializer/valueDeserializer) "
+                + "use the typed option (cluster, groupId, keyDeserializer/valueDeserializer) "
                 + "or the commit strategy instead of passing it as a raw property");
       }
     }
@@ -148,7 +154,7 @@ public record ProcessorOptions<K, V>(
         ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG)) {
       if (producerProperties.containsKey(owned)) {
         throw new IllegalArgumentException("producer property '" + owned + "' is owned by the processor: "
-            + "the producer uses the processor's bootstrapServers, byte[] serializers and, in exactly-once "
+            + "the producer uses the processor's cluster, byte[] serializers and, in exactly-once "
             + "mode, a transactional id built from ExactlyOnce.transactionalIdPrefix()");
       }
     }
@@ -161,14 +167,44 @@ public record ProcessorOptions<K, V>(
     }
   }
 
-  /** Options with defaults; set the topics with {@link #withTopics} or {@link #withTopicPattern}. */
+  /**
+   * Options with defaults on a plaintext cluster at {@code bootstrapServers} (the shortcut for
+   * {@link #create(ClusterOptions, String, Deserializer, Deserializer)} with {@code
+   * ClusterOptions.of(bootstrapServers)}); set the topics with {@link #withTopics} or {@link
+   * #withTopicPattern}.
+   */
   public static <K, V> ProcessorOptions<K, V> create(
       String bootstrapServers,
       String groupId,
       Deserializer<K> keyDeserializer,
       Deserializer<V> valueDeserializer) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers (" + (bootstrapServers == null ? "null" : "'"
+          + bootstrapServers + "'") + ") must be a non-blank string");
+    }
+    return create(ClusterOptions.of(bootstrapServers), groupId, keyDeserializer, valueDeserializer);
+  }
+
+  /** Options with defaults on the cluster of this handle. */
+  public static <K, V> ProcessorOptions<K, V> create(
+      KafkaCluster cluster,
+      String groupId,
+      Deserializer<K> keyDeserializer,
+      Deserializer<V> valueDeserializer) {
+    return create(Objects.requireNonNull(cluster, "cluster").options(), groupId, keyDeserializer, valueDeserializer);
+  }
+
+  /**
+   * Options with defaults on this cluster (its security reaches every client of the processor);
+   * set the topics with {@link #withTopics} or {@link #withTopicPattern}.
+   */
+  public static <K, V> ProcessorOptions<K, V> create(
+      ClusterOptions cluster,
+      String groupId,
+      Deserializer<K> keyDeserializer,
+      Deserializer<V> valueDeserializer) {
     return new ProcessorOptions<>(
-        bootstrapServers,
+        cluster,
         groupId,
         List.of(),
         null,
@@ -195,12 +231,31 @@ public record ProcessorOptions<K, V>(
         false);
   }
 
-  public ProcessorOptions<K, V> withBootstrapServers(String v) {
+  /**
+   * These options on another cluster; the consumers, the producer behind {@link ProcessorRecord#send}
+   * and the exactly-once producers all connect with it.
+   */
+  public ProcessorOptions<K, V> withCluster(ClusterOptions v) {
     return new ProcessorOptions<>(v, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
+  /** {@link #withCluster} with the options of this cluster handle. */
+  public ProcessorOptions<K, V> withCluster(KafkaCluster v) {
+    return withCluster(Objects.requireNonNull(v, "cluster").options());
+  }
+
+  /** These options with other bootstrap servers on the same cluster settings (security kept). */
+  public ProcessorOptions<K, V> withBootstrapServers(String v) {
+    return withCluster(cluster.withBootstrapServers(v));
+  }
+
+  /** The bootstrap servers of {@link #cluster()}. */
+  public String bootstrapServers() {
+    return cluster.bootstrapServers();
+  }
+
   public ProcessorOptions<K, V> withGroupId(String v) {
-    return new ProcessorOptions<>(bootstrapServers, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, v, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withTopics(String... v) {
@@ -208,61 +263,61 @@ public record ProcessorOptions<K, V>(
   }
 
   public ProcessorOptions<K, V> withTopics(List<String> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, v, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withTopicPattern(Pattern v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, v, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withOrdering(Ordering v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, v, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withMaxInFlight(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, v, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withMaxInFlightPerPartition(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, v, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withMaxBufferedBytes(long v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, v, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withCommitStrategy(CommitStrategy v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, v, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withCommitInterval(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, v, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withShutdownTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, v, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withRebalanceTimeout(Duration v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, v, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /** Number of KafkaConsumer instances, each with its own poll thread. */
   public ProcessorOptions<K, V> withConsumers(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, v, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withKeyDeserializer(Deserializer<K> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, v, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withValueDeserializer(Deserializer<V> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, v, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /** Replaces all raw Kafka consumer properties. */
   public ProcessorOptions<K, V> withKafkaProperties(Map<String, ?> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, new LinkedHashMap<String, Object>(v), failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /** Adds one raw Kafka consumer property (for example {@code group.protocol=consumer}). */
@@ -273,7 +328,7 @@ public record ProcessorOptions<K, V>(
   }
 
   public ProcessorOptions<K, V> withFailureHandler(FailureHandler v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, v, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /**
@@ -282,7 +337,7 @@ public record ProcessorOptions<K, V>(
    * the time comes, while the other partitions keep flowing.
    */
   public ProcessorOptions<K, V> withNotBefore(Function<ConsumerRecord<byte[], byte[]>, Instant> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, v, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /**
@@ -290,16 +345,16 @@ public record ProcessorOptions<K, V>(
    * processor loads without Micrometer; pass an {@code io.micrometer.core.instrument.MeterRegistry}.
    */
   public ProcessorOptions<K, V> withMeterRegistry(Object v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, v, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /** Registers a JVM shutdown hook that closes the processor with {@link #shutdownTimeout()}. */
   public ProcessorOptions<K, V> withShutdownHook(boolean v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, v, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   public ProcessorOptions<K, V> withPublisherPrefetch(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, v, offsetMetadataMaxChars, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /**
@@ -309,7 +364,7 @@ public record ProcessorOptions<K, V>(
    * records from it until the gap closes, rather than dropping the map.
    */
   public ProcessorOptions<K, V> withOffsetMetadataMaxChars(int v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, v, exactlyOnce, producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, v, exactlyOnce, producerProperties, blockingHandlers);
   }
 
   /**
@@ -321,7 +376,7 @@ public record ProcessorOptions<K, V>(
    * Input is read with {@code isolation.level=read_committed}. See {@link ExactlyOnce}.
    */
   public ProcessorOptions<K, V> withExactlyOnce(ExactlyOnce v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, Objects.requireNonNull(v, "exactlyOnce"), producerProperties, blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, Objects.requireNonNull(v, "exactlyOnce"), producerProperties, blockingHandlers);
   }
 
   /** {@link #withExactlyOnce(ExactlyOnce)} with {@link ExactlyOnce#defaults()}. */
@@ -334,7 +389,7 @@ public record ProcessorOptions<K, V>(
    * compression.type, security settings, ...). Idempotence and {@code acks=all} are always on.
    */
   public ProcessorOptions<K, V> withProducerProperties(Map<String, ?> v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, new LinkedHashMap<String, Object>(v), blockingHandlers);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, new LinkedHashMap<String, Object>(v), blockingHandlers);
   }
 
   /**
@@ -346,7 +401,24 @@ public record ProcessorOptions<K, V>(
    * {@link #maxInFlight()} of them, as in-flight records bound the ready ones).
    */
   public ProcessorOptions<K, V> withBlockingHandlers(boolean v) {
-    return new ProcessorOptions<>(bootstrapServers, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, v);
+    return new ProcessorOptions<>(cluster, groupId, topics, topicPattern, ordering, maxInFlight, maxInFlightPerPartition, maxBufferedBytes, commitStrategy, commitInterval, shutdownTimeout, rebalanceTimeout, consumers, keyDeserializer, valueDeserializer, kafkaProperties, failureHandler, notBefore, meterRegistry, shutdownHook, publisherPrefetch, offsetMetadataMaxChars, exactlyOnce, producerProperties, v);
+  }
+
+  /** Every setting, with passwords and other secrets of the raw properties redacted. */
+  @Override
+  public String toString() {
+    return "ProcessorOptions[cluster=" + cluster + ", groupId=" + groupId + ", topics=" + topics
+        + ", topicPattern=" + topicPattern + ", ordering=" + ordering + ", maxInFlight=" + maxInFlight
+        + ", maxInFlightPerPartition=" + maxInFlightPerPartition + ", maxBufferedBytes=" + maxBufferedBytes
+        + ", commitStrategy=" + commitStrategy + ", commitInterval=" + commitInterval
+        + ", shutdownTimeout=" + shutdownTimeout + ", rebalanceTimeout=" + rebalanceTimeout
+        + ", consumers=" + consumers + ", keyDeserializer=" + keyDeserializer
+        + ", valueDeserializer=" + valueDeserializer + ", kafkaProperties=" + Redaction.redact(kafkaProperties)
+        + ", failureHandler=" + failureHandler + ", notBefore=" + notBefore + ", meterRegistry=" + meterRegistry
+        + ", shutdownHook=" + shutdownHook + ", publisherPrefetch=" + publisherPrefetch
+        + ", offsetMetadataMaxChars=" + offsetMetadataMaxChars + ", exactlyOnce=" + exactlyOnce
+        + ", producerProperties=" + Redaction.redact(producerProperties)
+        + ", blockingHandlers=" + blockingHandlers + "]";
   }
 
   /** Whether {@link #withExactlyOnce} is on. */

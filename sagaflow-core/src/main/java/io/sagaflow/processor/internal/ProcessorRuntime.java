@@ -1,5 +1,7 @@
 package io.sagaflow.processor.internal;
 
+import io.sagaflow.kafka.internal.ConnectionFailures;
+import io.sagaflow.kafka.internal.KafkaClients;
 import io.sagaflow.processor.BatchHandler;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.processor.ProcessorRecord;
@@ -95,8 +97,9 @@ public final class ProcessorRuntime<K, V> {
     if (publisher != null) {
       publisher.setWork(work);
     }
+    ProcessorOptions<K, V> loopOptions = withConsumerProperties(options);
     for (int i = 0; i < options.consumers(); i++) {
-      PollLoop<K, V> loop = new PollLoop<>(this, options, i, work, publisher, batchHandler != null, metrics);
+      PollLoop<K, V> loop = new PollLoop<>(this, loopOptions, i, work, publisher, batchHandler != null, metrics);
       loops.add(loop);
       Thread t = new Thread(() -> {
         try {
@@ -116,6 +119,21 @@ public final class ProcessorRuntime<K, V> {
     }
   }
 
+  /**
+   * The options the poll loops build their consumers from: the raw consumer properties become the
+   * ones the client factory computes from the cluster (security, client id policy) plus the
+   * user's, so the consumer connects like every other Sagaflow client. The poll loop adds the
+   * bootstrap servers, the group and the commit settings itself.
+   */
+  // TODO(coordinator): once the poll thread takes a client factory, build the consumer with
+  // KafkaClients.consumer(options.cluster(), "consumer-" + groupId, options.kafkaProperties()) and drop this.
+  private static <K, V> ProcessorOptions<K, V> withConsumerProperties(ProcessorOptions<K, V> options) {
+    Map<String, Object> props = KafkaClients.consumerProperties(
+        options.cluster(), "consumer-" + options.groupId(), options.kafkaProperties());
+    props.remove("bootstrap.servers");
+    return options.withKafkaProperties(props);
+  }
+
   /** The idempotent producer behind {@code send} in at-least-once mode, created on first use. */
   org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> sharedProducer() {
     var p = sharedProducer;
@@ -127,7 +145,7 @@ public final class ProcessorRuntime<K, V> {
         throw new IllegalStateException("the processor is closed: send() is only possible while it runs");
       }
       if (sharedProducer == null) {
-        sharedProducer = Producers.create(options, null, "sagaflow-" + options.groupId());
+        sharedProducer = Producers.create(options, null, "producer-" + options.groupId());
       }
       return sharedProducer;
     }
@@ -226,7 +244,8 @@ public final class ProcessorRuntime<K, V> {
   }
 
   void fatal(Throwable error) {
-    lastError = error;
+    // A rejected login or TLS handshake says which cluster and what to check, not only Kafka's words.
+    lastError = ConnectionFailures.explain(options.cluster(), error).<Throwable>map(e -> e).orElse(error);
     stopping = true;
     state.set(ProcessorStatus.State.FAILED);
     long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
