@@ -11,13 +11,13 @@ import java.util.regex.Pattern;
 /**
  * The one redaction policy of Sagaflow: hides secret values before configuration reaches a
  * {@code toString}, a log line, an exception message or CLI output. A key is secret when its name
- * mentions a password, a secret, JAAS, a credential, a token or a key; {@link #scrub} also removes
+ * mentions a password, a secret, JAAS, a credential, a token, a key or user info; {@link #scrub} also removes
  * the secret values themselves (and the passwords inside a JAAS configuration) from free text such
  * as a broker's error message.
  */
 public final class Redaction {
   private static final Pattern SECRET = Pattern.compile(
-      "(?i).*(password|secret|jaas|credential|token|apikey|api\\.key|\\.key|keystore\\.key).*");
+      "(?i).*(password|secret|jaas|credential|token|apikey|api\\.key|\\.key|keystore\\.key|user\\.info|auth\\.info).*");
   private static final Pattern JAAS_SECRET = Pattern.compile("(?i)(password|secret|token)\\w*=\"([^\"]*)\"");
   public static final String REDACTED = "[redacted]";
 
