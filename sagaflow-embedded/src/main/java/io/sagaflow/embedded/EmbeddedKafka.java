@@ -2,15 +2,11 @@ package io.sagaflow.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +44,21 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * where that exists (memory, so nothing waits for the disk), else in {@code java.io.tmpdir}; the
  * directories of brokers whose JVM died without closing them are deleted when the next one starts.
  *
+ * <p>Beside the plaintext listener, the options can open secured ones, each on its own port:
+ * SASL (PLAIN, SCRAM-SHA-256/512, unsecured OAUTHBEARER), TLS, mutual TLS and SASL over TLS; see
+ * {@link ListenerKind}, {@link #bootstrapServers(ListenerKind)} and {@link TestCertificates}.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.start(EmbeddedKafkaOptions.defaults()
+ *     .withScramUser("alice", "alice-secret")
+ *     .withTls())) {
+ *   Properties p = kafka.clientProperties(ListenerKind.SASL_SSL); // address, protocol, trust store
+ *   p.put("sasl.mechanism", "SCRAM-SHA-512");
+ *   p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required"
+ *       + " username=\"alice\" password=\"alice-secret\";");
+ * }
+ * }</pre>
+ *
  * <p>A fatal broker fault makes Kafka halt the hosting JVM; run processes that you want to survive
  * a broker crash in a JVM of their own.
  */
@@ -60,7 +71,8 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final boolean deleteDataDir;
   private final Map<Integer, KafkaNode> nodes = new LinkedHashMap<>();
   private final String bootstrapServers;
-  private final String saslBootstrapServers;
+  private final Map<ListenerKind, String> listenerBootstraps = new EnumMap<>(ListenerKind.class);
+  private final TestCertificates certificates;
   private boolean closed;
 
   private EmbeddedKafka(EmbeddedKafkaOptions options) throws IOException {
@@ -69,13 +81,13 @@ public final class EmbeddedKafka implements AutoCloseable {
       this.dataDir = Files.createDirectories(options.dataDir());
       this.deleteDataDir = false;
     } else {
-      Path root = scratchRoot();
-      sweepAbandoned(root);
-      this.dataDir = Files.createTempDirectory(root, DATA_DIR_PREFIX);
+      Path root = DataDirs.scratchRoot();
+      DataDirs.sweepAbandoned(root);
+      this.dataDir = Files.createTempDirectory(root, DataDirs.DATA_DIR_PREFIX);
       this.deleteDataDir = !options.keepDataDir();
       if (deleteDataDir) {
         ProcessHandle self = ProcessHandle.current();
-        Files.writeString(dataDir.resolve(OWNER_FILE), self.pid() + " " + startMillis(self));
+        Files.writeString(dataDir.resolve(DataDirs.OWNER_FILE), self.pid() + " " + DataDirs.startMillis(self));
       }
     }
     int replication = Math.min(3, options.brokers());
@@ -107,38 +119,60 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     // Every free port is picked at once, with all the probe sockets open together, so that no two
     // listeners are handed the same port.
-    int saslCount = options.saslUsers().isEmpty() ? 0 : options.brokers();
-    List<Integer> free = freePorts((options.port() == 0 ? options.brokers() : 0) + saslCount + 1);
+    BrokerSecurity security = options.security();
+    List<ListenerKind> extraKinds = List.copyOf(security.listeners());
+    List<Integer> free = LocalPorts.freePorts(
+        (options.port() == 0 ? options.brokers() : 0) + extraKinds.size() * options.brokers() + 1);
     int nextFree = 0;
     List<Integer> brokerPorts = new ArrayList<>();
+    List<Map<ListenerKind, Integer>> extraPorts = new ArrayList<>();
     for (int i = 0; i < options.brokers(); i++) {
       brokerPorts.add(options.port() == 0 ? free.get(nextFree++) : options.port() + i);
     }
-    List<Integer> saslPorts = new ArrayList<>();
     for (int i = 0; i < options.brokers(); i++) {
-      saslPorts.add(saslCount == 0 ? -1 : free.get(nextFree++));
+      Map<ListenerKind, Integer> ports = new EnumMap<>(ListenerKind.class);
+      for (ListenerKind kind : extraKinds) {
+        ports.put(kind, free.get(nextFree++));
+      }
+      extraPorts.add(ports);
     }
-    Map<String, String> users = options.saslUsers();
     int controllerPort = free.get(nextFree);
+    if (security.tls() && security.certificates() == null) {
+      try {
+        this.certificates = TestCertificates.generate(dataDir.resolve("tls"));
+      } catch (RuntimeException e) {
+        if (deleteDataDir) {
+          DataDirs.deleteRecursively(dataDir); // start() never saw this instance to close it
+        }
+        throw e;
+      }
+    } else {
+      this.certificates = security.certificates();
+    }
+    Map<String, String> securityConfig = security.brokerProperties(certificates);
     if (options.brokers() == 1) {
       String voters = "1@127.0.0.1:" + controllerPort;
       nodes.put(1, new KafkaNode(1, KafkaNode.Role.COMBINED, brokerPorts.get(0), controllerPort,
-          saslPorts.get(0), voters, dataDir.resolve("node-1"), shared, users));
+          extraPorts.get(0), voters, dataDir.resolve("node-1"), shared, securityConfig));
     } else {
       String voters = CONTROLLER_ID + "@127.0.0.1:" + controllerPort;
       nodes.put(CONTROLLER_ID, new KafkaNode(CONTROLLER_ID, KafkaNode.Role.CONTROLLER, -1,
-          controllerPort, -1, voters, dataDir.resolve("controller-" + CONTROLLER_ID), shared, users));
+          controllerPort, Map.of(), voters, dataDir.resolve("controller-" + CONTROLLER_ID), shared,
+          securityConfig));
       for (int i = 1; i <= options.brokers(); i++) {
         nodes.put(i, new KafkaNode(i, KafkaNode.Role.BROKER, brokerPorts.get(i - 1), -1,
-            saslPorts.get(i - 1), voters, dataDir.resolve("node-" + i), shared, users));
+            extraPorts.get(i - 1), voters, dataDir.resolve("node-" + i), shared, securityConfig));
       }
     }
-    this.bootstrapServers = brokerPorts.stream()
-        .map(p -> "127.0.0.1:" + p)
-        .collect(Collectors.joining(","));
-    this.saslBootstrapServers = options.saslUsers().isEmpty() ? null : saslPorts.stream()
-        .map(p -> "127.0.0.1:" + p)
-        .collect(Collectors.joining(","));
+    this.bootstrapServers = join(brokerPorts);
+    listenerBootstraps.put(ListenerKind.PLAINTEXT, bootstrapServers);
+    for (ListenerKind kind : extraKinds) {
+      listenerBootstraps.put(kind, join(extraPorts.stream().map(m -> m.get(kind)).toList()));
+    }
+  }
+
+  private static String join(List<Integer> ports) {
+    return ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
   }
 
   /** Starts one broker with {@link EmbeddedKafkaOptions#defaults()}. */
@@ -171,7 +205,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private void startAll() {
     String clusterId = Uuid.randomUuid().toString();
     for (KafkaNode node : nodes.values()) {
-      if (node.brokerPort() > 0 && !portIsFree(node.brokerPort())) {
+      if (node.brokerPort() > 0 && !LocalPorts.isFree(node.brokerPort())) {
         throw new IllegalStateException("port " + node.brokerPort()
             + " on 127.0.0.1 is already in use: stop what listens there, or choose another port"
             + " (or 0 for a free one)");
@@ -211,6 +245,10 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new IllegalStateException("a Kafka broker failed to start: " + failures.get(0), failures.get(0));
     }
     awaitBrokers(options.brokers());
+    if (!options.security().scramUsers().isEmpty()) {
+      ScramCredentials.store(clientProperties(),
+          List.of(saslBootstrapServers().split(",")), options.security().scramUsers(), READY_TIMEOUT);
+    }
   }
 
   /** The bootstrap address, e.g. {@code 127.0.0.1:41234} (comma-separated with 3 brokers). */
@@ -219,17 +257,46 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
-   * The bootstrap address of the SASL/PLAIN listener (clients use {@code security.protocol=
-   * SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN}).
+   * The bootstrap address of one kind of listener, e.g. {@code 127.0.0.1:41235}
+   * (comma-separated with 3 brokers).
    *
-   * @throws IllegalStateException if no SASL user was configured
+   * @throws IllegalStateException if the options did not open that listener; the message says
+   *     which option does
    */
-  public String saslBootstrapServers() {
-    if (saslBootstrapServers == null) {
-      throw new IllegalStateException(
-          "this broker has no SASL listener: start it with options.withSaslPlainUser(user, password)");
+  public String bootstrapServers(ListenerKind kind) {
+    String address = listenerBootstraps.get(kind);
+    if (address == null) {
+      throw new IllegalStateException("this broker has no " + kind + " listener: " + switch (kind) {
+        case SASL_PLAINTEXT -> "start it with options.withSaslPlainUser, withScramUser or withOAuthBearer";
+        case SASL_SSL -> "start it with options.withTls() and a SASL option (withSaslPlainUser,"
+            + " withScramUser or withOAuthBearer)";
+        default -> "start it with options.withTls()";
+      });
     }
-    return saslBootstrapServers;
+    return address;
+  }
+
+  /** The bootstrap address of the {@link ListenerKind#SASL_PLAINTEXT} listener. */
+  public String saslBootstrapServers() {
+    return bootstrapServers(ListenerKind.SASL_PLAINTEXT);
+  }
+
+  /** The listeners this cluster opened, {@link ListenerKind#PLAINTEXT} first. */
+  public java.util.Set<ListenerKind> listeners() {
+    return java.util.Collections.unmodifiableSet(listenerBootstraps.keySet());
+  }
+
+  /**
+   * The certificates of the TLS listeners: the ones given to {@code withTls(certificates)}, or
+   * those generated for {@code withTls()} into the data directory (deleted with it).
+   *
+   * @throws IllegalStateException if TLS is off
+   */
+  public TestCertificates certificates() {
+    if (certificates == null) {
+      throw new IllegalStateException("this broker has no TLS listeners: start it with options.withTls()");
+    }
+    return certificates;
   }
 
   /** The data directory holding each node's log directory. */
@@ -305,6 +372,26 @@ public final class EmbeddedKafka implements AutoCloseable {
     return p;
   }
 
+  /**
+   * Client properties for one listener: {@code bootstrap.servers}, {@code security.protocol}, the
+   * trust store of {@link #certificates()} for the TLS kinds, and the client key store too for
+   * {@link ListenerKind#MTLS}. SASL settings ({@code sasl.mechanism}, {@code sasl.jaas.config})
+   * are the caller's: they name the user.
+   *
+   * @throws IllegalStateException if the options did not open that listener
+   */
+  public Properties clientProperties(ListenerKind kind) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(kind));
+    p.put(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, kind.securityProtocol());
+    switch (kind) {
+      case SSL, SASL_SSL -> p.putAll(certificates().clientSslProperties());
+      case MTLS -> p.putAll(certificates().clientMutualTlsProperties());
+      default -> { }
+    }
+    return p;
+  }
+
   /** Stops every node and deletes the temporary data directory unless asked to keep it. */
   @Override
   public synchronized void close() {
@@ -327,7 +414,7 @@ public final class EmbeddedKafka implements AutoCloseable {
       }
     }
     if (deleteDataDir) {
-      deleteRecursively(dataDir);
+      DataDirs.deleteRecursively(dataDir);
     }
     if (first != null) {
       throw first;
@@ -371,128 +458,6 @@ public final class EmbeddedKafka implements AutoCloseable {
           throw new IllegalStateException("interrupted while waiting for Kafka", e);
         }
       }
-    }
-  }
-
-  /**
-   * Where temporary data goes: {@code /dev/shm} when it is a writable directory (a memory file
-   * system, where the fsync of every log segment on shutdown costs nothing, which makes closing a
-   * broker take a second instead of many on a busy disk), else {@code java.io.tmpdir}.
-   */
-  static Path scratchRoot() {
-    Path shm = Path.of("/dev/shm");
-    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
-      return shm;
-    }
-    return Path.of(System.getProperty("java.io.tmpdir"));
-  }
-
-  static final String DATA_DIR_PREFIX = "sagaflow-kafka-";
-  /** In a temporary data directory: "{@code <pid> <process start, epoch ms>}" of the JVM that owns it. */
-  static final String OWNER_FILE = "sagaflow-owner";
-
-  /**
-   * Deletes the temporary data directories of brokers whose JVM died without closing them (kill -9,
-   * a CI timeout): in {@code /dev/shm} they would hold memory until the next reboot. A directory is
-   * abandoned when the process its owner file names is gone, or is another process that reused
-   * the pid; directories without an owner file (kept on purpose, or still being created) are left.
-   */
-  static void sweepAbandoned(Path root) {
-    try (var dirs = Files.newDirectoryStream(root, DATA_DIR_PREFIX + "*")) {
-      for (Path dir : dirs) {
-        if (ownerIsGone(dir)) {
-          try {
-            deleteRecursively(dir);
-          } catch (UncheckedIOException e) {
-            // Another JVM sweeping the same directory, or no permission: not ours to insist on.
-          }
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // Sweeping is housekeeping: a failure must never stop a broker from starting.
-    }
-  }
-
-  private static boolean ownerIsGone(Path dir) {
-    String owner;
-    try {
-      owner = Files.readString(dir.resolve(OWNER_FILE)).trim();
-    } catch (IOException e) {
-      return false;
-    }
-    String[] parts = owner.split(" ");
-    if (parts.length != 2) {
-      return false;
-    }
-    try {
-      long pid = Long.parseLong(parts[0]);
-      long started = Long.parseLong(parts[1]);
-      // A start time neither side could read proves nothing: then only a missing process counts.
-      return ProcessHandle.of(pid)
-          .map(p -> started != -1 && startMillis(p) != -1 && startMillis(p) != started)
-          .orElse(true);
-    } catch (NumberFormatException e) {
-      return false;
-    }
-  }
-
-  private static long startMillis(ProcessHandle p) {
-    return p.info().startInstant().map(java.time.Instant::toEpochMilli).orElse(-1L);
-  }
-
-  static List<Integer> freePorts(int count) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      List<Integer> ports = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-        sockets.add(s);
-        ports.add(s.getLocalPort());
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot find free ports on 127.0.0.1", e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException e) {
-          // a probe socket; nothing to do
-        }
-      }
-    }
-  }
-
-  private static boolean portIsFree(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static void deleteRecursively(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-          Files.deleteIfExists(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete Kafka data directory " + root, e);
     }
   }
 }

@@ -25,7 +25,9 @@ import java.util.TreeMap;
  * @param autoCreateTopics whether producing to or fetching from an unknown topic creates it
  * @param defaultPartitions partition count of auto-created topics ({@code num.partitions})
  * @param brokerProperties raw broker properties applied last, overriding the defaults
- * @param saslUsers users and passwords for an extra SASL/PLAIN listener; empty for none
+ * @param security secured listeners beside the plaintext one ({@link BrokerSecurity#none()} by
+ *     default); see {@link #withSaslPlainUser}, {@link #withScramUser}, {@link #withOAuthBearer()}
+ *     and {@link #withTls()}
  */
 public record EmbeddedKafkaOptions(
     int port,
@@ -35,7 +37,7 @@ public record EmbeddedKafkaOptions(
     boolean autoCreateTopics,
     int defaultPartitions,
     Map<String, String> brokerProperties,
-    Map<String, String> saslUsers) {
+    BrokerSecurity security) {
 
   /** Validates every value and copies the property map. */
   public EmbeddedKafkaOptions {
@@ -53,54 +55,43 @@ public record EmbeddedKafkaOptions(
     }
     Objects.requireNonNull(brokerProperties, "brokerProperties");
     brokerProperties = Map.copyOf(new TreeMap<>(brokerProperties));
-    Objects.requireNonNull(saslUsers, "saslUsers");
-    saslUsers.forEach((user, password) -> {
-      if (user.isBlank() || !user.matches("[A-Za-z0-9_.-]+")) {
-        throw new IllegalArgumentException(
-            "SASL user name '" + user + "' must be letters, digits, '_', '.' or '-'");
-      }
-      if (password.contains("\"") || password.contains("\\")) {
-        throw new IllegalArgumentException("the SASL password of " + user
-            + " must not contain quotes or backslashes (they would break the JAAS configuration)");
-      }
-    });
-    saslUsers = Map.copyOf(new TreeMap<>(saslUsers));
+    Objects.requireNonNull(security, "security (BrokerSecurity.none() for plaintext only)");
   }
 
   /** One broker on free ports, a temporary data directory, auto-created topics with 6 partitions. */
   public static EmbeddedKafkaOptions defaults() {
-    return new EmbeddedKafkaOptions(0, 1, null, false, true, 6, Map.of(), Map.of());
+    return new EmbeddedKafkaOptions(0, 1, null, false, true, 6, Map.of(), BrokerSecurity.none());
   }
 
   public EmbeddedKafkaOptions withPort(int port) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, security);
   }
 
   public EmbeddedKafkaOptions withBrokers(int brokers) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, security);
   }
 
   /** Keeps the brokers' logs in {@code dataDir}, which is never deleted by {@code close()}. */
   public EmbeddedKafkaOptions withDataDir(Path dataDir) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, security);
   }
 
   public EmbeddedKafkaOptions withKeepDataDir(boolean keepDataDir) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, security);
   }
 
   public EmbeddedKafkaOptions withAutoCreateTopics(boolean autoCreateTopics) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, security);
   }
 
   public EmbeddedKafkaOptions withDefaultPartitions(int defaultPartitions) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, saslUsers);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, security);
   }
 
   /** Adds one raw broker property (for example {@code log.retention.ms}); it wins over defaults. */
@@ -108,17 +99,58 @@ public record EmbeddedKafkaOptions(
     Map<String, String> copy = new TreeMap<>(brokerProperties);
     copy.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, copy, saslUsers);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, copy, security);
   }
 
   /**
-   * Adds a SASL/PLAIN listener (on its own port, see {@link EmbeddedKafka#saslBootstrapServers()})
-   * that accepts this user; call again for more users. The plaintext listener stays open.
+   * Adds a user that SASL/PLAIN accepts on the {@link ListenerKind#SASL_PLAINTEXT} listener (and
+   * {@link ListenerKind#SASL_SSL} with TLS); call again for more users. The plaintext listener
+   * stays open. Clients: {@code sasl.mechanism=PLAIN}, {@code sasl.jaas.config=
+   * org.apache.kafka.common.security.plain.PlainLoginModule required username="u" password="p";}.
    */
   public EmbeddedKafkaOptions withSaslPlainUser(String user, String password) {
-    Map<String, String> copy = new TreeMap<>(saslUsers);
-    copy.put(Objects.requireNonNull(user, "user"), Objects.requireNonNull(password, "password"));
+    return withSecurity(security.withPlainUser(user, password));
+  }
+
+  /**
+   * Adds a user with SCRAM-SHA-256 and SCRAM-SHA-512 credentials, stored in the cluster before
+   * {@link EmbeddedKafka#start(EmbeddedKafkaOptions)} returns; opens the SASL listeners as
+   * {@link #withSaslPlainUser} does. Clients: {@code sasl.mechanism=SCRAM-SHA-256} (or 512),
+   * {@code sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required
+   * username="u" password="p";}.
+   */
+  public EmbeddedKafkaOptions withScramUser(String user, String password) {
+    return withSecurity(security.withScramUser(user, password));
+  }
+
+  /**
+   * Enables SASL/OAUTHBEARER on the SASL listeners with Kafka's <em>unsecured</em> JWTs: any
+   * well-formed unsigned token is accepted, for tests only. Clients: {@code
+   * sasl.mechanism=OAUTHBEARER}, {@code sasl.jaas.config=
+   * org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required
+   * unsecuredLoginStringClaim_sub="alice";} (the default login callback handler makes the token).
+   */
+  public EmbeddedKafkaOptions withOAuthBearer() {
+    return withSecurity(security.withOAuthBearer(true));
+  }
+
+  /**
+   * Opens the TLS listeners ({@link ListenerKind#SSL}, {@link ListenerKind#MTLS}, and
+   * {@link ListenerKind#SASL_SSL} when SASL is on) with {@link TestCertificates} generated into
+   * the data directory at start; clients find them at {@link EmbeddedKafka#certificates()}.
+   */
+  public EmbeddedKafkaOptions withTls() {
+    return withSecurity(security.withTls());
+  }
+
+  /** As {@link #withTls()}, with certificates the caller generated (and can hand to clients). */
+  public EmbeddedKafkaOptions withTls(TestCertificates certificates) {
+    return withSecurity(security.withTls(certificates));
+  }
+
+  /** Replaces every security setting at once. */
+  public EmbeddedKafkaOptions withSecurity(BrokerSecurity security) {
     return new EmbeddedKafkaOptions(
-        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, copy);
+        port, brokers, dataDir, keepDataDir, autoCreateTopics, defaultPartitions, brokerProperties, security);
   }
 }

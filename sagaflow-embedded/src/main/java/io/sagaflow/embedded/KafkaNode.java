@@ -35,7 +35,7 @@ final class KafkaNode {
   private final Role role;
   private final int brokerPort;
   private final int controllerPort;
-  private final int saslPort;
+  private final Map<ListenerKind, Integer> extraPorts;
   private final Path logDir;
   private final Map<String, String> config;
   private KafkaRaftServer server;
@@ -45,24 +45,23 @@ final class KafkaNode {
       Role role,
       int brokerPort,
       int controllerPort,
-      int saslPort,
+      Map<ListenerKind, Integer> extraPorts,
       String quorumVoters,
       Path logDir,
       Map<String, String> sharedConfig,
-      Map<String, String> saslUsers) {
+      Map<String, String> securityConfig) {
     this.nodeId = nodeId;
     this.role = role;
     this.brokerPort = brokerPort;
     this.controllerPort = controllerPort;
-    this.saslPort = saslPort;
+    this.extraPorts = role == Role.CONTROLLER ? Map.of() : Map.copyOf(extraPorts);
     this.logDir = logDir;
     Map<String, String> c = new HashMap<>();
     c.put("process.roles", role.roles);
     c.put("node.id", Integer.toString(nodeId));
     c.put("controller.quorum.voters", quorumVoters);
     c.put("controller.listener.names", "CONTROLLER");
-    c.put("listener.security.protocol.map",
-        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
+    c.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
     c.put("inter.broker.listener.name", "PLAINTEXT");
     c.put("log.dirs", logDir.toString());
     switch (role) {
@@ -77,16 +76,14 @@ final class KafkaNode {
       }
       case CONTROLLER -> c.put("listeners", "CONTROLLER://127.0.0.1:" + controllerPort);
     }
-    if (saslPort > 0 && role != Role.CONTROLLER) {
-      c.put("listeners", c.get("listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
-      c.put("advertised.listeners",
-          c.get("advertised.listeners") + ",SASL_PLAINTEXT://127.0.0.1:" + saslPort);
-      c.put("sasl.enabled.mechanisms", "PLAIN");
-      StringBuilder jaas = new StringBuilder(
-          "org.apache.kafka.common.security.plain.PlainLoginModule required");
-      saslUsers.forEach((user, password) ->
-          jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
-      c.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+    // Secured listeners on brokers only: the controller quorum and replication stay on plaintext.
+    if (!this.extraPorts.isEmpty()) {
+      StringBuilder extra = new StringBuilder();
+      new java.util.TreeMap<>(this.extraPorts).forEach((kind, port) ->
+          extra.append(',').append(kind.listenerName()).append("://127.0.0.1:").append(port));
+      c.put("listeners", c.get("listeners") + extra);
+      c.put("advertised.listeners", c.get("advertised.listeners") + extra);
+      c.putAll(securityConfig);
     }
     c.putAll(sharedConfig);
     this.config = Map.copyOf(c);
@@ -108,8 +105,9 @@ final class KafkaNode {
     return controllerPort;
   }
 
-  int saslPort() {
-    return saslPort;
+  /** The port of a secured listener of this broker, or -1 if it has none of that kind. */
+  int port(ListenerKind kind) {
+    return kind == ListenerKind.PLAINTEXT ? brokerPort : extraPorts.getOrDefault(kind, -1);
   }
 
   synchronized boolean isRunning() {

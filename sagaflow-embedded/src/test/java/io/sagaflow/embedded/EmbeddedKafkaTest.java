@@ -40,10 +40,10 @@ class EmbeddedKafkaTest {
     Path dead = owned(root, "dead", done.pid() + " " + selfStart);
     Path reused = owned(root, "reused", self.pid() + " " + (selfStart - 60_000)); // same pid, other start
     Path alive = owned(root, "alive", self.pid() + " " + selfStart);
-    Path kept = Files.createDirectories(root.resolve(EmbeddedKafka.DATA_DIR_PREFIX + "kept")); // no owner
+    Path kept = Files.createDirectories(root.resolve(DataDirs.DATA_DIR_PREFIX + "kept")); // no owner
     Path other = Files.createDirectories(root.resolve("something-else"));
 
-    EmbeddedKafka.sweepAbandoned(root);
+    DataDirs.sweepAbandoned(root);
 
     assertThat(dead).doesNotExist();
     assertThat(reused).doesNotExist();
@@ -53,10 +53,10 @@ class EmbeddedKafkaTest {
   }
 
   private static Path owned(Path root, String name, String owner) throws Exception {
-    Path dir = Files.createDirectories(root.resolve(EmbeddedKafka.DATA_DIR_PREFIX + name + "/node-1"));
+    Path dir = Files.createDirectories(root.resolve(DataDirs.DATA_DIR_PREFIX + name + "/node-1"));
     Files.writeString(dir.resolve("segment.log"), "data");
     Path top = dir.getParent();
-    Files.writeString(top.resolve(EmbeddedKafka.OWNER_FILE), owner);
+    Files.writeString(top.resolve(DataDirs.OWNER_FILE), owner);
     return top;
   }
 
@@ -67,10 +67,16 @@ class EmbeddedKafkaTest {
     int port;
     try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
       dir = kafka.dataDir();
-      assertThat(Files.readString(dir.resolve(EmbeddedKafka.OWNER_FILE)))
+      assertThat(Files.readString(dir.resolve(DataDirs.OWNER_FILE)))
           .startsWith(ProcessHandle.current().pid() + " ");
       port = kafka.brokerPort(1);
       assertThat(kafka.bootstrapServers()).isEqualTo("127.0.0.1:" + port);
+      assertThat(kafka.listeners()).containsExactly(ListenerKind.PLAINTEXT); // nothing else unasked
+      assertThat(kafka.bootstrapServers(ListenerKind.PLAINTEXT)).isEqualTo(kafka.bootstrapServers());
+      assertThatThrownBy(() -> kafka.bootstrapServers(ListenerKind.SSL))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("no SSL listener").hasMessageContaining("withTls()");
+      assertThatThrownBy(kafka::certificates).isInstanceOf(IllegalStateException.class);
       kafka.createTopic("greetings", 3);
       try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers())) {
         for (int i = 0; i < 30; i++) {
@@ -158,6 +164,13 @@ class EmbeddedKafkaTest {
     assertThatThrownBy(() -> EmbeddedKafkaOptions.defaults().withDefaultPartitions(0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("defaultPartitions (0)");
+    assertThatThrownBy(() -> EmbeddedKafkaOptions.defaults().withScramUser("bob smith", "pw"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("SCRAM user name 'bob smith'");
+    assertThatThrownBy(() -> EmbeddedKafkaOptions.defaults().withSaslPlainUser("alice", "a\"b"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("without quotes or backslashes")
+        .hasMessageNotContaining("a\"b");
   }
 
   @Test

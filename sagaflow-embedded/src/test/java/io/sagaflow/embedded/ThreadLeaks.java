@@ -34,8 +34,11 @@ final class ThreadLeaks {
   }
 
   private static boolean isJvmOwned(String name) {
-    // JDK-owned pools that outlive any one client (and that a client does not own).
+    // JDK-owned pools that outlive any one client (and that a client does not own), and the meter
+    // pool of Kafka's process-wide Yammer registry (KafkaYammerMetrics): made by the first broker
+    // meter in the JVM, two threads at most, never stopped by any broker.
     return name.startsWith("ForkJoinPool") || name.startsWith("process reaper")
-        || name.equals("Attach Listener") || name.startsWith("Common-Cleaner");
+        || name.equals("Attach Listener") || name.startsWith("Common-Cleaner")
+        || name.startsWith("metrics-meter-tick-thread-");
   }
 }
