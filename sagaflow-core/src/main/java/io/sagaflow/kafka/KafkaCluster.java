@@ -98,7 +98,7 @@ public final class KafkaCluster implements AutoCloseable {
   public synchronized EventProducer newProducer(ProducerOptions producerOptions) {
     ensureOpen();
     EventProducer producer = new EventProducer(options.name(),
-        KafkaClients.producerProperties(options, "producer", producerOptions.toProperties()));
+        KafkaClients.producer(options, "producer", producerOptions.toProperties()));
     producers.add(producer);
     return producer;
   }
