@@ -57,7 +57,8 @@ final class LagCommand implements Callable<Integer> {
           lags = GroupLag.read(cluster, group, Duration.ofSeconds(10));
         } catch (IllegalStateException e) {
           throw new IllegalStateException(e.getMessage()
-              + " (bootstrap servers " + bootstrapServers + ": set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS)", e);
+              + " (bootstrap servers " + bootstrapServers + ": set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS,"
+              + " and --command-config for a secured cluster)", e);
         }
         print(out, lags);
         if (watch) {

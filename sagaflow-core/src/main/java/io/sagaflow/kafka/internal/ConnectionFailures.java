@@ -24,9 +24,6 @@ public final class ConnectionFailures {
       if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
         return Optional.of((RuntimeException) t);
       }
-      if (t.getCause() == t) {
-        break;
-      }
     }
     return Optional.empty();
   }

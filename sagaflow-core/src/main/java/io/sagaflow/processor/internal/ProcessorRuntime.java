@@ -245,7 +245,8 @@ public final class ProcessorRuntime<K, V> {
 
   void fatal(Throwable error) {
     // A rejected login or TLS handshake says which cluster and what to check, not only Kafka's words.
-    lastError = ConnectionFailures.explain(options.cluster(), error).<Throwable>map(e -> e).orElse(error);
+    Throwable clear = ConnectionFailures.explain(options.cluster(), error).orElse(null);
+    lastError = clear != null ? clear : error;
     stopping = true;
     state.set(ProcessorStatus.State.FAILED);
     long deadline = System.nanoTime() + options.shutdownTimeout().toNanos();
