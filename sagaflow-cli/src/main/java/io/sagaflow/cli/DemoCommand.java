@@ -21,6 +21,6 @@ final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    return pizza.run(spec.commandLine().getOut());
+    return pizza.run(spec.commandLine());
   }
 }

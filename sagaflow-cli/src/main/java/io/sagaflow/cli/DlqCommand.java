@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -49,8 +50,13 @@ final class DlqCommand implements Runnable {
         description = "Kafka (env KAFKA_BOOTSTRAP_SERVERS, default ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
+    @Option(names = "--command-config", paramLabel = "FILE", converter = CommandConfig.Converter.class,
+        description = "Kafka client settings (security.protocol, sasl.*, ssl.*, ...) as a Java properties file.")
+    CommandConfig commandConfig;
+
     DeadLetters deadLetters() {
-      return DeadLetters.create(DeadLettersOptions.of(bootstrapServers).withTimeout(Duration.ofSeconds(15)));
+      return DeadLetters.create(DeadLettersOptions.of(CommandConfig.cluster(bootstrapServers, commandConfig, Map.of()))
+          .withTimeout(Duration.ofSeconds(15)));
     }
   }
 

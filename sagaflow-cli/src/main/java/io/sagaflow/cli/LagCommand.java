@@ -5,13 +5,14 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Properties;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
 import io.sagaflow.admin.GroupLag;
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.KafkaCluster;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,6 +33,10 @@ final class LagCommand implements Callable<Integer> {
       description = "Kafka to ask (env KAFKA_BOOTSTRAP_SERVERS, default ${DEFAULT-VALUE}).")
   String bootstrapServers;
 
+  @Option(names = "--command-config", paramLabel = "FILE", converter = CommandConfig.Converter.class,
+      description = "Kafka client settings (security.protocol, sasl.*, ssl.*, ...) as a Java properties file.")
+  CommandConfig commandConfig;
+
   @Option(names = "--watch", description = "Print again every --interval until Ctrl-C.")
   boolean watch;
 
@@ -41,19 +46,19 @@ final class LagCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+    ClusterOptions options = CommandConfig.cluster(bootstrapServers, commandConfig, Map.of(
+        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000",
+        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"));
     PrintWriter out = spec.commandLine().getOut();
-    try (Admin admin = Admin.create(p)) {
+    try (KafkaCluster cluster = KafkaCluster.create(options)) {
       do {
         List<GroupLag.PartitionLag> lags;
         try {
-          lags = GroupLag.read(admin, group, Duration.ofSeconds(10));
+          lags = GroupLag.read(cluster, group, Duration.ofSeconds(10));
         } catch (IllegalStateException e) {
           throw new IllegalStateException(e.getMessage()
-              + " (bootstrap servers " + bootstrapServers + ": set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS)", e);
+              + " (bootstrap servers " + bootstrapServers + ": set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS,"
+              + " and --command-config for a secured cluster)", e);
         }
         print(out, lags);
         if (watch) {

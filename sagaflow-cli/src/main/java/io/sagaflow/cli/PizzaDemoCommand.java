@@ -24,6 +24,6 @@ final class PizzaDemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    return options.run(spec.commandLine().getOut());
+    return options.run(spec.commandLine());
   }
 }

@@ -23,6 +23,6 @@ final class PurchasesDemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return options.run(spec.commandLine().getOut());
+    return options.run(spec.commandLine());
   }
 }

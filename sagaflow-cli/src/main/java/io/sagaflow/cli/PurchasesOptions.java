@@ -1,5 +1,9 @@
 package io.sagaflow.cli;
 
+import io.sagaflow.kafka.ClusterOptions;
+import java.util.Map;
+import picocli.CommandLine;
+
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -13,6 +17,11 @@ final class PurchasesOptions {
   @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
       description = "Kafka to use instead of an embedded broker (env KAFKA_BOOTSTRAP_SERVERS).")
   String bootstrapServers;
+
+  @Option(names = "--command-config", paramLabel = "FILE", converter = CommandConfig.Converter.class,
+      description = "Kafka client settings (security.protocol, sasl.*, ssl.*, ...) as a Java properties file;"
+          + " needs --bootstrap-servers.")
+  CommandConfig commandConfig;
 
   @Option(names = "--partitions", description = "Partitions of the purchases topic (env KAFKA_PARTITIONS, default 6).")
   Integer partitions;
@@ -33,10 +42,17 @@ final class PurchasesOptions {
       description = "Produce for this long, e.g. 30s or 2m (ends earlier if --count is reached).")
   Duration duration;
 
-  int run(PrintWriter writer) {
+  int run(CommandLine commandLine) {
+    PrintWriter writer = commandLine.getOut();
     PurchaseDemoConfig c = PurchaseDemoConfig.fromEnvironment(System.getenv());
     if (bootstrapServers != null) {
       c = c.withBootstrapServers(bootstrapServers);
+    }
+    if (commandConfig != null) {
+      if (c.cluster() == null) {
+        throw needsBootstrap(commandLine);
+      }
+      c = c.withCluster(c.cluster().withClientProperties(commandConfig.properties()));
     }
     if (partitions != null) {
       c = c.withPartitions(partitions);
@@ -60,5 +76,10 @@ final class PurchasesOptions {
     PurchaseDemo.Summary summary = PurchaseDemo.run(c, out);
     out.flush();
     return summary.ok() ? 0 : 1;
+  }
+
+  private static CommandLine.ParameterException needsBootstrap(CommandLine commandLine) {
+    return new CommandLine.ParameterException(commandLine, "--command-config needs --bootstrap-servers (or"
+        + " KAFKA_BOOTSTRAP_SERVERS): the embedded broker takes plaintext clients only");
   }
 }

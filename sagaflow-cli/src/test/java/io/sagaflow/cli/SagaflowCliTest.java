@@ -72,7 +72,7 @@ class SagaflowCliTest {
   void unreachableBootstrapAddressGivesAClearErrorAndNonZeroExit() {
     Run r = run("demo", "purchases", "--bootstrap-servers", "127.0.0.1:1", "--count", "10");
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).contains("cannot reach Kafka at 127.0.0.1:1")
+    assertThat(r.err()).contains("cannot reach cluster purchases at 127.0.0.1:1")
         .contains("--bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS");
   }
 

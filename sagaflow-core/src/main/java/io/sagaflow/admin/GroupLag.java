@@ -1,5 +1,8 @@
 package io.sagaflow.admin;
 
+import io.sagaflow.kafka.KafkaCluster;
+import io.sagaflow.kafka.internal.ConnectionFailures;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -22,8 +25,8 @@ import org.apache.kafka.common.TopicPartition;
  * offset is behind the partition's end.
  *
  * <pre>{@code
- * try (Admin admin = Admin.create(props)) {
- *   for (GroupLag.PartitionLag p : GroupLag.read(admin, "orders-service", Duration.ofSeconds(10))) {
+ * try (KafkaCluster cluster = KafkaCluster.create(ClusterOptions.of("main", "localhost:9092"))) {
+ *   for (GroupLag.PartitionLag p : GroupLag.read(cluster, "orders-service", Duration.ofSeconds(10))) {
  *     System.out.println(p.partition() + " lag " + p.lag());
  *   }
  * }
@@ -49,6 +52,16 @@ public final class GroupLag {
    * @throws IllegalStateException if Kafka does not answer within {@code timeout}, naming the group
    *     and what to check
    */
+  public static List<PartitionLag> read(KafkaCluster cluster, String groupId, Duration timeout) {
+    Objects.requireNonNull(cluster, "cluster");
+    try {
+      return read(cluster.admin(), groupId, timeout);
+    } catch (RuntimeException e) {
+      throw ConnectionFailures.explainOrWrap(cluster.options(), e);
+    }
+  }
+
+  /** {@link #read(KafkaCluster, String, Duration)} with an admin client of your own. */
   public static List<PartitionLag> read(Admin admin, String groupId, Duration timeout) {
     Objects.requireNonNull(admin, "admin");
     Objects.requireNonNull(groupId, "groupId");

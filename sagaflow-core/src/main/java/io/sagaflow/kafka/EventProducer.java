@@ -1,7 +1,6 @@
 package io.sagaflow.kafka;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -9,7 +8,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serializer;
 
 /**
@@ -27,9 +25,9 @@ public final class EventProducer implements AutoCloseable {
   private final String clusterName;
   private final KafkaProducer<byte[], byte[]> producer;
 
-  EventProducer(String clusterName, Map<String, Object> properties) {
+  EventProducer(String clusterName, KafkaProducer<byte[], byte[]> producer) {
     this.clusterName = clusterName;
-    this.producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
+    this.producer = producer;
   }
 
   /** Sends a record; the future completes when the broker acknowledged it, or fails with why not. */

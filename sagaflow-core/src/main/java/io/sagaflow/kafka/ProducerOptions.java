@@ -86,6 +86,14 @@ public record ProducerOptions(
     return new ProducerOptions(linger, batchSize, compression, partitioner, deliveryTimeout, copy);
   }
 
+  /** Every setting, with passwords and other secrets of the raw properties redacted. */
+  @Override
+  public String toString() {
+    return "ProducerOptions[linger=" + linger + ", batchSize=" + batchSize + ", compression=" + compression
+        + ", partitioner=" + partitioner + ", deliveryTimeout=" + deliveryTimeout
+        + ", properties=" + io.sagaflow.kafka.internal.Redaction.redact(properties) + "]";
+  }
+
   /** The Kafka producer properties these options stand for. */
   public Map<String, Object> toProperties() {
     Map<String, Object> p = new LinkedHashMap<>(properties);

@@ -1,5 +1,7 @@
 package io.sagaflow.processor;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.KafkaCluster;
 import io.sagaflow.kafka.internal.Redaction;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +33,9 @@ import org.apache.kafka.common.serialization.Deserializer;
  * }</pre>
  *
  * <p>Raw Kafka consumer properties pass straight through ({@link #withKafkaProperty}); only the
- * settings the processor owns are typed here. The processor itself sets {@code bootstrap.servers},
+ * settings the processor owns are typed here. Connection and security settings belong to the
+ * {@link ClusterOptions} ({@link #cluster()}), shared by the consumers and producers of the
+ * processor. The processor itself sets {@code bootstrap.servers},
  * {@code group.id}, byte-array deserializers and {@code enable.auto.commit=false}: passing those
  * keys as raw properties is rejected.
  *
@@ -56,7 +60,7 @@ public final class ProcessorOptions<K, V> {
    * accessor, a wither and (if it needs one) a check in {@link #validate}: nothing else repeats it.
    */
   private static final class Values<K, V> implements Cloneable {
-    String bootstrapServers;
+    ClusterOptions cluster;
     String groupId;
     List<String> topics = List.of();
     Pattern topicPattern;
@@ -104,7 +108,10 @@ public final class ProcessorOptions<K, V> {
   }
 
   /**
-   * Options with defaults; set the topics with {@link #withTopics} or {@link #withTopicPattern}.
+   * Options with defaults on a plaintext cluster at {@code bootstrapServers}: the shortcut for
+   * {@link #create(ClusterOptions, String, Deserializer, Deserializer)} with {@code
+   * ClusterOptions.of(bootstrapServers)}. Set the topics with {@link #withTopics} or {@link
+   * #withTopicPattern}.
    *
    * @param bootstrapServers Kafka bootstrap servers, {@code host:port[,host:port...]}
    * @param groupId the consumer group
@@ -116,8 +123,33 @@ public final class ProcessorOptions<K, V> {
       String groupId,
       Deserializer<K> keyDeserializer,
       Deserializer<V> valueDeserializer) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers (" + (bootstrapServers == null ? "null" : "'"
+          + bootstrapServers + "'") + ") must be a non-blank string");
+    }
+    return create(ClusterOptions.of(bootstrapServers), groupId, keyDeserializer, valueDeserializer);
+  }
+
+  /** Options with defaults on the cluster of this handle. */
+  public static <K, V> ProcessorOptions<K, V> create(
+      KafkaCluster cluster,
+      String groupId,
+      Deserializer<K> keyDeserializer,
+      Deserializer<V> valueDeserializer) {
+    return create(Objects.requireNonNull(cluster, "cluster").options(), groupId, keyDeserializer, valueDeserializer);
+  }
+
+  /**
+   * Options with defaults on this cluster (its security reaches every client of the processor);
+   * set the topics with {@link #withTopics} or {@link #withTopicPattern}.
+   */
+  public static <K, V> ProcessorOptions<K, V> create(
+      ClusterOptions cluster,
+      String groupId,
+      Deserializer<K> keyDeserializer,
+      Deserializer<V> valueDeserializer) {
     Values<K, V> values = new Values<>();
-    values.bootstrapServers = bootstrapServers;
+    values.cluster = cluster;
     values.groupId = groupId;
     values.keyDeserializer = keyDeserializer;
     values.valueDeserializer = valueDeserializer;
@@ -132,9 +164,14 @@ public final class ProcessorOptions<K, V> {
 
   // ---- accessors ------------------------------------------------------------------------------
 
-  /** Kafka bootstrap servers. */
+  /** The Kafka cluster: bootstrap servers, security and client overrides (see {@link KafkaCluster}). */
+  public ClusterOptions cluster() {
+    return v.cluster;
+  }
+
+  /** The bootstrap servers of {@link #cluster()}. */
   public String bootstrapServers() {
-    return v.bootstrapServers;
+    return v.cluster.bootstrapServers();
   }
 
   /** The consumer group. */
@@ -290,8 +327,22 @@ public final class ProcessorOptions<K, V> {
 
   // ---- withers --------------------------------------------------------------------------------
 
+  /**
+   * These options on another cluster; the consumers, the producer behind {@link ProcessorRecord#send}
+   * and the exactly-once producers all connect with it.
+   */
+  public ProcessorOptions<K, V> withCluster(ClusterOptions cluster) {
+    return with(c -> c.cluster = cluster);
+  }
+
+  /** {@link #withCluster} with the options of this cluster handle. */
+  public ProcessorOptions<K, V> withCluster(KafkaCluster cluster) {
+    return withCluster(Objects.requireNonNull(cluster, "cluster").options());
+  }
+
+  /** These options with other bootstrap servers on the same cluster settings (security kept). */
   public ProcessorOptions<K, V> withBootstrapServers(String bootstrapServers) {
-    return with(c -> c.bootstrapServers = bootstrapServers);
+    return withCluster(v.cluster.withBootstrapServers(bootstrapServers));
   }
 
   public ProcessorOptions<K, V> withGroupId(String groupId) {
@@ -485,7 +536,7 @@ public final class ProcessorOptions<K, V> {
   // ---- validation -----------------------------------------------------------------------------
 
   private static void validate(Values<?, ?> v) {
-    requireText(v.bootstrapServers, "bootstrapServers");
+    Objects.requireNonNull(v.cluster, "cluster");
     requireText(v.groupId, "groupId");
     for (String t : v.topics) {
       requireText(t, "topic name");
@@ -510,7 +561,7 @@ public final class ProcessorOptions<K, V> {
       if (v.kafkaProperties.containsKey(owned)) {
         throw new IllegalArgumentException(
             "Kafka property '" + owned + "' is owned by the processor: "
-                + "use the typed option (bootstrapServers, groupId, keyDeserializer/valueDeserializer) "
+                + "use the typed option (cluster, groupId, keyDeserializer/valueDeserializer) "
                 + "or the commit strategy instead of passing it as a raw property");
       }
     }
@@ -524,7 +575,7 @@ public final class ProcessorOptions<K, V> {
     for (String owned : OWNED_PRODUCER_KEYS) {
       if (v.producerProperties.containsKey(owned)) {
         throw new IllegalArgumentException("producer property '" + owned + "' is owned by the processor: "
-            + "the producer uses the processor's bootstrapServers, byte[] serializers and, in exactly-once "
+            + "the producer uses the processor's cluster, byte[] serializers and, in exactly-once "
             + "mode, a transactional id built from ExactlyOnce.transactionalIdPrefix()");
       }
     }
@@ -571,7 +622,7 @@ public final class ProcessorOptions<K, V> {
   /** Every setting, with the secrets among the raw Kafka properties redacted. */
   @Override
   public String toString() {
-    return "ProcessorOptions[bootstrapServers=" + v.bootstrapServers + ", groupId=" + v.groupId
+    return "ProcessorOptions[cluster=" + v.cluster + ", groupId=" + v.groupId
         + ", topics=" + v.topics + ", topicPattern=" + v.topicPattern + ", ordering=" + v.ordering
         + ", maxInFlight=" + v.maxInFlight + ", maxInFlightPerPartition=" + v.maxInFlightPerPartition
         + ", maxBufferedBytes=" + v.maxBufferedBytes + ", commitStrategy=" + v.commitStrategy

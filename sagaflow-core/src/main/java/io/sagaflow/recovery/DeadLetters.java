@@ -37,13 +37,9 @@ import java.util.Optional;
  */
 public final class DeadLetters {
   private final DeadLettersOptions options;
-  private final Map<String, Object> clientProperties;
 
   private DeadLetters(DeadLettersOptions options) {
     this.options = options;
-    Map<String, Object> p = new HashMap<>(options.clientProperties());
-    p.put("bootstrap.servers", options.bootstrapServers());
-    this.clientProperties = Map.copyOf(p);
   }
 
   public static DeadLetters create(DeadLettersOptions options) {
@@ -53,7 +49,7 @@ public final class DeadLetters {
   /** Every dead letter of {@code dltTopic} that {@code filter} matches, partition by partition. */
   public List<DeadLetter> list(String dltTopic, DeadLetterFilter filter) {
     List<DeadLetter> out = new ArrayList<>();
-    new TopicScanner(clientProperties, options.timeout()).scan(dltTopic, r -> {
+    new TopicScanner(options.cluster(), options.clientProperties(), options.timeout()).scan(dltTopic, r -> {
       DeadLetter letter = DeadLetter.of(r);
       if (filter.matches(letter)) {
         out.add(letter);
@@ -65,7 +61,7 @@ public final class DeadLetters {
   /** The dead letter at {@code partition}/{@code offset} of {@code dltTopic}, if it exists. */
   public Optional<DeadLetter> show(String dltTopic, int partition, long offset) {
     List<DeadLetter> found = new ArrayList<>();
-    new TopicScanner(clientProperties, options.timeout()).scan(dltTopic, r -> {
+    new TopicScanner(options.cluster(), options.clientProperties(), options.timeout()).scan(dltTopic, r -> {
       if (r.partition() == partition && r.offset() == offset) {
         found.add(DeadLetter.of(r));
       }
@@ -90,7 +86,7 @@ public final class DeadLetters {
     if (!target.isOriginal() && target.topic().equals(dltTopic)) {
       throw new IllegalArgumentException("replay target " + target + " is the dead-letter topic itself");
     }
-    return new Replayer(clientProperties, options.timeout(), options.listener())
+    return new Replayer(options.cluster(), options.clientProperties(), options.timeout(), options.listener())
         .replay(dltTopic, filter, target, dryRun, listener);
   }
 }

@@ -1,5 +1,7 @@
 package io.sagaflow.recovery;
 
+import io.sagaflow.kafka.internal.KafkaClients;
+
 import io.sagaflow.recovery.internal.HeaderCodec;
 import io.sagaflow.recovery.internal.ProducerRecoveryPublisher;
 import io.sagaflow.recovery.internal.RecoveryFailureHandler;
@@ -52,14 +54,9 @@ public final class Recovery {
   public static RecoveryHandler handler(RecoveryOptions options) {
     Objects.requireNonNull(options, "options");
     Map<String, Object> producer = new HashMap<>();
-    producer.put(ProducerConfig.ACKS_CONFIG, "all");
-    producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, options.publishTimeout().toMillis());
-    producer.put(ProducerConfig.CLIENT_ID_CONFIG, "sagaflow-recovery-" + (options.groupId() == null ? "" : options.groupId()));
     producer.putAll(options.producerProperties());
-    producer.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
-    KafkaProducer<byte[], byte[]> kafkaProducer =
-        new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
+    KafkaProducer<byte[], byte[]> kafkaProducer = KafkaClients.producer(options.cluster(), role(options), producer);
     Admin admin = null;
     if (options.createTopics()) {
       try {
@@ -74,17 +71,13 @@ public final class Recovery {
   }
 
   private static Admin createAdmin(RecoveryOptions options) {
-    Map<String, Object> adminProps = new HashMap<>();
-    for (Map.Entry<String, Object> e : options.producerProperties().entrySet()) {
-      // Security and connection settings are shared; producer-only keys would be warned about.
-      if (!ProducerConfig.configNames().contains(e.getKey())
-          || org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(e.getKey())) {
-        adminProps.put(e.getKey(), e.getValue());
-      }
-    }
-    adminProps.put("bootstrap.servers", options.bootstrapServers());
-    adminProps.put("client.id", "sagaflow-recovery-admin-" + (options.groupId() == null ? "" : options.groupId()));
-    return Admin.create(adminProps);
+    // Producer-only keys would be warned about by the admin client.
+    return KafkaClients.admin(options.cluster(), role(options) + "-admin",
+        KafkaClients.known(options.producerProperties(), KafkaClients.adminKeys()));
+  }
+
+  private static String role(RecoveryOptions options) {
+    return "recovery" + (options.groupId() == null ? "" : "-" + options.groupId());
   }
 
   /**

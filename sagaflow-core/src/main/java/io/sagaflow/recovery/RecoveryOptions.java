@@ -1,5 +1,9 @@
 package io.sagaflow.recovery;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.KafkaCluster;
+import io.sagaflow.kafka.internal.Redaction;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -13,14 +17,14 @@ import java.util.random.RandomGenerator;
  * <pre>{@code
  * RecoveryOptions options = RecoveryOptions.of("localhost:9092", "orders-service")
  *     .withPolicy(RetryPolicy.defaults().withInPlaceAttempts(5))
- *     .withProducerProperty("security.protocol", "SSL");
+ *     .withProducerProperty("linger.ms", 20);
  * }</pre>
  *
- * @param bootstrapServers Kafka bootstrap servers of the retry and dead-letter topics
+ * @param cluster the Kafka cluster of the retry and dead-letter topics (bootstrap servers, security)
  * @param groupId consumer group of the failing processor, written to {@code
  *     kafka_dlt-original-consumer-group} (a {@code FailedRecord}'s own group id wins when set)
  * @param policy retry tiers and topic names
- * @param producerProperties raw producer properties, applied over our defaults ({@code acks=all},
+ * @param producerProperties raw producer properties, applied over the cluster's settings and our defaults ({@code acks=all},
  *     idempotence on, byte-array serializers, {@code max.block.ms} = {@code publishTimeout})
  * @param createTopics create missing retry and dead-letter topics through the Kafka Admin API with
  *     the source topic's partition count; when false, they must exist (or be auto-created)
@@ -33,7 +37,7 @@ import java.util.random.RandomGenerator;
  * @param listener metrics and log hooks
  */
 public record RecoveryOptions(
-    String bootstrapServers,
+    ClusterOptions cluster,
     String groupId,
     RetryPolicy policy,
     Map<String, Object> producerProperties,
@@ -46,9 +50,7 @@ public record RecoveryOptions(
 
   /** Validates every value and copies the property map. */
   public RecoveryOptions {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
-      throw new IllegalArgumentException("bootstrapServers must be set, for example \"localhost:9092\"");
-    }
+    Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(policy, "policy");
     producerProperties = Map.copyOf(new TreeMap<>(Objects.requireNonNull(producerProperties, "producerProperties")));
     Objects.requireNonNull(publishTimeout, "publishTimeout");
@@ -62,29 +64,66 @@ public record RecoveryOptions(
     Objects.requireNonNull(listener, "listener");
   }
 
-  /** Default policy, topics created on demand, 30 s publish timeout, 16 KiB stack traces. */
+  /**
+   * Default policy, topics created on demand, 30 s publish timeout, 16 KiB stack traces, on a
+   * plaintext cluster at {@code bootstrapServers} (the shortcut for {@code
+   * of(ClusterOptions.of(bootstrapServers), groupId)}).
+   */
   public static RecoveryOptions of(String bootstrapServers, String groupId) {
-    return new RecoveryOptions(bootstrapServers, groupId, RetryPolicy.defaults(), Map.of(), true,
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("bootstrapServers must be set, for example \"localhost:9092\"");
+    }
+    return of(ClusterOptions.of(bootstrapServers), groupId);
+  }
+
+  /** {@link #of(ClusterOptions, String)} with the options of this cluster handle. */
+  public static RecoveryOptions of(KafkaCluster cluster, String groupId) {
+    return of(Objects.requireNonNull(cluster, "cluster").options(), groupId);
+  }
+
+  /** Default settings on this cluster (its security reaches the producer and the admin client). */
+  public static RecoveryOptions of(ClusterOptions cluster, String groupId) {
+    return new RecoveryOptions(cluster, groupId, RetryPolicy.defaults(), Map.of(), true,
         Duration.ofSeconds(30), 16 * 1024, Clock.systemUTC(), null, new RecoveryListener() {});
   }
 
-  public RecoveryOptions withBootstrapServers(String bootstrapServers) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+  /** These options on another cluster. */
+  public RecoveryOptions withCluster(ClusterOptions cluster) {
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
+  /** These options with other bootstrap servers on the same cluster settings (security kept). */
+  public RecoveryOptions withBootstrapServers(String bootstrapServers) {
+    return withCluster(cluster.withBootstrapServers(bootstrapServers));
+  }
+
+  /** The bootstrap servers of {@link #cluster()}. */
+  public String bootstrapServers() {
+    return cluster.bootstrapServers();
+  }
+
+  /** Every setting, with passwords and other secrets of the producer properties redacted. */
+  @Override
+  public String toString() {
+    return "RecoveryOptions[cluster=" + cluster + ", groupId=" + groupId + ", policy=" + policy
+        + ", producerProperties=" + Redaction.redact(producerProperties) + ", createTopics=" + createTopics
+        + ", publishTimeout=" + publishTimeout + ", maxStackTraceBytes=" + maxStackTraceBytes
+        + ", clock=" + clock + ", random=" + random + ", listener=" + listener + "]";
+  }
+
   public RecoveryOptions withGroupId(String groupId) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
   public RecoveryOptions withPolicy(RetryPolicy policy) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
   public RecoveryOptions withProducerProperties(Map<String, Object> producerProperties) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
@@ -96,32 +135,32 @@ public record RecoveryOptions(
   }
 
   public RecoveryOptions withCreateTopics(boolean createTopics) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
   public RecoveryOptions withPublishTimeout(Duration publishTimeout) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
   public RecoveryOptions withMaxStackTraceBytes(int maxStackTraceBytes) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
   public RecoveryOptions withClock(Clock clock) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
   public RecoveryOptions withRandom(RandomGenerator random) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 
   public RecoveryOptions withListener(RecoveryListener listener) {
-    return new RecoveryOptions(bootstrapServers, groupId, policy, producerProperties, createTopics,
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener);
   }
 }

@@ -16,7 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *
  * <pre>{@code
  * try (SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults()
- *     .withKafkaProperty("bootstrap.servers", "localhost:9092"))) {
+ *     .withCluster(ClusterOptions.of("main", "localhost:9092")))) {
  *   String tx = runtime.start("ORDER_PLACED", order);           // a new transaction
  *   runtime.run(orderSaga, Order.class, record).join();         // one run per input record
  * }
@@ -87,10 +87,12 @@ public final class SagaRuntime implements AutoCloseable {
    * once its saga finished, failures to the dead-letter topic; see {@link SagaConsumer}.
    */
   public <P> SagaConsumer consumer(String topic, Class<P> payloadType, Saga<P> saga, SagaConsumerOptions consumerOptions) {
-    if (!options.kafkaProperties().containsKey("bootstrap.servers")) {
-      throw new IllegalStateException("this runtime has no bootstrap.servers; a saga consumer needs Kafka");
+    if (options.cluster() == null) {
+      throw new IllegalStateException("this runtime has no Kafka cluster (SagaOptions.withCluster); a saga consumer"
+          + " needs Kafka");
     }
-    SagaConsumer consumer = new io.sagaflow.saga.internal.ProcessorSagaConsumer<>(options.kafkaProperties(), topic,
+    SagaConsumer consumer = new io.sagaflow.saga.internal.ProcessorSagaConsumer<>(options.cluster(),
+        options.kafkaProperties(), topic,
         payloadType, saga, consumerOptions, runner);
     consumers.add(consumer);
     return consumer;

@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults()
- *     .withKafkaProperty("bootstrap.servers", "localhost:9092"));
+ *     .withCluster(ClusterOptions.of("main", "localhost:9092")));
  * }</pre>
  */
 public final class Sagas {
@@ -18,18 +18,16 @@ public final class Sagas {
   /**
    * A runtime on Kafka: an idempotent producer for puts and one shared reply consumer.
    *
-   * @throws IllegalArgumentException when {@code bootstrap.servers} is missing
+   * @throws IllegalArgumentException when the options have no cluster
    */
   public static SagaRuntime runtime(SagaOptions options) {
     Objects.requireNonNull(options, "options");
-    if (!options.kafkaProperties().containsKey("bootstrap.servers")) {
-      throw new IllegalArgumentException("SagaOptions.kafkaProperties needs bootstrap.servers; "
-          + "use withKafkaProperty(\"bootstrap.servers\", \"host:9092\")");
-    }
+    requireCluster(options);
     ActionCodec codec = ActionCodec.create(options.objectMapper());
     ActionPublisher publisher = kafkaPublisher(options);
     try {
-      ActionSource source = new KafkaReplyRouter(options.kafkaProperties(), codec, options.followTimeout());
+      ActionSource source = new KafkaReplyRouter(options.cluster(), options.kafkaProperties(), codec,
+          options.followTimeout());
       return new SagaRuntime(options, publisher, source, codec);
     } catch (RuntimeException e) {
       publisher.close();
@@ -48,6 +46,15 @@ public final class Sagas {
    * completes once acknowledged.
    */
   public static ActionPublisher kafkaPublisher(SagaOptions options) {
-    return new KafkaActionPublisher(options.kafkaProperties(), ActionCodec.create(options.objectMapper()));
+    requireCluster(options);
+    return new KafkaActionPublisher(options.cluster(), options.kafkaProperties(),
+        ActionCodec.create(options.objectMapper()));
+  }
+
+  private static void requireCluster(SagaOptions options) {
+    if (options.cluster() == null) {
+      throw new IllegalArgumentException("SagaOptions has no Kafka cluster; use withCluster(ClusterOptions.of(\"main\","
+          + " \"host:9092\")) or withBootstrapServers(\"host:9092\")");
+    }
   }
 }

@@ -80,8 +80,8 @@ class KafkaClusterTest {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(
         EmbeddedKafkaOptions.defaults().withSaslPlainUser("alice", PASSWORD))) {
       ClusterOptions good = ClusterOptions.of("secure", kafka.saslBootstrapServers())
-          .withSaslPlain("alice", PASSWORD, false)
-          .withClientOverride("ssl.key.password", PASSWORD);
+          .withSasl(Sasl.plain("alice", PASSWORD))
+          .withClientOverride("some.plugin.secret", PASSWORD);
       try (KafkaCluster cluster = KafkaCluster.create(good)) {
         cluster.verifyReachable(Duration.ofSeconds(20));
         cluster.producer().typed(new StringSerializer(), new StringSerializer())
@@ -90,12 +90,14 @@ class KafkaClusterTest {
         shown = cluster + " " + good;
       }
       ClusterOptions bad = ClusterOptions.of("secure", kafka.saslBootstrapServers())
-          .withSaslPlain("alice", PASSWORD + "-wrong", false);
+          .withSasl(Sasl.plain("alice", PASSWORD + "-wrong"));
       try (KafkaCluster cluster = KafkaCluster.create(bad)) {
         assertThatThrownBy(() -> cluster.verifyReachable(Duration.ofSeconds(20)))
             .isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("cluster secure at " + kafka.saslBootstrapServers())
-            .hasMessageContaining("check the security settings and credentials")
+            .hasMessageContaining("authentication to cluster secure")
+            .hasMessageContaining("SASL PLAIN as user alice")
+            .hasMessageContaining("Check the user, the password and that the SASL mechanism")
             .satisfies(e -> assertThat(e.getMessage()).doesNotContain(PASSWORD));
       }
     } finally {

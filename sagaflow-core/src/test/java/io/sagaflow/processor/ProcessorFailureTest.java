@@ -114,8 +114,8 @@ class ProcessorFailureTest {
         .start()) {
       await("processed", () -> !ids.isEmpty());
     }
-    // Kafka names an unnamed consumer "consumer-<group>-<n>".
-    assertThat(ids).singleElement().asString().startsWith("consumer-" + group + "-");
+    // The client factory names an unnamed consumer "sagaflow-<cluster>-consumer-<group>-<n>".
+    assertThat(ids).singleElement().asString().startsWith("sagaflow-default-consumer-" + group + "-");
   }
 
   @Test

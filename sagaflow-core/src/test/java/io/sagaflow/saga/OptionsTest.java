@@ -17,14 +17,16 @@ class OptionsTest {
     assertThatThrownBy(() -> SagaOptions.defaults().withSagaTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("sagaTimeout (PT0S) must be positive");
     SagaOptions o = SagaOptions.defaults().withKafkaProperty("bootstrap.servers", "h:1").withChannelCapacity(5);
-    assertThat(o.kafkaProperties()).containsEntry("bootstrap.servers", "h:1");
+    assertThat(o.cluster()).isEqualTo(io.sagaflow.kafka.ClusterOptions.of("h:1"));
+    assertThat(o.kafkaProperties()).doesNotContainKey("bootstrap.servers");
     assertThat(o.channelCapacity()).isEqualTo(5);
   }
 
   @Test
   void aKafkaRuntimeNeedsBootstrapServers() {
     assertThatThrownBy(() -> Sagas.runtime(SagaOptions.defaults()))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bootstrap.servers");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SagaOptions has no Kafka cluster")
+        .hasMessageContaining("withBootstrapServers");
   }
 
   @Test

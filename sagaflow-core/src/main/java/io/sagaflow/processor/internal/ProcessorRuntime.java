@@ -1,5 +1,6 @@
 package io.sagaflow.processor.internal;
 
+import io.sagaflow.kafka.internal.ConnectionFailures;
 import io.sagaflow.processor.BatchHandler;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.processor.ProcessorRecord;
@@ -184,7 +185,7 @@ public final class ProcessorRuntime<K, V> {
         throw new IllegalStateException("the processor is closed: send() is only possible while it runs");
       }
       if (sharedProducer == null) {
-        sharedProducer = clients.producer(ClientProperties.producer(options, null, "sagaflow-" + options.groupId()));
+        sharedProducer = clients.producer(ClientProperties.producer(options, null, null));
       }
       return sharedProducer;
     }
@@ -284,7 +285,9 @@ public final class ProcessorRuntime<K, V> {
   }
 
   void fatal(Throwable error) {
-    lastError = error;
+    // A rejected login or TLS handshake says which cluster and what to check, not only Kafka's words.
+    Throwable clear = ConnectionFailures.explain(options.cluster(), error).orElse(null);
+    lastError = clear != null ? clear : error;
     stopping = true;
     state.set(ProcessorStatus.State.FAILED);
     long deadline = ticker.nanoTime() + options.shutdownTimeout().toNanos();

@@ -1,5 +1,7 @@
 package io.sagaflow.recovery.internal;
 
+import io.sagaflow.kafka.internal.ConnectionFailures;
+
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
 import io.sagaflow.recovery.RecoveryHandler;
@@ -107,7 +109,7 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
       lastFailure.set(e);
       notify(l -> l.onPublishFailed(topic, e));
       throw new RecoveryPublishException("could not write failed record " + origin.topic() + "-"
-          + origin.partition() + "@" + origin.offset() + " to " + topic + " (" + e
+          + origin.partition() + "@" + origin.offset() + " to " + topic + " (" + why(e)
           + "); the record stays unfinished and will be retried. Check that " + topic
           + " exists or can be created and that the producer may write to it", e);
     }
@@ -127,9 +129,14 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
         if (e instanceof InterruptedException) {
           Thread.currentThread().interrupt();
         }
-        throw new RecoveryPublishException("could not create " + topic + " for " + sourceTopic + ": " + e, e);
+        throw new RecoveryPublishException("could not create " + topic + " for " + sourceTopic + ": " + why(e), e);
       }
     }
+  }
+
+  /** The failure in words: for a rejected login or certificate, which cluster and what to check. */
+  private String why(Exception e) {
+    return ConnectionFailures.find(e).map(c -> ConnectionFailures.message(options.cluster(), c)).orElse(e.toString());
   }
 
   private Duration backoff(int attempt) {

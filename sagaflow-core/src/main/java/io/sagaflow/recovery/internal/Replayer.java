@@ -1,5 +1,9 @@
 package io.sagaflow.recovery.internal;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.internal.ConnectionFailures;
+import io.sagaflow.kafka.internal.KafkaClients;
+
 import static io.sagaflow.recovery.RecoveryHeaders.*;
 
 import io.sagaflow.recovery.DeadLetter;
@@ -54,16 +58,19 @@ public final class Replayer {
   private static final Set<String> RETRY_CONTROL_HEADERS = Set.of(RETRY_TIER, RETRY_DUE, ORIGIN_TOPIC,
       ORIGIN_PARTITION, ORIGIN_OFFSET, ORIGIN_TIMESTAMP, ORIGIN_TIMESTAMP_TYPE, REPLAYED_FROM);
 
+  private final ClusterOptions cluster;
   private final Map<String, Object> clientProperties;
   private final Duration timeout;
   private final RecoveryListener metrics;
   private final TopicScanner scanner;
 
-  public Replayer(Map<String, Object> clientProperties, Duration timeout, RecoveryListener metrics) {
+  public Replayer(ClusterOptions cluster, Map<String, Object> clientProperties, Duration timeout,
+      RecoveryListener metrics) {
+    this.cluster = cluster;
     this.clientProperties = clientProperties;
     this.timeout = timeout;
     this.metrics = metrics;
-    this.scanner = new TopicScanner(clientProperties, timeout);
+    this.scanner = new TopicScanner(cluster, clientProperties, timeout);
   }
 
   static String ledgerTopic(String dltTopic) {
@@ -71,6 +78,19 @@ public final class Replayer {
   }
 
   public ReplaySummary replay(String dltTopic, DeadLetterFilter filter, ReplayTarget target, boolean dryRun,
+      ReplayListener listener) {
+    try {
+      return replayOnce(dltTopic, filter, target, dryRun, listener);
+    } catch (RuntimeException e) {
+      Optional<IllegalStateException> clear = ConnectionFailures.explain(cluster, e);
+      if (clear.isPresent()) {
+        throw clear.get();
+      }
+      throw e;
+    }
+  }
+
+  private ReplaySummary replayOnce(String dltTopic, DeadLetterFilter filter, ReplayTarget target, boolean dryRun,
       ReplayListener listener) {
     String ledger = ledgerTopic(dltTopic);
     if (!dryRun) {
@@ -206,12 +226,16 @@ public final class Replayer {
   }
 
   private void ensureLedger(String ledger) {
-    try (Admin admin = Admin.create(adminProperties())) {
+    try (Admin admin = KafkaClients.admin(cluster, "dlq-replay-admin",
+        KafkaClients.known(clientProperties, KafkaClients.adminKeys()))) {
       NewTopic topic = new NewTopic(ledger, Optional.of(1), Optional.empty())
           .configs(Map.of("cleanup.policy", "compact"));
       admin.createTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
+        ConnectionFailures.explain(cluster, e.getCause()).ifPresent(clear -> {
+          throw clear;
+        });
         throw new IllegalStateException("could not create replay ledger topic " + ledger + ": " + e.getCause()
             + "; create it (1 partition, cleanup.policy=compact) or grant the replaying client CreateTopics", e);
       }
@@ -223,28 +247,10 @@ public final class Replayer {
     }
   }
 
-  private Map<String, Object> adminProperties() {
-    Map<String, Object> p = new HashMap<>();
-    clientProperties.forEach((k, v) -> {
-      if (org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k)) {
-        p.put(k, v);
-      }
-    });
-    return p;
-  }
-
   private KafkaProducer<byte[], byte[]> transactionalProducer(String dltTopic, ReplayTarget target) {
-    Map<String, Object> p = new HashMap<>();
-    clientProperties.forEach((k, v) -> {
-      if (ProducerConfig.configNames().contains(k)) {
-        p.put(k, v);
-      }
-    });
-    p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sagaflow-replay-" + dltTopic + "-" + target);
-    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    Map<String, Object> p = KafkaClients.known(clientProperties, ProducerConfig.configNames());
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
-    return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    return KafkaClients.transactionalProducer(cluster, "sagaflow-replay-" + dltTopic + "-" + target, p);
   }
 
   private static final class Counts {

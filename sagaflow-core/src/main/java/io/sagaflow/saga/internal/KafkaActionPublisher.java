@@ -1,5 +1,8 @@
 package io.sagaflow.saga.internal;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.internal.KafkaClients;
+
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.ActionPublisher;
@@ -24,20 +27,23 @@ public final class KafkaActionPublisher implements ActionPublisher {
   /**
    * A publisher.
    *
-   * @param properties raw producer properties ({@code bootstrap.servers} at least); they override
-   *     the defaults above; serializers are always byte arrays
+   * @param cluster where to connect
+   * @param properties raw client properties of the runtime; the producer's keys override the
+   *     defaults above; serializers are always byte arrays
    * @param codec the wire codec
    */
-  public KafkaActionPublisher(Map<String, Object> properties, ActionCodec codec) {
+  public KafkaActionPublisher(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec) {
     Map<String, Object> config = new HashMap<>();
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-    config.putAll(properties);
-    config.put(ProducerConfig.CLIENT_ID_CONFIG, ClientIds.derive(properties.get(ProducerConfig.CLIENT_ID_CONFIG), "puts"));
-    config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-    this.producer = new KafkaProducer<>(config);
+    config.putAll(KafkaClients.known(properties, ProducerConfig.configNames()));
+    config.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+    config.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+    // A user's client.id names both runtime clients; each gets its role so their metrics do not clash.
+    Object clientId = properties.get(ProducerConfig.CLIENT_ID_CONFIG);
+    if (clientId != null) {
+      config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-puts");
+    }
+    this.producer = KafkaClients.producer(cluster, "saga-puts", config);
     this.codec = codec;
   }
 

@@ -1,5 +1,9 @@
 package io.sagaflow.saga.internal;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.internal.ConnectionFailures;
+import io.sagaflow.kafka.internal.KafkaClients;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionCodec;
@@ -52,6 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class KafkaReplyRouter implements ActionSource {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaReplyRouter.class);
 
+  private final ClusterOptions cluster;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final ActionCodec codec;
   private final Duration followTimeout;
@@ -86,23 +91,29 @@ public final class KafkaReplyRouter implements ActionSource {
   /**
    * A router; starts its thread.
    *
-   * @param properties raw consumer properties ({@code bootstrap.servers} at least); group id,
-   *     auto commit and deserializers are managed here
+   * @param cluster where to connect
+   * @param properties raw client properties of the runtime; group id, auto commit and
+   *     deserializers are managed here
    * @param codec the wire codec
    * @param followTimeout how long {@link #subscribe} waits for a topic to be positioned
    */
-  public KafkaReplyRouter(Map<String, Object> properties, ActionCodec codec, Duration followTimeout) {
+  public KafkaReplyRouter(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec,
+      Duration followTimeout) {
+    this.cluster = cluster;
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // Following a topic must not create it by accident (a typo would wait forever for replies).
     config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-    config.putAll(properties);
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, ClientIds.derive(properties.get(ConsumerConfig.CLIENT_ID_CONFIG), "replies"));
+    config.putAll(KafkaClients.known(properties, ConsumerConfig.configNames()));
+    Object clientId = properties.get(ConsumerConfig.CLIENT_ID_CONFIG);
+    if (clientId != null) {
+      config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-replies");
+    }
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+    config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    this.consumer = new KafkaConsumer<>(config);
+    this.consumer = KafkaClients.consumer(cluster, "saga-replies", config);
     Object maxAge = config.get(ConsumerConfig.METADATA_MAX_AGE_CONFIG);
     long refreshMillis = maxAge == null ? 30_000 : Math.min(30_000, Long.parseLong(maxAge.toString()));
     this.refreshNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(100, refreshMillis));
@@ -182,7 +193,8 @@ public final class KafkaReplyRouter implements ActionSource {
       }
       positioned.complete(null);
     } catch (RuntimeException e) {
-      positioned.completeExceptionally(new IllegalStateException("cannot follow topic " + topic + ": " + e, e));
+      positioned.completeExceptionally(ConnectionFailures.explain(cluster, e)
+          .orElseGet(() -> new IllegalStateException("cannot follow topic " + topic + ": " + e, e)));
     }
   }
 
@@ -262,7 +274,8 @@ public final class KafkaReplyRouter implements ActionSource {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      LOG.error("the saga reply consumer failed; takes will wait until the runtime is closed", e);
+      LOG.error("the saga reply consumer failed; takes will wait until the runtime is closed: {}",
+          ConnectionFailures.explain(cluster, e).map(Throwable::getMessage).orElse(e.toString()), e);
     } finally {
       closed = true;
       IllegalStateException gone = new IllegalStateException("the saga runtime's reply consumer is closed");

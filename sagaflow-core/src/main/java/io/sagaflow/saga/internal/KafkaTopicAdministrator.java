@@ -1,5 +1,9 @@
 package io.sagaflow.saga.internal;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.internal.ConnectionFailures;
+import io.sagaflow.kafka.internal.KafkaClients;
+
 import io.sagaflow.saga.TopicAdministrator;
 import io.sagaflow.saga.TopicSpec;
 import java.time.Duration;
@@ -16,11 +20,13 @@ import org.apache.kafka.common.errors.TopicExistsException;
 /** {@link TopicAdministrator} on Kafka's {@link Admin}; a topic that already exists is success. */
 public final class KafkaTopicAdministrator implements TopicAdministrator {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  private final ClusterOptions cluster;
   private final Admin admin;
 
-  /** An administrator from raw admin client properties. */
-  public KafkaTopicAdministrator(Map<String, Object> properties) {
-    this.admin = Admin.create(properties);
+  /** An administrator of this cluster. */
+  public KafkaTopicAdministrator(ClusterOptions cluster) {
+    this.cluster = cluster;
+    this.admin = KafkaClients.admin(cluster, "saga-topics", Map.of());
   }
 
   @Override
@@ -36,6 +42,9 @@ public final class KafkaTopicAdministrator implements TopicAdministrator {
         e.getValue().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException ex) {
         if (!(ex.getCause() instanceof TopicExistsException)) {
+          ConnectionFailures.explain(cluster, ex.getCause()).ifPresent(clear -> {
+            throw clear;
+          });
           throw new IllegalStateException("cannot create topic " + e.getKey() + ": " + ex.getCause(), ex.getCause());
         }
       } catch (InterruptedException ex) {

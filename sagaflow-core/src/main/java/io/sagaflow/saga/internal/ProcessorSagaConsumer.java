@@ -1,5 +1,7 @@
 package io.sagaflow.saga.internal;
 
+import io.sagaflow.kafka.ClusterOptions;
+
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,27 +33,17 @@ import io.sagaflow.saga.SagaConsumerOptions;
  * not an action goes through the recovery pipeline to the dead-letter topic.
  */
 public final class ProcessorSagaConsumer<P> implements SagaConsumer {
-  private static final List<String> SHARED_CLIENT_PREFIXES = List.of("security.", "sasl.", "ssl.", "client.dns");
-
   private final RecoveryHandler recovery;
   private final Processor<byte[], byte[]> processor;
 
-  public ProcessorSagaConsumer(Map<String, Object> kafkaProperties, String topic, Class<P> payloadType, Saga<P> saga,
-      SagaConsumerOptions options, SagaRunner runner) {
-    String bootstrap = String.valueOf(kafkaProperties.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));
-    Map<String, Object> shared = new HashMap<>();
-    kafkaProperties.forEach((k, v) -> {
-      if (SHARED_CLIENT_PREFIXES.stream().anyMatch(k::startsWith)) {
-        shared.put(k, v);
-      }
-    });
+  public ProcessorSagaConsumer(ClusterOptions cluster, Map<String, Object> kafkaProperties, String topic,
+      Class<P> payloadType, Saga<P> saga, SagaConsumerOptions options, SagaRunner runner) {
     RetryPolicy policy = RetryPolicy.defaults()
         .withInPlaceAttempts(1)
         .withRetryTopicDelays(List.of())
         .withDeadLetterTopicNaming(t -> options.deadLetterTopic());
-    this.recovery = Recovery.handler(RecoveryOptions.of(bootstrap, options.groupId())
-        .withPolicy(policy)
-        .withProducerProperties(shared));
+    // Connection and security come from the cluster, as for every client of the runtime.
+    this.recovery = Recovery.handler(RecoveryOptions.of(cluster, options.groupId()).withPolicy(policy));
     try {
       recovery.createTopics(topic);
     } catch (RecoveryPublishException e) {
@@ -69,7 +61,7 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
     });
     consumer.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     ProcessorOptions<byte[], byte[]> processorOptions = ProcessorOptions
-        .create(bootstrap, options.groupId(), new ByteArrayDeserializer(), new ByteArrayDeserializer())
+        .create(cluster, options.groupId(), new ByteArrayDeserializer(), new ByteArrayDeserializer())
         .withTopics(topic)
         .withOrdering(Ordering.KEY)
         .withMaxInFlight(options.maxInFlight())

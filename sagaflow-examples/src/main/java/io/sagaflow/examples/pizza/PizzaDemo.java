@@ -1,5 +1,8 @@
 package io.sagaflow.examples.pizza;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.KafkaCluster;
+
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,7 +58,7 @@ public final class PizzaDemo {
   /**
    * Settings of the demo.
    *
-   * @param bootstrapServers Kafka to use, or {@code null} for an embedded broker
+   * @param cluster Kafka to use (bootstrap servers, security), or {@code null} for an embedded broker
    * @param role which sagas to run here
    * @param orders orders to place (order and all roles)
    * @param interval time between two orders
@@ -63,13 +66,13 @@ public final class PizzaDemo {
    * @param drive how long a delivery takes
    * @param timeout how long the order saga waits for the kitchen and for the driver
    */
-  public record Config(String bootstrapServers, Role role, int orders, Duration interval, Duration oven,
+  public record Config(ClusterOptions cluster, Role role, int orders, Duration interval, Duration oven,
       Duration drive, Duration timeout) {
     public Config {
       if (orders < 1) {
         throw new IllegalArgumentException("orders (" + orders + ") must be at least 1");
       }
-      if (role != Role.ALL && role != null && (bootstrapServers == null || bootstrapServers.isBlank())) {
+      if (role != Role.ALL && role != null && cluster == null) {
         throw new IllegalArgumentException("--role " + role.name().toLowerCase(Locale.ROOT)
             + " runs one saga of a demo spread over processes: give them all the same --bootstrap-servers"
             + " (for example of a `sagaflow broker`)");
@@ -103,35 +106,36 @@ public final class PizzaDemo {
   /** Runs the demo and returns how the orders ended; for the kitchen and delivery roles, runs until interrupted. */
   public static Summary run(Config config, PrintStream out) throws InterruptedException {
     EmbeddedKafka embedded = null;
-    String bootstrap = config.bootstrapServers();
+    ClusterOptions cluster = config.cluster();
     List<AutoCloseable> resources = new ArrayList<>();
     try {
       out.println("Sagaflow demo: pizza (three sagas talking over Kafka)");
-      if (bootstrap == null) {
+      if (cluster == null) {
         long t0 = System.nanoTime();
         embedded = EmbeddedKafka.start();
-        bootstrap = embedded.bootstrapServers();
-        out.printf(Locale.ROOT, "  broker  embedded Kafka at %s (ready in %.1f s)%n", bootstrap, (System.nanoTime() - t0) / 1e9);
+        cluster = ClusterOptions.of("embedded", embedded.bootstrapServers());
+        out.printf(Locale.ROOT, "  broker  embedded Kafka at %s (ready in %.1f s)%n", cluster.bootstrapServers(),
+            (System.nanoTime() - t0) / 1e9);
       } else {
-        out.printf("  broker  %s%n", bootstrap);
+        out.printf("  broker  %s (%s)%n", cluster.bootstrapServers(), cluster.securityProtocol());
       }
-      createTopics(bootstrap);
+      createTopics(cluster);
       Role role = config.role();
       List<SagaConsumer> consumers = new ArrayList<>();
       if (role == Role.ALL || role == Role.KITCHEN) {
-        SagaRuntime kitchen = runtime(bootstrap, "kitchen", out, resources);
+        SagaRuntime kitchen = runtime(cluster, "kitchen", out, resources);
         consumers.add(kitchen.consumer(PizzaTopics.CREATE_BEGIN, PizzaOrder.class,
             new KitchenSaga(Oven.demo(config.oven().dividedBy(3), config.oven())),
             SagaConsumerOptions.of("pizza-kitchen", PizzaTopics.CREATE_BEGIN + "-dlt")));
       }
       if (role == Role.ALL || role == Role.DELIVERY) {
-        SagaRuntime delivery = runtime(bootstrap, "delivery", out, resources);
+        SagaRuntime delivery = runtime(cluster, "delivery", out, resources);
         consumers.add(delivery.consumer(PizzaTopics.DELIVER_BEGIN, Pizza.class, new DeliverySaga(config.drive()),
             SagaConsumerOptions.of("pizza-delivery", PizzaTopics.DELIVER_BEGIN + "-dlt")));
       }
       SagaRuntime order = null;
       if (role == Role.ALL || role == Role.ORDER) {
-        order = runtime(bootstrap, "order", out, resources);
+        order = runtime(cluster, "order", out, resources);
         consumers.add(order.consumer(PizzaTopics.ORDER_PLACED, PizzaOrder.class,
             new OrderSaga(config.timeout(), config.timeout()),
             SagaConsumerOptions.of("pizza-order", PizzaTopics.ORDER_PLACED + "-dlt")));
@@ -145,7 +149,7 @@ public final class PizzaDemo {
         new CountDownLatch(1).await();
         return new Summary(0, 0, Map.of(), 0);
       }
-      return placeOrders(bootstrap, order, config, out);
+      return placeOrders(cluster, order, config, out);
     } finally {
       for (AutoCloseable r : resources) {
         try {
@@ -160,14 +164,14 @@ public final class PizzaDemo {
     }
   }
 
-  private static Summary placeOrders(String bootstrap, SagaRuntime order, Config config, PrintStream out)
+  private static Summary placeOrders(ClusterOptions cluster, SagaRuntime order, Config config, PrintStream out)
       throws InterruptedException {
     Map<String, String> txToOrder = new ConcurrentHashMap<>();
     Map<String, Action<JsonNode>> outcomes = new ConcurrentHashMap<>();
     AtomicBoolean watching = new AtomicBoolean(true);
     CountDownLatch positioned = new CountDownLatch(1);
     Thread watcher = Thread.ofPlatform().name("pizza-outcomes").start(() ->
-        watchOutcomes(bootstrap, order, outcomes, watching, positioned));
+        watchOutcomes(cluster, order, outcomes, watching, positioned));
     try {
       if (!positioned.await(30, TimeUnit.SECONDS)) {
         throw new IllegalStateException("the outcome reader did not start within 30 s");
@@ -212,12 +216,10 @@ public final class PizzaDemo {
   }
 
   /** Reads order outcomes from the end of their topics, positioned before the first order is placed. */
-  private static void watchOutcomes(String bootstrap, SagaRuntime runtime, Map<String, Action<JsonNode>> outcomes,
+  private static void watchOutcomes(ClusterOptions cluster, SagaRuntime runtime, Map<String, Action<JsonNode>> outcomes,
       AtomicBoolean watching, CountDownLatch positioned) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (KafkaCluster kafka = KafkaCluster.create(cluster);
+        KafkaConsumer<byte[], byte[]> consumer = kafka.newConsumer("pizza-outcomes", Map.of())) {
       List<TopicPartition> partitions = new ArrayList<>();
       for (String topic : List.of(PizzaTopics.ORDER_COMPLETED, PizzaTopics.ORDER_FAILED)) {
         consumer.partitionsFor(topic, Duration.ofSeconds(30))
@@ -236,7 +238,7 @@ public final class PizzaDemo {
     }
   }
 
-  private static SagaRuntime runtime(String bootstrap, String role, PrintStream out, List<AutoCloseable> resources) {
+  private static SagaRuntime runtime(ClusterOptions cluster, String role, PrintStream out, List<AutoCloseable> resources) {
     SagaMiddleware narrate = chain -> {
       if (chain.effect() instanceof Put put) {
         out.printf("%-9s put %-22s (transaction %s)%n", role, put.topic(), shortId(chain.context().transactionId()));
@@ -244,7 +246,7 @@ public final class PizzaDemo {
       return chain.proceed(chain.effect());
     };
     SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults()
-        .withKafkaProperty("bootstrap.servers", bootstrap)
+        .withCluster(cluster)
         .withKafkaProperty("client.id", "pizza-" + role)
         .withMiddleware(narrate));
     resources.add(runtime);
@@ -261,18 +263,15 @@ public final class PizzaDemo {
     }
   }
 
-  private static void createTopics(String bootstrap) {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
-    try (Admin admin = Admin.create(p)) {
+  private static void createTopics(ClusterOptions cluster) {
+    try (KafkaCluster kafka = KafkaCluster.create(cluster)) {
       try {
-        admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-      } catch (ExecutionException | TimeoutException e) {
-        throw new IllegalStateException("cannot reach Kafka at " + bootstrap + " within 10 s: check"
-            + " --bootstrap-servers, or leave it unset to run an embedded broker", e);
+        kafka.verifyReachable(Duration.ofSeconds(10));
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException(e.getMessage() + " (check --bootstrap-servers and --command-config,"
+            + " or leave them unset to run an embedded broker)", e);
       }
+      Admin admin = kafka.admin();
       List<NewTopic> topics = new ArrayList<>();
       for (String t : PizzaTopics.ALL) {
         topics.add(new NewTopic(t, 6, (short) -1));
@@ -291,9 +290,6 @@ public final class PizzaDemo {
           throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
         }
       });
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating the pizza topics", e);
     }
   }
 

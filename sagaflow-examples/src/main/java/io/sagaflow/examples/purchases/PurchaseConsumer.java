@@ -1,5 +1,7 @@
 package io.sagaflow.examples.purchases;
 
+import io.sagaflow.kafka.KafkaCluster;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,10 +28,10 @@ final class PurchaseConsumer implements AutoCloseable {
   private final PurchaseLedger ledger;
   private final Map<String, AtomicLong> perMember = new ConcurrentHashMap<>();
 
-  PurchaseConsumer(String bootstrap, PurchaseDemoConfig config, PurchaseLedger ledger) {
+  PurchaseConsumer(KafkaCluster cluster, PurchaseDemoConfig config, PurchaseLedger ledger) {
     this.ledger = ledger;
     ProcessorOptions<String, byte[]> options = ProcessorOptions
-        .create(bootstrap, config.groupId(), new StringDeserializer(), new ByteArrayDeserializer())
+        .create(cluster, config.groupId(), new StringDeserializer(), new ByteArrayDeserializer())
         .withTopics(config.topic())
         .withOrdering(Ordering.KEY)
         .withConsumers(config.consumers())

@@ -5,6 +5,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,6 +33,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import io.sagaflow.admin.GroupLag;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.KafkaCluster;
 
 /**
  * The producer-consumer demo: a producer writes {@link Purchase} events keyed by user, a Sagaflow
@@ -85,23 +88,41 @@ public final class PurchaseDemo {
    */
   public static Summary run(PurchaseDemoConfig config, PrintStream out) {
     EmbeddedKafka embedded = null;
-    String bootstrap = config.bootstrapServers();
+    ClusterOptions options = config.cluster();
     try {
       out.println("Sagaflow demo: purchases (producer and consumer group)");
-      if (bootstrap == null) {
+      if (options == null) {
         long t0 = System.nanoTime();
         embedded = EmbeddedKafka.start();
-        bootstrap = embedded.bootstrapServers();
+        options = ClusterOptions.of("embedded", embedded.bootstrapServers());
         out.printf(Locale.ROOT, "  broker     embedded Kafka at %s (ready in %.1f s)%n",
-            bootstrap, (System.nanoTime() - t0) / 1e9);
+            options.bootstrapServers(), (System.nanoTime() - t0) / 1e9);
       } else {
-        out.printf("  broker     %s%n", bootstrap);
+        out.printf("  broker     %s (%s)%n", options.bootstrapServers(), options.securityProtocol());
       }
-      int partitions;
-      try (Admin admin = Admin.create(adminProps(bootstrap))) {
-        awaitReachable(admin, bootstrap);
-        partitions = ensureTopic(admin, config, out);
+      // Short admin timeouts, unless the user's client settings say otherwise.
+      Map<String, String> overrides = new HashMap<>(Map.of(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000",
+          AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"));
+      overrides.putAll(options.clientOverrides());
+      options = new ClusterOptions(options.name(), options.bootstrapServers(), options.sasl(), options.tls(),
+          options.security(), overrides);
+      return run(options, config, out);
+    } finally {
+      if (embedded != null) {
+        embedded.close();
       }
+    }
+  }
+
+  private static Summary run(ClusterOptions options, PurchaseDemoConfig config, PrintStream out) {
+    try (KafkaCluster cluster = KafkaCluster.create(options)) {
+      try {
+        cluster.verifyReachable(Duration.ofSeconds(10));
+      } catch (IllegalStateException e) {
+        throw new IllegalStateException(e.getMessage() + " (check --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS,"
+            + " --command-config, or leave the servers unset to run an embedded broker)", e);
+      }
+      int partitions = ensureTopic(cluster.admin(), config, out);
       out.printf("  topic      %s, %d partitions%n", config.topic(), partitions);
       out.printf("  consumers  %d in group %s%n", config.consumers(), config.groupId());
       out.printf("  producing  %s%s%n",
@@ -110,21 +131,17 @@ public final class PurchaseDemo {
               : config.count() + " purchases",
           config.rate() == 0 ? " as fast as possible" : " at " + config.rate() + "/s");
       out.println();
-      return runWith(bootstrap, partitions, config, out);
-    } finally {
-      if (embedded != null) {
-        embedded.close();
-      }
+      return runWith(cluster, partitions, config, out);
     }
   }
 
-  private static Summary runWith(String bootstrap, int partitions, PurchaseDemoConfig config, PrintStream out) {
+  private static Summary runWith(KafkaCluster cluster, int partitions, PurchaseDemoConfig config, PrintStream out) {
     String run = UUID.randomUUID().toString().substring(0, 8);
     PurchaseLedger ledger = new PurchaseLedger(run);
-    PurchaseConsumer consumers = new PurchaseConsumer(bootstrap, config, ledger).start();
+    PurchaseConsumer consumers = new PurchaseConsumer(cluster, config, ledger).start();
     long start = System.nanoTime();
-    Progress progress = new Progress(bootstrap, config.groupId(), out, start, ledger, partitions);
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(bootstrap),
+    Progress progress = new Progress(cluster, config.groupId(), out, start, ledger, partitions);
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerProps(cluster),
         new StringSerializer(), new ByteArraySerializer())) {
       awaitAssigned(consumers, partitions);
       produce(producer, config, run, ledger, progress);
@@ -233,34 +250,13 @@ public final class PurchaseDemo {
     }
   }
 
-  static Properties adminProps(String bootstrap) {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
-    return p;
-  }
-
-  private static Properties producerProps(String bootstrap) {
-    Properties p = new Properties();
-    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+  private static Map<String, Object> producerProps(KafkaCluster cluster) {
+    // The cluster's connection and security settings, plus this producer's own.
+    Map<String, Object> p = new HashMap<>(cluster.clientProperties());
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     return p;
-  }
-
-  private static void awaitReachable(Admin admin, String bootstrap) {
-    try {
-      admin.describeCluster().nodes().get(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while connecting to Kafka", e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot reach Kafka at " + bootstrap + " within 10 s: check"
-          + " --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS, or leave both unset to run an"
-          + " embedded broker", e);
-    }
   }
 
   private static int ensureTopic(Admin admin, PurchaseDemoConfig config, PrintStream out) {
@@ -296,7 +292,7 @@ public final class PurchaseDemo {
 
   /** Prints a progress line about once a second: produced, consumed and the group's lag. */
   private static final class Progress implements AutoCloseable {
-    private final Admin admin;
+    private final KafkaCluster cluster;
     private final String groupId;
     private final PrintStream out;
     private final long start;
@@ -304,8 +300,8 @@ public final class PurchaseDemo {
     private final int partitions;
     private long nextPrint;
 
-    Progress(String bootstrap, String groupId, PrintStream out, long start, PurchaseLedger ledger, int partitions) {
-      this.admin = Admin.create(adminProps(bootstrap));
+    Progress(KafkaCluster cluster, String groupId, PrintStream out, long start, PurchaseLedger ledger, int partitions) {
+      this.cluster = cluster;
       this.groupId = groupId;
       this.out = out;
       this.start = start;
@@ -324,7 +320,7 @@ public final class PurchaseDemo {
     void print(boolean last) {
       String lag;
       try {
-        List<GroupLag.PartitionLag> lags = GroupLag.read(admin, groupId, Duration.ofSeconds(5));
+        List<GroupLag.PartitionLag> lags = GroupLag.read(cluster, groupId, Duration.ofSeconds(5));
         long[] byPartition = new long[partitions];
         lags.stream().filter(l -> l.partition().partition() < partitions)
             .forEach(l -> byPartition[l.partition().partition()] = l.lag());
@@ -343,7 +339,7 @@ public final class PurchaseDemo {
 
     @Override
     public void close() {
-      admin.close(Duration.ofSeconds(5));
+      // The admin client is the cluster's; it closes with the cluster.
     }
   }
 }

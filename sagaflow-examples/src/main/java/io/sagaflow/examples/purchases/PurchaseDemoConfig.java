@@ -1,5 +1,7 @@
 package io.sagaflow.examples.purchases;
 
+import io.sagaflow.kafka.ClusterOptions;
+
 import java.time.Duration;
 import java.util.Map;
 
@@ -8,7 +10,7 @@ import java.util.Map;
  * {@code KAFKA_BOOTSTRAP_SERVERS}, {@code KAFKA_PARTITIONS}, {@code KAFKA_CONSUMER_COUNT} and
  * {@code KAFKA_GROUP_ID}; command-line flags override them through the {@code withX} methods.
  *
- * @param bootstrapServers Kafka to use, or {@code null} to start an embedded broker
+ * @param cluster Kafka to use (bootstrap servers, security), or {@code null} to start an embedded broker
  * @param topic the topic purchases go to
  * @param partitions partitions of the topic when the demo creates it
  * @param consumers consumers in the group, each on its own thread
@@ -19,7 +21,7 @@ import java.util.Map;
  * @param users distinct users (record keys)
  */
 public record PurchaseDemoConfig(
-    String bootstrapServers,
+    ClusterOptions cluster,
     String topic,
     int partitions,
     int consumers,
@@ -31,9 +33,6 @@ public record PurchaseDemoConfig(
 
   /** Validates every value, naming the setting and what it must be. */
   public PurchaseDemoConfig {
-    if (bootstrapServers != null && bootstrapServers.isBlank()) {
-      bootstrapServers = null;
-    }
     if (topic == null || topic.isBlank()) {
       throw new IllegalArgumentException("topic must not be empty");
     }
@@ -104,36 +103,51 @@ public record PurchaseDemoConfig(
     }
   }
 
+  /** Kafka at these servers (security settings so far kept); blank means an embedded broker. */
   public PurchaseDemoConfig withBootstrapServers(String bootstrapServers) {
-    return new PurchaseDemoConfig(bootstrapServers, topic, partitions, consumers, groupId, count, rate, duration, users);
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      return withCluster(null);
+    }
+    return withCluster(cluster == null
+        ? ClusterOptions.of("purchases", bootstrapServers) : cluster.withBootstrapServers(bootstrapServers));
+  }
+
+  /** The bootstrap servers of {@link #cluster()}, or {@code null} for an embedded broker. */
+  public String bootstrapServers() {
+    return cluster == null ? null : cluster.bootstrapServers();
+  }
+
+  /** Kafka to use, or {@code null} to start an embedded broker. */
+  public PurchaseDemoConfig withCluster(ClusterOptions cluster) {
+    return new PurchaseDemoConfig(cluster, topic, partitions, consumers, groupId, count, rate, duration, users);
   }
 
   public PurchaseDemoConfig withTopic(String topic) {
-    return new PurchaseDemoConfig(bootstrapServers, topic, partitions, consumers, groupId, count, rate, duration, users);
+    return new PurchaseDemoConfig(cluster, topic, partitions, consumers, groupId, count, rate, duration, users);
   }
 
   public PurchaseDemoConfig withPartitions(int partitions) {
-    return new PurchaseDemoConfig(bootstrapServers, topic, partitions, consumers, groupId, count, rate, duration, users);
+    return new PurchaseDemoConfig(cluster, topic, partitions, consumers, groupId, count, rate, duration, users);
   }
 
   public PurchaseDemoConfig withConsumers(int consumers) {
-    return new PurchaseDemoConfig(bootstrapServers, topic, partitions, consumers, groupId, count, rate, duration, users);
+    return new PurchaseDemoConfig(cluster, topic, partitions, consumers, groupId, count, rate, duration, users);
   }
 
   public PurchaseDemoConfig withGroupId(String groupId) {
-    return new PurchaseDemoConfig(bootstrapServers, topic, partitions, consumers, groupId, count, rate, duration, users);
+    return new PurchaseDemoConfig(cluster, topic, partitions, consumers, groupId, count, rate, duration, users);
   }
 
   public PurchaseDemoConfig withCount(long count) {
-    return new PurchaseDemoConfig(bootstrapServers, topic, partitions, consumers, groupId, count, rate, duration, users);
+    return new PurchaseDemoConfig(cluster, topic, partitions, consumers, groupId, count, rate, duration, users);
   }
 
   public PurchaseDemoConfig withRate(int rate) {
-    return new PurchaseDemoConfig(bootstrapServers, topic, partitions, consumers, groupId, count, rate, duration, users);
+    return new PurchaseDemoConfig(cluster, topic, partitions, consumers, groupId, count, rate, duration, users);
   }
 
   /** Produces for at most this long; production ends at {@code count} or here, whichever is first. */
   public PurchaseDemoConfig withDuration(Duration duration) {
-    return new PurchaseDemoConfig(bootstrapServers, topic, partitions, consumers, groupId, count, rate, duration, users);
+    return new PurchaseDemoConfig(cluster, topic, partitions, consumers, groupId, count, rate, duration, users);
   }
 }

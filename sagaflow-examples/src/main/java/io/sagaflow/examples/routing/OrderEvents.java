@@ -1,5 +1,8 @@
 package io.sagaflow.examples.routing;
 
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.KafkaCluster;
+
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -64,7 +67,14 @@ public final class OrderEvents {
    * a broker on which {@code orders} is new or empty ({@link #main} starts an embedded one).
    */
   public static Result run(String bootstrap, PrintStream out) throws Exception {
-    produce(bootstrap, List.of(
+    try (KafkaCluster cluster = KafkaCluster.create(ClusterOptions.of("orders", bootstrap))) {
+      return run(cluster, out);
+    }
+  }
+
+  /** {@link #run(String, PrintStream)} on a cluster handle: every part connects with its options. */
+  public static Result run(KafkaCluster cluster, PrintStream out) throws Exception {
+    produce(cluster, List.of(
         new String[] {"o-1", "{\"event\":\"OrderCreated\",\"data\":{\"orderId\":\"o-1\",\"quantity\":2}}"},
         new String[] {"o-2", "{\"event\":\"OrderCreated\",\"data\":{\"orderId\":\"o-2\",\"quantity\":0}}"},
         new String[] {"o-1", "{\"event\":\"OrderCancelled\",\"data\":\"o-1\"}"},
@@ -82,9 +92,9 @@ public final class OrderEvents {
         .metadata(() -> Map.of("service", "billing"))
         .build();
 
-    try (RecoveryHandler recovery = Recovery.handler(RecoveryOptions.of(bootstrap, "billing"));
+    try (RecoveryHandler recovery = Recovery.handler(RecoveryOptions.of(cluster, "billing"));
         Processor<byte[], byte[]> processor = Processor.forRecords(ProcessorOptions
-            .create(bootstrap, "billing", new ByteArrayDeserializer(), new ByteArrayDeserializer())
+            .create(cluster, "billing", new ByteArrayDeserializer(), new ByteArrayDeserializer())
             .withTopics(ORDERS)
             .withCommitInterval(Duration.ofMillis(100))
             .withExactlyOnce()
@@ -98,7 +108,7 @@ public final class OrderEvents {
       }
     }
 
-    List<String> dead = DeadLetters.create(DeadLettersOptions.of(bootstrap))
+    List<String> dead = DeadLetters.create(DeadLettersOptions.of(cluster))
         .list(ORDERS + "-dlt", DeadLetterFilter.all()).stream()
         .map(OrderEvents::describe)
         .toList();
@@ -115,15 +125,10 @@ public final class OrderEvents {
     return p.status().committedOffsets().values().stream().mapToLong(Long::longValue).sum();
   }
 
-  private static void produce(String bootstrap, List<String[]> keyValues) {
-    Properties props = new Properties();
-    props.put("bootstrap.servers", bootstrap);
-    props.put("acks", "all");
-    try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-      for (String[] kv : keyValues) {
-        p.send(new ProducerRecord<>(ORDERS, kv[0], kv[1].getBytes(StandardCharsets.UTF_8)));
-      }
-      p.flush();
+  private static void produce(KafkaCluster cluster, List<String[]> keyValues) {
+    var p = cluster.producer().typed(new StringSerializer(), new ByteArraySerializer()); // shared, acks=all
+    for (String[] kv : keyValues) {
+      p.send(ORDERS, kv[0], kv[1].getBytes(StandardCharsets.UTF_8)).join();
     }
   }
 }
