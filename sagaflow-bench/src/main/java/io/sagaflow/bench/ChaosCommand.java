@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
  * the measured results.
  */
 @Command(name = "chaos", mixinStandardHelpOptions = true,
-    subcommands = {ChaosKillScenario.EosKill.class, ChaosKillScenario.AlosKill.class},
+    subcommands = {ChaosKillScenario.EosKill.class, ChaosKillScenario.AlosKill.class, ChaosRebalanceStorm.class,
+        ChaosDltOutage.class, ChaosBrokerOutage.class, ChaosUnreachable.class},
     description = "Fault scenarios with promises: exit 0 only when the promise holds.")
 final class ChaosCommand implements Runnable {
   @Spec

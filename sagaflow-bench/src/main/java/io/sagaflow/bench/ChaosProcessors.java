@@ -71,6 +71,15 @@ final class ChaosProcessors implements AutoCloseable {
     }
   }
 
+  /** Waits until the running slot {@code i} holds partitions. */
+  void startReadyAwait(int i, Duration timeout) throws InterruptedException {
+    ChildJvm c;
+    synchronized (this) {
+      c = slots[i];
+    }
+    c.awaitLine("READY"::equals, timeout);
+  }
+
   /** Starts slot {@code i} and waits until it holds partitions. */
   void startReady(int i, Duration timeout) throws IOException, InterruptedException {
     start(i).awaitLine("READY"::equals, timeout);
@@ -82,6 +91,18 @@ final class ChaosProcessors implements AutoCloseable {
 
   synchronized boolean isAlive(int i) {
     return slots[i] != null && slots[i].isAlive();
+  }
+
+  /** The exit code of slot {@code i}, which has exited. */
+  int exitCode(int i) throws InterruptedException {
+    ChildJvm c;
+    synchronized (this) {
+      c = slots[i];
+    }
+    if (c == null || c.isAlive()) {
+      throw new IllegalStateException("slot " + i + " is running or was never started: no exit code yet");
+    }
+    return c.terminate(Duration.ofSeconds(1)); // a no-op signal to an exited process; returns its code
   }
 
   /** SIGKILL of slot {@code i}; waits until the process is gone. */
