@@ -101,8 +101,10 @@ final class ChaosBrokerOutage extends ChaosScenario {
           drained[i] = monitors.get(i).awaitCommitted(monitors.get(i).end(), seconds(pick(drainTimeoutSeconds, 120, 60)));
         }
         List<String> expected = load.acknowledged();
+        List<long[]> finalCommitted = monitors.stream().map(ChaosMonitor::committed).toList();
         for (int i = 0; i < pools.size(); i++) {
           ChaosProcessors p = pools.get(i);
+          log("%s processor logs: %s", modes.get(i), p.saveLogs());
           boolean alive = p.isAlive(0);
           if (!alive || !drained[i]) {
             p.lastLinesOfAll(10).forEach(l -> System.out.println("#   " + l));
@@ -110,14 +112,16 @@ final class ChaosBrokerOutage extends ChaosScenario {
           p.close();
           monitors.get(i).close();
           String mode = modes.get(i);
-          DeliveryCheck.Report r = DeliveryCheck.read(bootstrap, p.output(), expected, Duration.ofSeconds(3));
+          Check check = check(bootstrap, p.output(), load, finalCommitted.get(i));
+          DeliveryCheck.Report r = check.report();
           ChaosOutcome o = new ChaosOutcome("broker-outage")
               .put("records", expected.size()).put("kills", 0).put("lost", r.lost()).put("duplicates", r.duplicates())
               .put("reordered", r.reordered()).put("max_stall_s", monitors.get(i).maxStallSeconds()).put("mode", mode)
               .put("outage_s", outage).put("resumed_after_s", resumed[i] < 0 ? null : resumed[i])
-              .put("processor_alive", alive).put("drained", drained[i]).put("failed_sends", load.failed());
+              .put("processor_alive", alive).put("drained", drained[i]).put("pending", check.pending()).put("failed_sends", load.failed());
           o.promise(resumed[i] >= 0 && alive && drained[i], "resumes by itself",
-              "commits again: " + (resumed[i] >= 0) + ", processor JVM alive: " + alive + ", all committed: " + drained[i]);
+              "commits again: " + (resumed[i] >= 0) + ", processor JVM alive: " + alive + ", input records not committed "
+                  + pick(drainTimeoutSeconds, 120, 60) + " s after the input stopped: " + check.pending());
           o.promise(r.lost() == 0, "lost = 0", r.lost() + " lost, e.g. " + r.lostSample());
           o.promise(r.reordered() == 0, "reordered = 0", r.reordered() + " out of order within their key");
           if (mode.equals("eos")) {

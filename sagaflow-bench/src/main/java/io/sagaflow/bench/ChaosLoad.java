@@ -29,7 +29,10 @@ final class ChaosLoad implements AutoCloseable {
   private final int ratePerSecond;
   private final KafkaProducer<byte[], byte[]> producer;
   private final long[] seq = new long[KEYS];
-  private final List<String> acknowledged = new ArrayList<>();
+  private final List<Acked> acknowledged = new ArrayList<>();
+
+  /** A record the broker acknowledged, and where it went. */
+  record Acked(String value, int partition, long offset) {}
   private final AtomicLong failed = new AtomicLong();
   private volatile boolean running;
   private Thread thread;
@@ -78,7 +81,7 @@ final class ChaosLoad implements AutoCloseable {
     producer.send(record(key, value), (md, e) -> {
       if (e == null) {
         synchronized (acknowledged) {
-          acknowledged.add(value);
+          acknowledged.add(new Acked(value, md.partition(), md.offset()));
         }
       } else {
         failed.incrementAndGet();
@@ -110,7 +113,18 @@ final class ChaosLoad implements AutoCloseable {
   /** Values of the records the broker acknowledged, in send order per key. */
   List<String> acknowledged() {
     synchronized (acknowledged) {
-      return List.copyOf(acknowledged);
+      return acknowledged.stream().map(Acked::value).toList();
+    }
+  }
+
+  /**
+   * Values of the acknowledged records below {@code committed} (per partition): those a consumer
+   * group with these committed offsets has declared done, so any of them missing from the output
+   * was skipped, not merely not yet processed.
+   */
+  List<String> committedBy(long[] committed) {
+    synchronized (acknowledged) {
+      return acknowledged.stream().filter(a -> a.offset() < committed[a.partition()]).map(Acked::value).toList();
     }
   }
 

@@ -135,6 +135,19 @@ final class ChaosProcessors implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Writes the output of every JVM this pool started to {@code <tmpdir>/sagaflow-chaos/<group>/<n>.log}
+   * and returns the directory (evidence for a broken promise).
+   */
+  synchronized java.nio.file.Path saveLogs() throws IOException {
+    java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sagaflow-chaos", group);
+    java.nio.file.Files.createDirectories(dir);
+    for (int n = 0; n < all.size(); n++) {
+      java.nio.file.Files.write(dir.resolve(n + ".log"), all.get(n).output());
+    }
+    return dir;
+  }
+
   /** SIGTERM to every running slot (30 s each), then SIGKILL to any left. */
   @Override
   public void close() {

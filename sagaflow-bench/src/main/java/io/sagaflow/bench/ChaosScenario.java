@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
+import io.sagaflow.testkit.DeliveryCheck;
 import picocli.CommandLine.Option;
 
 /**
@@ -96,6 +97,20 @@ abstract class ChaosScenario implements Callable<Integer> {
         Thread.sleep(left); // the schedule of the faults, not synchronisation
       }
     }
+  }
+
+  /**
+   * The output checked by an independent {@code read_committed} reader against the records the
+   * group committed past ({@code committed}, per input partition). {@code lost} in the report are
+   * records skipped: committed past but missing from the output. {@code pending} are acknowledged
+   * input records the group has not committed yet (a stall, not a loss).
+   */
+  record Check(DeliveryCheck.Report report, long pending) {}
+
+  static Check check(String bootstrap, String output, ChaosLoad load, long[] committed) {
+    List<String> due = load.committedBy(committed);
+    long pending = load.acknowledged().size() - due.size();
+    return new Check(DeliveryCheck.read(bootstrap, output, due, Duration.ofSeconds(3)), pending);
   }
 
   static Duration seconds(int s) {

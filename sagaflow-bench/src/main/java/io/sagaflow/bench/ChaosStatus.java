@@ -2,6 +2,8 @@ package io.sagaflow.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * One {@code STATUS t=.. state=.. assigned=.. health=.. error=..} line of {@link ChaosChildMain}.
@@ -12,30 +14,24 @@ import java.util.List;
  * @param error {@code ProcessorStatus.lastError()} on one line, {@code -} when empty
  */
 record ChaosStatus(long atMillis, String state, String health, String error) {
+  private static final Pattern LINE =
+      Pattern.compile("^STATUS t=(\\d+) state=(\\S+) assigned=\\S+ health=(\\S+) error=(.*)$");
 
+  /** The status lines among {@code lines}; others (logging, possibly interleaved) are skipped. */
   static List<ChaosStatus> parseAll(List<String> lines) {
     List<ChaosStatus> out = new ArrayList<>();
     for (String l : lines) {
-      if (l.startsWith("STATUS ")) {
-        out.add(parse(l));
+      ChaosStatus s = parse(l);
+      if (s != null) {
+        out.add(s);
       }
     }
     return out;
   }
 
+  /** The status of a line, or null if it is not a whole status line. */
   static ChaosStatus parse(String line) {
-    String t = field(line, "t=");
-    return new ChaosStatus(Long.parseLong(t), field(line, "state="), field(line, "health="),
-        line.substring(line.indexOf(" error=") + " error=".length()));
-  }
-
-  private static String field(String line, String name) {
-    int i = line.indexOf(" " + name);
-    if (i < 0) {
-      throw new IllegalArgumentException("no " + name + " in: " + line);
-    }
-    int from = i + 1 + name.length();
-    int to = line.indexOf(' ', from);
-    return line.substring(from, to < 0 ? line.length() : to);
+    Matcher m = LINE.matcher(line);
+    return m.matches() ? new ChaosStatus(Long.parseLong(m.group(1)), m.group(2), m.group(3), m.group(4)) : null;
   }
 }

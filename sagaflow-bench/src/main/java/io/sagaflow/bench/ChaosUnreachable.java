@@ -94,8 +94,8 @@ final class ChaosUnreachable extends ChaosScenario {
       if (l.startsWith("START-FAILED ") || l.startsWith("STOPPED ")) {
         return l;
       }
-      if (l.startsWith("STATUS ")) {
-        ChaosStatus s = ChaosStatus.parse(l);
+      ChaosStatus s = ChaosStatus.parse(l);
+      if (s != null) {
         if (!s.error().equals("-") || !(s.state().equals("RUNNING") || s.state().equals("NEW"))) {
           return "state=" + s.state() + " error=" + s.error();
         }
