@@ -107,7 +107,7 @@ final class ChaosBrokerOutage extends ChaosScenario {
           log("%s processor logs: %s", modes.get(i), p.saveLogs());
           boolean alive = p.isAlive(0);
           if (!alive || !drained[i]) {
-            p.lastLinesOfAll(10).forEach(l -> System.out.println("#   " + l));
+            p.lastLinesOfAll(10).forEach(l -> out.println("#   " + l));
           }
           p.close();
           monitors.get(i).close();
@@ -127,7 +127,7 @@ final class ChaosBrokerOutage extends ChaosScenario {
           if (mode.equals("eos")) {
             o.promise(r.duplicates() == 0, "duplicates = 0 (exactly-once)", r.duplicates() + " duplicates");
           }
-          exit |= o.print(System.out);
+          exit |= o.print(out);
         }
       } finally {
         pools.forEach(ChaosProcessors::close);

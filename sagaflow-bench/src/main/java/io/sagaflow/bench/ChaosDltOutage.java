@@ -165,7 +165,7 @@ final class ChaosDltOutage extends ChaosScenario {
           o.promise(upAt != null && lastHealth.equals("UP"), "health UP again by itself",
               downAt == null ? "it was never DOWN, so it did not come back"
                   : "after the topic was fixed: UP seen " + (upAt != null) + ", final health " + lastHealth);
-          exit |= o.print(System.out);
+          exit |= o.print(out);
         }
       } finally {
         pools.forEach(ChaosProcessors::close);

@@ -121,7 +121,7 @@ abstract class ChaosKillScenario extends ChaosScenario {
         failedSends = load.failed();
         if (!drained) {
           log("not drained; last lines of the processors:");
-          procs.lastLinesOfAll(10).forEach(l -> System.out.println("#   " + l));
+          procs.lastLinesOfAll(10).forEach(l -> this.out.println("#   " + l));
         }
       }
       Check check = check(bootstrap, out, load, finalCommitted);
@@ -142,7 +142,7 @@ abstract class ChaosKillScenario extends ChaosScenario {
       o.promise(r.reordered() == 0, "reordered = 0", r.reordered() + " records out of order within their key");
       o.promise(drained, "everything committed by itself after the faults",
           check.pending() + " input records still not committed " + Math.round(drainSeconds) + " s after the faults");
-      return o.print(System.out);
+      return o.print(this.out);
     }
   }
 

@@ -145,7 +145,7 @@ final class ChaosRebalanceStorm extends ChaosScenario {
       o.promise(idle <= idleBound, "no partition with lag idle > " + idleBound + " s",
           String.format(java.util.Locale.ROOT, "a partition with lag made no commit progress for %.1f s", idle));
       o.promise(drained, "everything committed by itself after the storm", check.pending() + " input records still not committed after the drain timeout");
-      return o.print(System.out);
+      return o.print(this.out);
     }
   }
 }

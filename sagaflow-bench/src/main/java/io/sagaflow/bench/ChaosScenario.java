@@ -1,5 +1,6 @@
 package io.sagaflow.bench;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,6 +37,9 @@ abstract class ChaosScenario implements Callable<Integer> {
 
   private final long t0 = System.nanoTime();
 
+  /** Where the progress, RESULT and PROMISE lines go (tests capture them). */
+  PrintStream out = System.out;
+
   /** 0 means: leave Kafka's default. */
   int sessionTimeoutMs() {
     return sessionTimeoutMs != null ? sessionTimeoutMs : shortRun ? 6000 : 0;
@@ -52,8 +56,8 @@ abstract class ChaosScenario implements Callable<Integer> {
 
   /** A progress line on stdout, {@code # t=<seconds since start> ...}. */
   void log(String format, Object... args) {
-    System.out.printf(Locale.ROOT, "# t=%.1fs %s%n", (System.nanoTime() - t0) / 1e9, String.format(Locale.ROOT, format, args));
-    System.out.flush();
+    out.printf(Locale.ROOT, "# t=%.1fs %s%n", (System.nanoTime() - t0) / 1e9, String.format(Locale.ROOT, format, args));
+    out.flush();
   }
 
   static void createTopic(String bootstrap, String name, int partitions, int replication, Map<String, String> configs)

@@ -79,7 +79,7 @@ final class ChaosUnreachable extends ChaosScenario {
             "after " + bound + " s the processor still says state=" + lastState + " with no error and runs on");
         o.promise(names, "the error names the unreachable server " + server,
             said[i] == null ? "no error at all" : "the error does not name it: " + said[i]);
-        exit |= o.print(System.out);
+        exit |= o.print(out);
       }
     } finally {
       for (ChaosProcessors p : pools) {
