@@ -33,8 +33,9 @@ import io.sagaflow.recovery.RetryPolicy;
  *
  * <p>Prints {@code READY} once it holds partitions, and every 500 ms a line
  * {@code STATUS t=<epoch ms> state=RUNNING assigned=3 health=UP error=-} (health: the recovery handler's, {@code -}
- * without one; error: {@code ProcessorStatus.lastError()} on one line, {@code -} when empty). Exits
- * 0 after SIGTERM, 2 when the processor stops by itself or cannot start.
+ * without one; error: {@code ProcessorStatus.lastError()} on one line, {@code -} when empty). A
+ * SIGTERM closes the processor gracefully (the JVM's exit status is then 143); the exit status is
+ * 2 when the processor stops by itself ({@code FAILED}) or cannot start.
  */
 public final class ChaosChildMain {
   private ChaosChildMain() {}
