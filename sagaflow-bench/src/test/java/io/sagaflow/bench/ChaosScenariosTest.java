@@ -132,6 +132,16 @@ class ChaosScenariosTest {
   }
 
   @Test
+  @Timeout(240)
+  @Disabled("reason: intermittent; in 1 of 2 short runs the at-least-once processor resumed after the outage and then "
+      + "stayed stuck (RUNNING, lastError RetriableCommitFailedException <- NoAvailableBrokersException, nothing "
+      + "committed 60 s after the input stopped); not yet an item of issue 14: file one (RELIABILITY.md, broker-outage)")
+  void brokerOutageAtLeastOnce() throws Exception {
+    Run run = chaos("broker-outage", "--short", "--modes", "alos");
+    assertHeld(run, "broker-outage", 1);
+  }
+
+  @Test
   @Timeout(120)
   @Disabled("reason: a processor pointed at a port where nothing listens reports RUNNING with no lastError (alos "
       + "and eos, 15 s bound); fixed by issue 14 item 2 (status/health DISCONNECTED naming the servers within a "
