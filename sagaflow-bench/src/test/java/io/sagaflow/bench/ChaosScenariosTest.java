@@ -1,0 +1,154 @@
+package io.sagaflow.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import picocli.CommandLine;
+
+/**
+ * The short form of each {@code sagaflow chaos} scenario (RELIABILITY.md), run for real: child
+ * JVMs, SIGKILLs, broker stops, an independent {@code read_committed} checker. A scenario whose
+ * promise does not hold today is here too, disabled, naming what fails and which item of issue 14
+ * fixes it: enable it with the fix.
+ */
+class ChaosScenariosTest {
+
+  /** What a scenario printed and returned. */
+  private record Run(int exitCode, List<String> lines) {
+    List<Map<String, String>> results() {
+      return lines.stream().filter(l -> l.startsWith("RESULT ")).map(Run::fields).toList();
+    }
+
+    private static Map<String, String> fields(String line) {
+      Map<String, String> f = new HashMap<>();
+      for (String part : line.substring("RESULT ".length()).split(" ")) {
+        int eq = part.indexOf('=');
+        f.put(part.substring(0, eq), part.substring(eq + 1));
+      }
+      return f;
+    }
+
+    List<String> broken() {
+      return lines.stream().filter(l -> l.startsWith("PROMISE BROKEN")).toList();
+    }
+  }
+
+  /** Runs {@code chaos <args>}, echoing its lines to stdout (the test log) and capturing them. */
+  private static Run chaos(String... args) throws Exception {
+    CommandLine cl = new CommandLine(new ChaosCommand());
+    CommandLine.ParseResult parsed = cl.parseArgs(args);
+    ChaosScenario scenario = (ChaosScenario) parsed.subcommand().commandSpec().userObject();
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    scenario.out = new PrintStream(new OutputStream() {
+      @Override
+      public void write(int b) {
+        captured.write(b);
+        System.out.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        captured.write(b, off, len);
+        System.out.write(b, off, len);
+      }
+    }, true, StandardCharsets.UTF_8);
+    int code = scenario.call();
+    return new Run(code, captured.toString(StandardCharsets.UTF_8).lines().toList());
+  }
+
+  private static void assertHeld(Run run, String scenario, int resultLines) {
+    assertThat(run.broken()).as("broken promises").isEmpty();
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.results()).hasSize(resultLines);
+    for (Map<String, String> r : run.results()) {
+      assertThat(r).containsEntry("system", "sagaflow").containsEntry("scenario", scenario)
+          .containsEntry("lost", "0").containsEntry("reordered", "0")
+          .containsKeys("records", "kills", "duplicates", "max_stall_s");
+      assertThat(Long.parseLong(r.get("records"))).isPositive();
+    }
+  }
+
+  @Test
+  @Timeout(240)
+  void alosKill() throws Exception {
+    Run run = chaos("alos-kill", "--short");
+    assertHeld(run, "alos-kill", 1);
+    assertThat(run.results().getFirst()).containsEntry("kills", "2").containsEntry("drained", "true");
+  }
+
+  @Test
+  @Timeout(240)
+  void eosKill() throws Exception {
+    Run run = chaos("eos-kill", "--short");
+    assertHeld(run, "eos-kill", 1);
+    assertThat(run.results().getFirst()).containsEntry("kills", "2").containsEntry("bounces", "1")
+        .containsEntry("duplicates", "0");
+  }
+
+  @Test
+  @Timeout(240)
+  void rebalanceStorm() throws Exception {
+    Run run = chaos("rebalance-storm", "--short");
+    assertHeld(run, "rebalance-storm", 1);
+    assertThat(Integer.parseInt(run.results().getFirst().get("joins"))).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  @Timeout(240)
+  void dltOutageAtLeastOnce() throws Exception {
+    Run run = chaos("dlt-outage", "--short", "--modes", "alos");
+    assertHeld(run, "dlt-outage", 1);
+    assertThat(run.results().getFirst()).containsEntry("others_progressed", "5/5")
+        .containsEntry("final_health", "UP").containsEntry("dead_letters", "1");
+  }
+
+  @Test
+  @Timeout(240)
+  @Disabled("reason: under exactly-once a dead-letter topic that rejects writes stalls every partition (others_progressed "
+      + "1/5 measured) and recovery health stays UP; fixed by issue 14 item 1 (hold back only the affected "
+      + "partition, health DOWN naming the cause)")
+  void dltOutageExactlyOnce() throws Exception {
+    Run run = chaos("dlt-outage", "--short", "--modes", "eos");
+    assertHeld(run, "dlt-outage", 1);
+  }
+
+  @Test
+  @Timeout(240)
+  void brokerOutageExactlyOnce() throws Exception {
+    Run run = chaos("broker-outage", "--short", "--modes", "eos");
+    assertHeld(run, "broker-outage", 1);
+    assertThat(run.results().getFirst()).containsEntry("duplicates", "0").containsEntry("processor_alive", "true");
+  }
+
+  @Test
+  @Timeout(240)
+  @Disabled("reason: intermittent; in 1 of 2 short runs the at-least-once processor resumed after the outage and then "
+      + "stayed stuck (RUNNING, lastError RetriableCommitFailedException <- NoAvailableBrokersException, nothing "
+      + "committed 60 s after the input stopped); not yet an item of issue 14: file one (RELIABILITY.md, broker-outage)")
+  void brokerOutageAtLeastOnce() throws Exception {
+    Run run = chaos("broker-outage", "--short", "--modes", "alos");
+    assertHeld(run, "broker-outage", 1);
+  }
+
+  @Test
+  @Timeout(120)
+  @Disabled("reason: a processor pointed at a port where nothing listens reports RUNNING with no lastError (alos "
+      + "and eos, 15 s bound); fixed by issue 14 item 2 (status/health DISCONNECTED naming the servers within a "
+      + "bound)")
+  void unreachable() throws Exception {
+    Run run = chaos("unreachable", "--short");
+    assertThat(run.broken()).isEmpty();
+    assertThat(run.exitCode()).isZero();
+  }
+}
