@@ -14,8 +14,13 @@ public abstract class ReadmeContext {
 
   /** A bootstrap servers string. */
   protected String bootstrap = "127.0.0.1:9092";
+  /** The reader's cluster handle, created earlier (no connection is made until a client is used). */
+  protected io.sagaflow.kafka.KafkaCluster cluster =
+      io.sagaflow.kafka.KafkaCluster.create(io.sagaflow.kafka.ClusterOptions.of("main", bootstrap));
   /** A secret from the reader's configuration. */
   protected String password = "secret";
+  /** A temporary directory of the reader's test (JUnit's {@code @TempDir}). */
+  protected java.nio.file.Path tempDir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
   /** A value for user metadata. */
   protected String region = "eu-west-1";
   /** Processor options defined earlier in the reader's code. */
@@ -49,6 +54,8 @@ public abstract class ReadmeContext {
   }
 
   protected void bill(String key, Order value) {}
+
+  protected void bill(Object record) {}
 
   protected String enrich(String value) {
     return value;

@@ -50,7 +50,7 @@ class ReadmeSnippetsTest {
       "io.sagaflow.admin.*", "io.sagaflow.kafka.*", "io.sagaflow.processor.*", "io.sagaflow.recovery.*",
       "io.sagaflow.routing.*", "io.sagaflow.saga.*", "io.sagaflow.embedded.*", "io.sagaflow.testkit.*",
       "io.sagaflow.examples.pizza.*", "io.sagaflow.examples.readme.ReadmeContext.*",
-      "java.time.*", "java.util.*", "org.apache.kafka.common.serialization.*",
+      "java.nio.file.*", "java.time.*", "java.util.*", "org.apache.kafka.common.serialization.*",
       "org.junit.jupiter.api.*", "org.junit.jupiter.api.extension.*");
 
   private static final Pattern FENCE = Pattern.compile("^```java\\s*$");
