@@ -13,9 +13,7 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
@@ -42,22 +40,11 @@ import org.apache.kafka.common.serialization.Deserializer;
  * <p>{@link #toString()} hides passwords, JAAS configurations and keys among the raw properties.
  */
 public final class ProcessorOptions<K, V> {
-  private static final List<String> OWNED_CONSUMER_KEYS = List.of(
-      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-      ConsumerConfig.GROUP_ID_CONFIG,
-      ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-      ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG);
-  private static final List<String> OWNED_PRODUCER_KEYS = List.of(
-      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-      ProducerConfig.TRANSACTIONAL_ID_CONFIG,
-      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
-      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
-
   /**
    * The values, with their defaults. Never changed once the options are built: a {@code withX}
    * method clones them, sets one value, and validates the copy. A new option is a field here, an
-   * accessor, a wither and (if it needs one) a check in {@link #validate}: nothing else repeats it.
+   * accessor, a wither and (if it needs one) a check in {@link ProcessorOptionsCheck}: nothing else
+   * repeats it.
    */
   private static final class Values<K, V> implements Cloneable {
     ClusterOptions cluster;
@@ -103,8 +90,8 @@ public final class ProcessorOptions<K, V> {
   private final Values<K, V> v;
 
   private ProcessorOptions(Values<K, V> values) {
-    validate(values);
     this.v = values;
+    ProcessorOptionsCheck.validate(this);
   }
 
   /**
@@ -531,92 +518,6 @@ public final class ProcessorOptions<K, V> {
    */
   public ProcessorOptions<K, V> withStallAlarmAfter(Duration stallAlarmAfter) {
     return with(c -> c.stallAlarmAfter = stallAlarmAfter);
-  }
-
-  // ---- validation -----------------------------------------------------------------------------
-
-  private static void validate(Values<?, ?> v) {
-    Objects.requireNonNull(v.cluster, "cluster");
-    requireText(v.groupId, "groupId");
-    for (String t : v.topics) {
-      requireText(t, "topic name");
-    }
-    if (!v.topics.isEmpty() && v.topicPattern != null) {
-      throw new IllegalArgumentException(
-          "topics " + v.topics + " and topicPattern (" + v.topicPattern
-              + ") are both set: subscribe with one of withTopics(...) or withTopicPattern(...)");
-    }
-    Objects.requireNonNull(v.ordering, "ordering");
-    positive(v.maxInFlight, "maxInFlight");
-    positive(v.maxInFlightPerPartition, "maxInFlightPerPartition");
-    positive(v.maxBufferedBytes, "maxBufferedBytes");
-    Objects.requireNonNull(v.commitStrategy, "commitStrategy");
-    requirePositive(v.commitInterval, "commitInterval");
-    requireNonNegative(v.shutdownTimeout, "shutdownTimeout");
-    requireNonNegative(v.rebalanceTimeout, "rebalanceTimeout");
-    positive(v.consumers, "consumers");
-    Objects.requireNonNull(v.keyDeserializer, "keyDeserializer");
-    Objects.requireNonNull(v.valueDeserializer, "valueDeserializer");
-    for (String owned : OWNED_CONSUMER_KEYS) {
-      if (v.kafkaProperties.containsKey(owned)) {
-        throw new IllegalArgumentException(
-            "Kafka property '" + owned + "' is owned by the processor: "
-                + "use the typed option (cluster, groupId, keyDeserializer/valueDeserializer) "
-                + "or the commit strategy instead of passing it as a raw property");
-      }
-    }
-    Objects.requireNonNull(v.failureHandler, "failureHandler");
-    Objects.requireNonNull(v.metrics, "metrics (use ProcessorMetrics.none() for none)");
-    positive(v.publisherPrefetch, "publisherPrefetch");
-    if (v.offsetMetadataMaxChars < 32) {
-      throw new IllegalArgumentException("offsetMetadataMaxChars (" + v.offsetMetadataMaxChars
-          + ") must be at least 32; keep it under the broker's offset.metadata.max.bytes (default 4096)");
-    }
-    for (String owned : OWNED_PRODUCER_KEYS) {
-      if (v.producerProperties.containsKey(owned)) {
-        throw new IllegalArgumentException("producer property '" + owned + "' is owned by the processor: "
-            + "the producer uses the processor's cluster, byte[] serializers and, in exactly-once "
-            + "mode, a transactional id built from ExactlyOnce.transactionalIdPrefix()");
-      }
-    }
-    requirePositive(v.connectionTimeout, "connectionTimeout");
-    requirePositive(v.stallAlarmAfter, "stallAlarmAfter");
-    if (v.exactlyOnce != null && v.commitStrategy == CommitStrategy.AT_MOST_ONCE) {
-      throw new IllegalArgumentException("exactly-once mode commits offsets with the handlers' output in "
-          + "one transaction, after handling; AT_MOST_ONCE commits before handling and drops failed records: "
-          + "choose one (remove withExactlyOnce(...) or withCommitStrategy(AT_MOST_ONCE))");
-    }
-    if (v.exactlyOnce != null
-        && (v.commitStrategy == CommitStrategy.MANUAL || v.commitStrategy == CommitStrategy.NONE)) {
-      throw new IllegalArgumentException("exactly-once mode commits offsets inside its transactions; the "
-          + "commit strategy " + v.commitStrategy + " cannot be combined with it: leave the default");
-    }
-  }
-
-  private static void requireText(String s, String name) {
-    if (s == null || s.isBlank()) {
-      throw new IllegalArgumentException(name + " (" + (s == null ? "null" : "'" + s + "'") + ") must be a non-blank string");
-    }
-  }
-
-  private static void positive(long value, String name) {
-    if (value <= 0) {
-      throw new IllegalArgumentException(name + " (" + value + ") must be positive");
-    }
-  }
-
-  private static void requirePositive(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " (" + d + ") must be positive");
-    }
-  }
-
-  private static void requireNonNegative(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(name + " (" + d + ") must not be negative");
-    }
   }
 
   /** Every setting, with the secrets among the raw Kafka properties redacted. */
