@@ -57,7 +57,9 @@ public final class ChaosChildMain {
     ProcessorOptions<byte[], byte[]> opts =
         ProcessorOptions.create(bootstrap, group, new ByteArrayDeserializer(), new ByteArrayDeserializer())
             .withTopics(input)
-            .withOrdering(Ordering.KEY);
+            .withOrdering(Ordering.KEY)
+            // Under the unreachable scenario's bound (15 s short, 30 s full); the default is 30 s.
+            .withConnectionTimeout(Duration.ofSeconds(10));
     if (sessionTimeoutMs > 0) {
       opts = opts.withKafkaProperty("session.timeout.ms", sessionTimeoutMs)
           .withKafkaProperty("heartbeat.interval.ms", Math.max(100, sessionTimeoutMs / 3));
@@ -102,7 +104,8 @@ public final class ChaosChildMain {
       System.out.printf(Locale.ROOT, "STATUS t=%d state=%s assigned=%d health=%s error=%s%n",
           System.currentTimeMillis(), s.state(),
           s.assignedPartitions().size(), health == null ? "-" : health.health(),
-          s.lastError().map(ChaosChildMain::oneLine).orElse("-"));
+          s.lastError().map(ChaosChildMain::oneLine)
+              .orElse(s.problems().isEmpty() ? "-" : oneLine(String.join("; ", s.problems()))));
       System.out.flush();
       if (processor.awaitTermination(Duration.ofMillis(500))) {
         ProcessorStatus end = processor.status();
@@ -122,6 +125,10 @@ public final class ChaosChildMain {
     for (int depth = 0; c != null && depth < 5; depth++, c = c.getCause()) {
       b.append(" <- ").append(c);
     }
-    return b.toString().replace('\n', ' ');
+    return oneLine(b.toString());
+  }
+
+  private static String oneLine(String text) {
+    return text.replace('\n', ' ');
   }
 }

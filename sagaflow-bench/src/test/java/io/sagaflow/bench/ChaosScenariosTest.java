@@ -143,9 +143,6 @@ class ChaosScenariosTest {
 
   @Test
   @Timeout(120)
-  @Disabled("reason: a processor pointed at a port where nothing listens reports RUNNING with no lastError (alos "
-      + "and eos, 15 s bound); fixed by issue 14 item 2 (status/health DISCONNECTED naming the servers within a "
-      + "bound)")
   void unreachable() throws Exception {
     Run run = chaos("unreachable", "--short");
     assertThat(run.broken()).isEmpty();

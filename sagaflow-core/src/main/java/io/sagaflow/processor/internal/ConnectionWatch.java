@@ -26,12 +26,24 @@ final class ConnectionWatch {
   private long lastProgressNanos;
   /** Read by status calls and by a fail-fast start. */
   private volatile boolean disconnected;
+  /** When the loop began creating its clients, or -1 before: see {@link #disconnected(long)}. */
+  private volatile long openingSince = -1;
   private volatile boolean everConnected;
 
   /** {@code onFirstConnect} runs on the poll thread the first time a broker answers. */
   ConnectionWatch(long timeoutNanos, Runnable onFirstConnect) {
     this.timeoutNanos = timeoutNanos;
     this.onFirstConnect = onFirstConnect;
+  }
+
+  /**
+   * The loop begins creating its clients at {@code now}. In exactly-once mode that includes the
+   * transactional producer's {@code initTransactions()}, which blocks the poll thread for up to
+   * {@code max.block.ms} while no broker answers: the timeout counts from here, so that wait shows
+   * as DISCONNECTED too.
+   */
+  void opening(long now) {
+    openingSince = now;
   }
 
   /** The loop starts at {@code now}: the timeout counts from here. */
@@ -78,6 +90,15 @@ final class ConnectionWatch {
 
   boolean disconnected() {
     return disconnected;
+  }
+
+  /**
+   * Any thread: disconnected as {@link #disconnected()} says, or still opening its clients with no
+   * broker heard from for the timeout at {@code now}.
+   */
+  boolean disconnected(long now) {
+    long since = openingSince;
+    return disconnected || (!everConnected && since != -1 && now - since >= timeoutNanos);
   }
 
   boolean everConnected() {

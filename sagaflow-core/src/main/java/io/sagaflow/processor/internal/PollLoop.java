@@ -153,6 +153,7 @@ final class PollLoop<K, V> implements Runnable {
   /** Creates the consumer and the parts that use it, and subscribes. */
   void open() {
     pollThread = Thread.currentThread();
+    connection.opening(ticker.nanoTime());
     consumer = clients.consumer(consumerProps);
     clientId = clientIdOf(consumer);
     LoopParts<K, V> parts = new LoopParts<>(name, runtime, options, consumer, assignment, status,

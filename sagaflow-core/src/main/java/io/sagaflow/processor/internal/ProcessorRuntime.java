@@ -318,8 +318,9 @@ public final class ProcessorRuntime<K, V> {
       problems.add("the processor stopped: " + lastError);
     }
     if (st == ProcessorStatus.State.RUNNING) {
+      long now = ticker.nanoTime();
       for (PollLoop<K, V> l : loops) {
-        if (l.connection.disconnected()) {
+        if (l.connection.disconnected(now)) {
           st = ProcessorStatus.State.DISCONNECTED;
           problems.add(disconnectedMessage());
           break;

@@ -85,4 +85,17 @@ class ConnectionWatchTest {
     assertThat(watch.disconnected()).isFalse();
     assertThat(firstConnects).hasValue(1);
   }
+
+  @Test
+  void aLoopStuckOpeningItsClientsIsDisconnectedAfterTheTimeout() {
+    // Exactly-once: initTransactions() blocks the poll thread, so observe() never runs.
+    watch.opening(ticker.nanoTime());
+    ticker.advance(Duration.ofSeconds(29));
+    assertThat(watch.disconnected(ticker.nanoTime())).isFalse();
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(watch.disconnected(ticker.nanoTime())).isTrue();
+    watch.start(ticker.nanoTime());
+    watch.progress(ticker.nanoTime()); // a broker answered at last
+    assertThat(watch.disconnected(ticker.nanoTime())).isFalse();
+  }
 }
