@@ -130,15 +130,24 @@ public final class KafkaCluster implements AutoCloseable {
       if (clear.isPresent()) {
         throw clear.get();
       }
+      if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+        // The admin client gave up on its own (its request timeout ran out before ours): no broker
+        // answered, which is the unreachable case, not a refusal.
+        throw unreachable(timeout, e.getCause());
+      }
       throw new IllegalStateException("cluster " + name() + " at " + options.bootstrapServers()
           + " refused us: " + e.getCause().getClass().getSimpleName() + ": "
           + Redaction.scrub(e.getCause().getMessage(), options.clientProperties())
           + " (check the security settings and credentials)", e.getCause());
     } catch (TimeoutException e) {
-      throw new IllegalStateException("cannot reach cluster " + name() + " at "
-          + options.bootstrapServers() + " within " + timeout.toMillis() + " ms: check the bootstrap"
-          + " servers, the network, and that the security protocol matches the listener", e);
+      throw unreachable(timeout, e);
     }
+  }
+
+  private IllegalStateException unreachable(Duration timeout, Throwable cause) {
+    return new IllegalStateException("cannot reach cluster " + name() + " at "
+        + options.bootstrapServers() + " within " + timeout.toMillis() + " ms: check the bootstrap"
+        + " servers, the network, and that the security protocol matches the listener", cause);
   }
 
   /** Flushes and closes every producer, then the admin client, within {@code timeout} overall. */
