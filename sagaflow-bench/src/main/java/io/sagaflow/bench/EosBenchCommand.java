@@ -230,7 +230,10 @@ final class EosBenchCommand implements Callable<Integer> {
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
     List<String> ids = new ArrayList<>(records);
     int[] seq = new int[10_000];
+    java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<Exception> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer.partitionsFor(topic); // the topic's metadata before the first send
       for (int i = 0; i < records; i++) {
         int k = i % 10_000;
         String key = String.format(Locale.ROOT, "key-%05d", k);
@@ -241,9 +244,19 @@ final class EosBenchCommand implements Callable<Integer> {
           v.append('x');
         }
         producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8),
-            v.toString().getBytes(StandardCharsets.UTF_8)));
+            v.toString().getBytes(StandardCharsets.UTF_8)), (md, e) -> {
+              if (e != null) {
+                failed.incrementAndGet();
+                firstFailure.compareAndSet(null, e);
+              }
+            });
       }
       producer.flush();
+    }
+    if (failed.get() > 0) {
+      // A record that never reached the input would count as lost for every system.
+      throw new IllegalStateException(failed.get() + " of " + records + " input records could not be written to "
+          + topic + "; the run would count them as lost", firstFailure.get());
     }
     return ids;
   }
