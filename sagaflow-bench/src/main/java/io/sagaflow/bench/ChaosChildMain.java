@@ -53,6 +53,7 @@ public final class ChaosChildMain {
     String instance = args[5];
     int sessionTimeoutMs = Integer.parseInt(args[6]);
     boolean dlt = args[7].equals("dlt");
+    boolean staticMember = args.length > 8 && args[8].equals("static");
 
     ProcessorOptions<byte[], byte[]> opts =
         ProcessorOptions.create(bootstrap, group, new ByteArrayDeserializer(), new ByteArrayDeserializer())
@@ -63,6 +64,9 @@ public final class ChaosChildMain {
     if (sessionTimeoutMs > 0) {
       opts = opts.withKafkaProperty("session.timeout.ms", sessionTimeoutMs)
           .withKafkaProperty("heartbeat.interval.ms", Math.max(100, sessionTimeoutMs / 3));
+    }
+    if (staticMember) {
+      opts = opts.withInstanceId(instance);
     }
     if (exactlyOnce) {
       opts = opts.withExactlyOnce(ExactlyOnce.defaults().withTransactionalIdPrefix("chaos-" + instance));

@@ -27,6 +27,11 @@ abstract class ChaosKillScenario extends ChaosScenario {
   @Option(names = "--interval-s", description = "Seconds between kills (default 12; 5 with --short)")
   Integer intervalSeconds;
 
+  @Option(names = "--static-membership",
+      description = "Processors join as static members (withInstanceId): a restarted one takes its partitions back "
+          + "without a rebalance")
+  boolean staticMembership;
+
   @Option(names = "--processors", description = "Processor JVMs (default 2)")
   Integer processors;
 
@@ -75,7 +80,7 @@ abstract class ChaosKillScenario extends ChaosScenario {
       long[] finalCommitted;
       ChaosLoad load = new ChaosLoad(bootstrap, in, pick(rate, 1000, 1000)); // its record stays readable after close
       try (load; ChaosProcessors procs = new ChaosProcessors(procCount, mode, bootstrap, in, out, unique("chaos-g"),
-          sessionTimeoutMs(), false)) {
+          sessionTimeoutMs(), false).staticMembership(staticMembership)) {
         procs.startAllReady(seconds(120));
         log("processors ready; input starts");
         load.start();
@@ -129,7 +134,8 @@ abstract class ChaosKillScenario extends ChaosScenario {
       o.put("records", expected.size()).put("kills", done[0]).put("lost", r.lost()).put("duplicates", r.duplicates())
           .put("reordered", r.reordered()).put("max_stall_s", stall).put("max_partition_idle_s", idle)
           .put("bounces", done[1]).put("drained", drained).put("drain_s", drainSeconds)
-          .put("pending", check.pending()).put("failed_sends", failedSends);
+          .put("pending", check.pending()).put("failed_sends", failedSends)
+          .put("membership", staticMembership ? "static" : "dynamic");
       if (!exactlyOnce()) {
         o.put("duplicates_per_kill", done[0] == 0 ? null : (double) r.duplicates() / done[0]);
       }

@@ -22,6 +22,8 @@ final class ChaosProcessors implements AutoCloseable {
   private final int sessionTimeoutMs;
   private final boolean dlt;
   private final ChildJvm[] slots;
+  /** Whether each processor joins as a static member, its slot's instance ({@code p<i>}) as its id. */
+  private boolean staticMembership;
   /** Every JVM started, alive or not, for their output. */
   private final List<ChildJvm> all = new ArrayList<>();
 
@@ -35,6 +37,12 @@ final class ChaosProcessors implements AutoCloseable {
     this.sessionTimeoutMs = sessionTimeoutMs;
     this.dlt = dlt;
     this.slots = new ChildJvm[size];
+  }
+
+  /** The processors join as static members (group.instance.id from their slot); see withInstanceId. */
+  ChaosProcessors staticMembership(boolean on) {
+    this.staticMembership = on;
+    return this;
   }
 
   int size() {
@@ -55,7 +63,7 @@ final class ChaosProcessors implements AutoCloseable {
       throw new IllegalStateException("slot " + i + " is running: kill or terminate it first");
     }
     ChildJvm c = ChildJvm.start(ChaosChildMain.class, mode, bootstrap, input, output, group, "p" + i,
-        Integer.toString(sessionTimeoutMs), dlt ? "dlt" : "-");
+        Integer.toString(sessionTimeoutMs), dlt ? "dlt" : "-", staticMembership ? "static" : "dynamic");
     slots[i] = c;
     all.add(c);
     return c;

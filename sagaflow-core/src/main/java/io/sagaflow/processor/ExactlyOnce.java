@@ -12,7 +12,9 @@ import java.util.Objects;
  * lost its partitions cannot commit. Transactional ids therefore need not follow partitions; they
  * must only be unique among live instances.
  *
- * <p>The default prefix is the group id plus a random suffix, unique per instance. If an instance
+ * <p>The default prefix is the group id plus the processor's {@link
+ * ProcessorOptions#withInstanceId instance id} when one is set, else plus a random suffix, unique
+ * per instance. If an instance
  * dies with a transaction open, that transaction blocks {@code read_committed} readers of its
  * output partitions (and the new owner's offset fetch) until the broker times it out after {@link
  * #transactionTimeout()}. Give each instance a <em>stable</em> prefix of its own (a pod name, say)

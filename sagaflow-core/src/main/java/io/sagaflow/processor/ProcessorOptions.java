@@ -75,6 +75,7 @@ public final class ProcessorOptions<K, V> {
     Duration connectionTimeout = Duration.ofSeconds(30);
     boolean failFastConnect;
     Duration stallAlarmAfter = Duration.ofMinutes(5);
+    String instanceId;
 
     @Override
     @SuppressWarnings("unchecked")
@@ -312,6 +313,11 @@ public final class ProcessorOptions<K, V> {
     return v.stallAlarmAfter;
   }
 
+  /** This instance's stable id, or {@code null}: see {@link #withInstanceId}. */
+  public String instanceId() {
+    return v.instanceId;
+  }
+
   // ---- withers --------------------------------------------------------------------------------
 
   /**
@@ -520,6 +526,26 @@ public final class ProcessorOptions<K, V> {
     return with(c -> c.stallAlarmAfter = stallAlarmAfter);
   }
 
+  /**
+   * A stable id of this instance (a pod or host name: the same after a restart, different for
+   * each live instance). The processor then joins its group as a <em>static member</em> (KIP-345):
+   * consumer {@code i} gets {@code group.instance.id = <instanceId>-<i>}, and in exactly-once mode
+   * the transactional ids start with it unless {@link ExactlyOnce#transactionalIdPrefix()} is set.
+   *
+   * <p>What it buys: a restarted instance (after a crash, a kill -9 or a deploy) takes its
+   * partitions back as soon as it rejoins, without a rebalance of the group, instead of waiting
+   * for the dead member's {@code session.timeout.ms} (45 s by default) and then a rebalance in which
+   * every member stops; its restarted exactly-once producers also abort the dead one's open
+   * transaction at once. The trade-off: the partitions of a static member that is down and does
+   * <em>not</em> come back stay unprocessed until its session times out, since nobody else takes
+   * them before, and a static member's close does not leave the group either. So set {@code
+   * session.timeout.ms} (a raw Kafka property) to how long a restart may take: the default 45 s
+   * suits restarts that take seconds. Without an instance id (the default), members are dynamic.
+   */
+  public ProcessorOptions<K, V> withInstanceId(String instanceId) {
+    return with(c -> c.instanceId = instanceId);
+  }
+
   /** Every setting, with the secrets among the raw Kafka properties redacted. */
   @Override
   public String toString() {
@@ -535,6 +561,6 @@ public final class ProcessorOptions<K, V> {
         + ", publisherPrefetch=" + v.publisherPrefetch + ", offsetMetadataMaxChars=" + v.offsetMetadataMaxChars
         + ", exactlyOnce=" + v.exactlyOnce + ", producerProperties=" + Redaction.redact(v.producerProperties)
         + ", blockingHandlers=" + v.blockingHandlers + ", connectionTimeout=" + v.connectionTimeout
-        + ", failFastConnect=" + v.failFastConnect + ", stallAlarmAfter=" + v.stallAlarmAfter + "]";
+        + ", failFastConnect=" + v.failFastConnect + ", stallAlarmAfter=" + v.stallAlarmAfter + ", instanceId=" + v.instanceId + "]";
   }
 }

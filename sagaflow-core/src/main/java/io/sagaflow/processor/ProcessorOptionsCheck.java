@@ -71,6 +71,14 @@ final class ProcessorOptionsCheck {
     }
     requirePositive(o.connectionTimeout(), "connectionTimeout");
     requirePositive(o.stallAlarmAfter(), "stallAlarmAfter");
+    if (o.instanceId() != null) {
+      requireText(o.instanceId(), "instanceId");
+      if (o.kafkaProperties().containsKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)) {
+        throw new IllegalArgumentException("instanceId (" + o.instanceId() + ") and the Kafka property '"
+            + ConsumerConfig.GROUP_INSTANCE_ID_CONFIG + "' are both set: use withInstanceId(...) only (it gives"
+            + " each consumer of the processor an id of its own)");
+      }
+    }
     if (o.isExactlyOnce() && o.commitStrategy() == CommitStrategy.AT_MOST_ONCE) {
       throw new IllegalArgumentException("exactly-once mode commits offsets with the handlers' output in "
           + "one transaction, after handling; AT_MOST_ONCE commits before handling and drops failed records: "

@@ -108,6 +108,16 @@ class ProcessorOptionsTest {
   }
 
   @Test
+  void anInstanceIdIsTextAndNotSetTwice() {
+    assertThat(base().instanceId()).isNull();
+    assertThat(base().withInstanceId("pod-1").instanceId()).isEqualTo("pod-1");
+    assertThatThrownBy(() -> base().withInstanceId(" "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instanceId");
+    assertThatThrownBy(() -> base().withKafkaProperty("group.instance.id", "x").withInstanceId("pod-1"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use withInstanceId(...) only");
+  }
+
+  @Test
   void aProcessorNeedsTopics() {
     assertThatThrownBy(() -> Processor.forRecords(base(), r -> {}))
         .isInstanceOf(IllegalArgumentException.class)

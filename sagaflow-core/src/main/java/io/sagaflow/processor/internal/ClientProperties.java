@@ -30,6 +30,10 @@ final class ClientProperties {
     if (clientId != null && options.consumers() > 1) {
       overrides.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-" + index);
     }
+    if (options.instanceId() != null) {
+      // Static membership: a restarted instance takes its partitions back without a rebalance.
+      overrides.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, options.instanceId() + "-" + index);
+    }
     if (options.isExactlyOnce()) {
       // Input written by transactional producers is read only once committed.
       overrides.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

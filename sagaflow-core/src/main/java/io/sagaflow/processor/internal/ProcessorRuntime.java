@@ -88,6 +88,7 @@ public final class ProcessorRuntime<K, V> {
     this.options = options;
     this.transactionalIdPrefix = !options.isExactlyOnce() ? null
         : options.exactlyOnce().transactionalIdPrefix() != null ? options.exactlyOnce().transactionalIdPrefix()
+        : options.instanceId() != null ? options.groupId() + "-" + options.instanceId()
         : options.groupId() + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
     this.handler = handler;
     this.batchHandler = batchHandler;

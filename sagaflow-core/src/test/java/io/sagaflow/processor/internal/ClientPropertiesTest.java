@@ -49,4 +49,12 @@ class ClientPropertiesTest {
     assertThat(actual).isEqualTo(expected);
     assertThat(h.consumer.subscription()).containsExactly(LoopHarness.TOPIC);
   }
+
+  @Test
+  void anInstanceIdMakesEachConsumerAStaticMemberOfItsOwn() {
+    var options = LoopHarness.options().withInstanceId("pod-7").withConsumers(2);
+    assertThat(ClientProperties.consumer(options, 0)).containsEntry("group.instance.id", "pod-7-0");
+    assertThat(ClientProperties.consumer(options, 1)).containsEntry("group.instance.id", "pod-7-1");
+    assertThat(ClientProperties.consumer(LoopHarness.options(), 0)).doesNotContainKey("group.instance.id");
+  }
 }
