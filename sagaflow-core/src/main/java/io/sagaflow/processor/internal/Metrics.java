@@ -71,15 +71,23 @@ interface Metrics {
       return true;
     }
 
+    // processed and failed run once per record: no capturing lambda there, a plain try instead.
     @Override
     public void processed(long startNanos, int count) {
-      long nanos = System.nanoTime() - startNanos;
-      guard(() -> recorder.processed(nanos, count));
+      try {
+        recorder.processed(System.nanoTime() - startNanos, count);
+      } catch (RuntimeException e) {
+        threw(e);
+      }
     }
 
     @Override
     public void failed() {
-      guard(recorder::failed);
+      try {
+        recorder.failed();
+      } catch (RuntimeException e) {
+        threw(e);
+      }
     }
 
     @Override
@@ -111,10 +119,14 @@ interface Metrics {
       try {
         call.run();
       } catch (RuntimeException e) {
-        if (!warned) {
-          warned = true;
-          LOG.warn("Processor metrics back end {} threw; its later failures are not logged", recorder, e);
-        }
+        threw(e);
+      }
+    }
+
+    private void threw(RuntimeException e) {
+      if (!warned) {
+        warned = true;
+        LOG.warn("Processor metrics back end {} threw; its later failures are not logged", recorder, e);
       }
     }
   }
