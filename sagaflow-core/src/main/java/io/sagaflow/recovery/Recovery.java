@@ -1,18 +1,18 @@
 package io.sagaflow.recovery;
 
+import io.sagaflow.kafka.TopicAdministrator;
+import io.sagaflow.kafka.TopicDefaults;
 import io.sagaflow.kafka.internal.KafkaClients;
 
 import io.sagaflow.recovery.internal.HeaderCodec;
 import io.sagaflow.recovery.internal.ProducerRecoveryPublisher;
 import io.sagaflow.recovery.internal.RecoveryFailureHandler;
-import io.sagaflow.recovery.internal.TopicProvisioner;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -57,23 +57,27 @@ public final class Recovery {
     producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, options.publishTimeout().toMillis());
     producer.putAll(options.producerProperties());
     KafkaProducer<byte[], byte[]> kafkaProducer = KafkaClients.producer(options.cluster(), role(options), producer);
-    Admin admin = null;
+    TopicAdministrator topics = null;
     if (options.createTopics()) {
       try {
-        admin = createAdmin(options);
+        topics = topicAdministrator(options);
       } catch (RuntimeException e) {
         kafkaProducer.close();
         throw e;
       }
     }
-    return new RecoveryFailureHandler(options, new ProducerRecoveryPublisher(kafkaProducer),
-        new TopicProvisioner(admin));
+    return new RecoveryFailureHandler(options, new ProducerRecoveryPublisher(kafkaProducer), topics);
   }
 
-  private static Admin createAdmin(RecoveryOptions options) {
+  /**
+   * Retry and dead-letter topics are created like any Sagaflow topic, by a {@link
+   * TopicAdministrator}: with the source topic's partition count (a record keeps its partition),
+   * the broker's default replication, within the publish timeout.
+   */
+  private static TopicAdministrator topicAdministrator(RecoveryOptions options) {
     // Producer-only keys would be warned about by the admin client.
-    return KafkaClients.admin(options.cluster(), role(options) + "-admin",
-        KafkaClients.known(options.producerProperties(), KafkaClients.adminKeys()));
+    return TopicAdministrator.create(options.cluster(), TopicDefaults.brokerDefaults(),
+        KafkaClients.known(options.producerProperties(), KafkaClients.adminKeys()), options.publishTimeout());
   }
 
   private static String role(RecoveryOptions options) {
@@ -102,7 +106,7 @@ public final class Recovery {
     Objects.requireNonNull(transactionalProducer, "transactionalProducer");
     return new RecoveryFailureHandler(options,
         new io.sagaflow.recovery.internal.TransactionalRecoveryPublisher(transactionalProducer),
-        new TopicProvisioner(options.createTopics() ? createAdmin(options) : null));
+        options.createTopics() ? topicAdministrator(options) : null);
   }
 
   /**

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -26,6 +27,11 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * null), headers are copied as they are, and Sagaflow also sets the record key to the transaction
  * id (UTF-8) so that a transaction's actions share a partition.
  *
+ * <p>Payload fields that the target type does not declare are ignored by default, as the npm
+ * package accepts any shape (a Node order with an extra {@code "size": "large"} converts to a Java
+ * {@code Order} without it). {@link #withStrictPayloads()} makes them fail the conversion instead;
+ * a type annotated {@code @JsonIgnoreProperties} keeps its own rule either way.
+ *
  * <pre>{@code
  * ActionCodec codec = ActionCodec.create();
  * Action<JsonNode> a = codec.decode(record);        // throws ActionDecodingException
@@ -40,13 +46,21 @@ public final class ActionCodec {
   public static final String PAYLOAD = "payload";
 
   private final ObjectMapper mapper;
-  /** {@link #mapper} on a factory whose buffers are pooled across threads (see {@link #wireMapper}). */
+  /**
+   * A copy of {@link #mapper} on a factory whose buffers are pooled across threads (see {@link
+   * #wireMapper}), with {@code FAIL_ON_UNKNOWN_PROPERTIES} set as {@link #strictPayloads} says.
+   */
   private final ObjectMapper wire;
   private final ObjectWriter payloadWriter;
+  private final boolean strictPayloads;
 
-  private ActionCodec(ObjectMapper mapper) {
+  private ActionCodec(ObjectMapper mapper, boolean strictPayloads) {
     this.mapper = Objects.requireNonNull(mapper, "mapper");
-    this.wire = wireMapper(mapper);
+    this.strictPayloads = strictPayloads;
+    ObjectMapper pooled = wireMapper(mapper);
+    // A copy either way: the caller's mapper is never reconfigured.
+    this.wire = (pooled == mapper ? mapper.copy() : pooled)
+        .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strictPayloads);
     this.payloadWriter = wire.writer().without(SerializationFeature.WRAP_ROOT_VALUE);
   }
 
@@ -65,14 +79,28 @@ public final class ActionCodec {
     return mapper.copyWith(factory.rebuild().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build());
   }
 
-  /** A codec with a default {@link ObjectMapper}. */
+  /** A codec with a default {@link ObjectMapper}; unknown payload fields are ignored. */
   public static ActionCodec create() {
-    return new ActionCodec(new ObjectMapper());
+    return new ActionCodec(new ObjectMapper(), false);
   }
 
-  /** A codec using {@code mapper} for payloads. */
+  /** A codec using {@code mapper} for payloads; unknown payload fields are ignored. */
   public static ActionCodec create(ObjectMapper mapper) {
-    return new ActionCodec(mapper);
+    return new ActionCodec(mapper, false);
+  }
+
+  /**
+   * This codec in strict mode: a payload field that the target type does not declare fails
+   * {@link #convert} with an {@link ActionDecodingException}. {@link SagaOptions#withStrictPayloads()}
+   * gives a runtime such a codec.
+   */
+  public ActionCodec withStrictPayloads() {
+    return strictPayloads ? this : new ActionCodec(mapper, true);
+  }
+
+  /** Whether unknown payload fields fail the conversion (false by default). */
+  public boolean strictPayloads() {
+    return strictPayloads;
   }
 
   /** The mapper payloads are (de)serialized and converted with. */
@@ -153,7 +181,8 @@ public final class ActionCodec {
 
   /**
    * {@code action} with its payload converted to {@code type} (Jackson {@code convertValue}); a
-   * payload already of that type is kept.
+   * payload already of that type is kept. Fields that {@code type} does not declare are ignored
+   * unless this codec is {@linkplain #withStrictPayloads() strict}.
    *
    * @throws ActionDecodingException when the payload does not convert
    */

@@ -2,14 +2,30 @@ package io.sagaflow.saga;
 
 /**
  * Runs a saga for every action on a topic, created by
- * {@link SagaRuntime#consumer(String, Class, Saga, SagaConsumerOptions)}: actions of one
- * transaction run one after another, different transactions concurrently; an offset is committed
- * only once every saga at or below it finished (or its record was dead-lettered).
+ * {@link SagaRuntime#consumer(String, Class, Saga, String)}: actions of one transaction run one after
+ * another, different transactions concurrently; an offset is committed only once every saga at or
+ * below it finished (or its record was dead-lettered).
+ *
+ * <p>Ordering. Actions that Sagaflow writes are keyed by their transaction id, so all actions of a
+ * transaction share a partition and run in order. Actions written without a key (the npm package
+ * sets none) are spread over the partitions by the producer: then actions of one partition run one
+ * at a time in offset order, while actions on different partitions, even of one transaction, run
+ * concurrently and in no particular order.
+ *
+ * <p>Dead letters. A record whose saga threw or timed out, or that is not an action (not JSON, no
+ * {@code transaction_id}, a payload that does not convert), is written to the dead-letter topic, and
+ * its offset moves on. Each one is counted ({@link #deadLetters()}, {@link
+ * SagaConsumerOptions#recoveryListener()}) and logged at WARN on the {@code
+ * io.sagaflow.saga.SagaConsumer} logger with topic, partition, offset and reason, at most one line
+ * per 10 seconds per consumer (the next line says how many were not logged).
  */
 public interface SagaConsumer extends AutoCloseable {
 
   /** Whether the consumer has joined its group and owns at least one partition. */
   boolean isAssigned();
+
+  /** The records dead-lettered since this consumer started. */
+  long deadLetters();
 
   /** Stops fetching, waits for running sagas (up to the drain timeout), commits and closes. */
   @Override

@@ -1,19 +1,48 @@
 package io.sagaflow.saga;
 
+import io.sagaflow.kafka.TopicAdministrator;
+import io.sagaflow.recovery.RecoveryListener;
+
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Settings of a {@link SagaConsumer}.
+ * Settings of a {@link SagaConsumer}. Only the group is required; the simplest consumer is
+ * {@code runtime.consumer(topic, type, saga, groupId)}.
+ *
+ * <pre>{@code
+ * SagaConsumerOptions options = SagaConsumerOptions.of("kitchen")     // dead letters to <topic>-dlt
+ *     .withMaxInFlight(200)
+ *     .withRecoveryListener(MicrometerRecoveryListener.of(registry)); // counts dead letters
+ * }</pre>
  *
  * @param groupId the consumer group
  * @param deadLetterTopic where records go whose saga failed or that are not actions (original bytes,
- *     Spring-compatible {@code kafka_dlt-*} headers); it must exist
+ *     Spring-compatible {@code kafka_dlt-*} headers), or {@code null} for {@code <topic>-dlt} (see
+ *     {@link #deadLetterTopicFor})
  * @param maxInFlight the most sagas running at once before fetching pauses
  * @param drainTimeout how long a revoke or a close waits for running sagas before giving up on them
  *     (they are then redelivered to the next owner)
+ * @param topicAdministrator creates the input and dead-letter topics when they are missing, or
+ *     {@code null} for the runtime's ({@link SagaOptions#topicAdministrator()}); without either, the
+ *     input topic must exist and a missing dead-letter topic is created with the input's partition
+ *     count and the broker's defaults
+ * @param recoveryListener told about every dead letter ({@link RecoveryListener#onDeadLettered}), for
+ *     metrics: {@code MicrometerRecoveryListener} counts them as {@code
+ *     sagaflow.recovery.dead.lettered} (tags {@code topic}, {@code exception})
  */
-public record SagaConsumerOptions(String groupId, String deadLetterTopic, int maxInFlight, Duration drainTimeout) {
+public record SagaConsumerOptions(String groupId, String deadLetterTopic, int maxInFlight, Duration drainTimeout,
+    TopicAdministrator topicAdministrator, RecoveryListener recoveryListener) {
+
+  /** The suffix of the default dead-letter topic: {@code <topic>-dlt}. */
+  public static final String DEAD_LETTER_SUFFIX = "-dlt";
+
+  private static final RecoveryListener NO_LISTENER = new RecoveryListener() {
+    @Override
+    public String toString() {
+      return "RecoveryListener.none";
+    }
+  };
 
   /** Validates the options. */
   public SagaConsumerOptions {
@@ -21,9 +50,8 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
     if (groupId.isBlank()) {
       throw new IllegalArgumentException("groupId must not be blank");
     }
-    Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
-    if (deadLetterTopic.isBlank()) {
-      throw new IllegalArgumentException("deadLetterTopic must not be blank");
+    if (deadLetterTopic != null && deadLetterTopic.isBlank()) {
+      throw new IllegalArgumentException("deadLetterTopic must not be blank; pass null for <topic>-dlt");
     }
     if (maxInFlight <= 0) {
       throw new IllegalArgumentException("maxInFlight (" + maxInFlight + ") must be positive");
@@ -32,20 +60,55 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
     if (drainTimeout.isNegative()) {
       throw new IllegalArgumentException("drainTimeout (" + drainTimeout + ") must not be negative");
     }
+    Objects.requireNonNull(recoveryListener, "recoveryListener");
   }
 
-  /** Options for {@code groupId} and a dead-letter topic, 1000 in flight, 30 s drain timeout. */
+  /**
+   * Options for {@code groupId}: dead letters to {@code <topic>-dlt}, 1000 in flight, 30 s drain
+   * timeout, the runtime's topic administrator.
+   */
+  public static SagaConsumerOptions of(String groupId) {
+    return new SagaConsumerOptions(groupId, null, 1000, Duration.ofSeconds(30), null, NO_LISTENER);
+  }
+
+  /** {@link #of(String)} with a dead-letter topic of its own. */
   public static SagaConsumerOptions of(String groupId, String deadLetterTopic) {
-    return new SagaConsumerOptions(groupId, deadLetterTopic, 1000, Duration.ofSeconds(30));
+    return of(groupId).withDeadLetterTopic(Objects.requireNonNull(deadLetterTopic, "deadLetterTopic"));
+  }
+
+  /** The dead-letter topic of a consumer of {@code topic}: the one set, else {@code <topic>-dlt}. */
+  public String deadLetterTopicFor(String topic) {
+    return deadLetterTopic != null ? deadLetterTopic : topic + DEAD_LETTER_SUFFIX;
+  }
+
+  /** These options with another dead-letter topic ({@code null}: {@code <topic>-dlt}). */
+  public SagaConsumerOptions withDeadLetterTopic(String topic) {
+    return new SagaConsumerOptions(groupId, topic, maxInFlight, drainTimeout, topicAdministrator, recoveryListener);
   }
 
   /** These options with another in-flight bound. */
   public SagaConsumerOptions withMaxInFlight(int max) {
-    return new SagaConsumerOptions(groupId, deadLetterTopic, max, drainTimeout);
+    return new SagaConsumerOptions(groupId, deadLetterTopic, max, drainTimeout, topicAdministrator, recoveryListener);
   }
 
   /** These options with another drain timeout. */
   public SagaConsumerOptions withDrainTimeout(Duration timeout) {
-    return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, timeout);
+    return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, timeout, topicAdministrator,
+        recoveryListener);
+  }
+
+  /**
+   * These options with a topic administrator of their own (the caller closes it after the
+   * consumer): the input and dead-letter topics are created when missing.
+   */
+  public SagaConsumerOptions withTopicAdministrator(TopicAdministrator administrator) {
+    return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout,
+        Objects.requireNonNull(administrator, "administrator"), recoveryListener);
+  }
+
+  /** These options with a listener told about every dead letter (metrics). */
+  public SagaConsumerOptions withRecoveryListener(RecoveryListener listener) {
+    return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout, topicAdministrator,
+        Objects.requireNonNull(listener, "listener"));
   }
 }

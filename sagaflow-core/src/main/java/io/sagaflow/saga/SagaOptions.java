@@ -2,10 +2,12 @@ package io.sagaflow.saga;
 
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.KafkaCluster;
+import io.sagaflow.kafka.TopicAdministrator;
 import io.sagaflow.kafka.internal.Redaction;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,12 +35,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * @param kafkaProperties raw client properties shared by the producer and the reply consumer
  * @param middleware interceptors, outermost first
  * @param channelCapacity the buffer capacity of channels opened without an explicit buffer
- * @param sagaTimeout how long a run may take before it is cancelled
+ * @param sagaTimeout how long a run may take before it is cancelled, or {@link #NO_TIMEOUT}
  * @param followTimeout how long opening a channel may wait for the reply consumer to position
  * @param contextFactory builds the user context of a run from its input record (null when the run
  *     did not come from Kafka); may return null
  * @param objectMapper (de)serializes payloads
  * @param transactionIds generates transaction ids for {@link SagaRuntime#start}
+ * @param strictPayloads whether a payload field that the target type does not declare fails the
+ *     conversion (the action is then dead-lettered by a saga consumer); false (the default) ignores
+ *     such fields, as the npm package accepts any shape
+ * @param topicAdministrator creates the topics of puts, takes and channels, and of this runtime's
+ *     saga consumers, when they are missing; {@code null} (the default) when they must exist. The
+ *     caller owns it and closes it after the runtime
  */
 public record SagaOptions(
     ClusterOptions cluster,
@@ -49,7 +57,15 @@ public record SagaOptions(
     Duration followTimeout,
     Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory,
     ObjectMapper objectMapper,
-    Supplier<String> transactionIds) {
+    Supplier<String> transactionIds,
+    boolean strictPayloads,
+    TopicAdministrator topicAdministrator) {
+
+  /**
+   * The saga timeout that never fires ({@link java.time.temporal.ChronoUnit#FOREVER}): see {@link
+   * #withoutTimeout()}.
+   */
+  public static final Duration NO_TIMEOUT = ChronoUnit.FOREVER.getDuration();
 
   /** Validates the options. */
   public SagaOptions {
@@ -67,7 +83,11 @@ public record SagaOptions(
     if (channelCapacity <= 0) {
       throw new IllegalArgumentException("channelCapacity (" + channelCapacity + ") must be positive");
     }
-    requirePositive("sagaTimeout", sagaTimeout);
+    Objects.requireNonNull(sagaTimeout, "sagaTimeout");
+    if (sagaTimeout.isZero() || sagaTimeout.isNegative()) {
+      throw new IllegalArgumentException("sagaTimeout (" + sagaTimeout + ") must be positive; to switch the timeout"
+          + " off use withoutTimeout() (SagaOptions.NO_TIMEOUT)");
+    }
     requirePositive("followTimeout", followTimeout);
     Objects.requireNonNull(contextFactory, "contextFactory");
     Objects.requireNonNull(objectMapper, "objectMapper");
@@ -83,11 +103,12 @@ public record SagaOptions(
 
   /**
    * Defaults: no Kafka properties, no middleware, channel capacity 1024, saga timeout 10 minutes,
-   * follow timeout 30 seconds, no user context, a plain {@code ObjectMapper}, random UUIDs.
+   * follow timeout 30 seconds, no user context, a plain {@code ObjectMapper}, random UUIDs, unknown
+   * payload fields ignored, no topic creation.
    */
   public static SagaOptions defaults() {
     return new SagaOptions(null, Map.of(), List.of(), ActionChannelBuffer.DEFAULT_CAPACITY, Duration.ofMinutes(10),
-        Duration.ofSeconds(30), record -> null, new ObjectMapper(), () -> UUID.randomUUID().toString());
+        Duration.ofSeconds(30), record -> null, new ObjectMapper(), () -> UUID.randomUUID().toString(), false, null);
   }
 
   /**
@@ -96,7 +117,7 @@ public record SagaOptions(
    */
   public SagaOptions withCluster(ClusterOptions cluster) {
     return new SagaOptions(Objects.requireNonNull(cluster, "cluster"), kafkaProperties, middleware, channelCapacity,
-        sagaTimeout, followTimeout, contextFactory, objectMapper, transactionIds);
+        sagaTimeout, followTimeout, contextFactory, objectMapper, transactionIds, strictPayloads, topicAdministrator);
   }
 
   /** {@link #withCluster(ClusterOptions)} with the options of this cluster handle. */
@@ -118,7 +139,8 @@ public record SagaOptions(
     return "SagaOptions[cluster=" + cluster + ", kafkaProperties=" + Redaction.redact(kafkaProperties)
         + ", middleware=" + middleware + ", channelCapacity=" + channelCapacity + ", sagaTimeout=" + sagaTimeout
         + ", followTimeout=" + followTimeout + ", contextFactory=" + contextFactory + ", objectMapper="
-        + objectMapper + ", transactionIds=" + transactionIds + "]";
+        + objectMapper + ", transactionIds=" + transactionIds + ", strictPayloads=" + strictPayloads
+        + ", topicAdministrator=" + topicAdministrator + "]";
   }
 
   /** These options with one more raw Kafka property ({@code bootstrap.servers} sets the cluster's). */
@@ -131,7 +153,7 @@ public record SagaOptions(
   /** These options with these raw Kafka properties (replacing the previous ones). */
   public SagaOptions withKafkaProperties(Map<String, Object> properties) {
     return new SagaOptions(cluster, properties, middleware, channelCapacity, sagaTimeout, followTimeout, contextFactory,
-        objectMapper, transactionIds);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator);
   }
 
   /** These options with more middleware, appended (innermost). */
@@ -139,42 +161,93 @@ public record SagaOptions(
     List<SagaMiddleware> all = new ArrayList<>(middleware);
     all.addAll(List.of(more));
     return new SagaOptions(cluster, kafkaProperties, all, channelCapacity, sagaTimeout, followTimeout, contextFactory,
-        objectMapper, transactionIds);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator);
   }
 
   /** These options with another default channel capacity. */
   public SagaOptions withChannelCapacity(int capacity) {
     return new SagaOptions(cluster, kafkaProperties, middleware, capacity, sagaTimeout, followTimeout, contextFactory,
-        objectMapper, transactionIds);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator);
   }
 
-  /** These options with another saga timeout. */
+  /**
+   * These options with another saga timeout: a run that takes longer is cancelled (interrupted,
+   * pending effects cancelled) and fails with a {@link java.util.concurrent.TimeoutException}.
+   *
+   * @throws IllegalArgumentException for a zero or negative timeout: use {@link #withoutTimeout()}
+   */
   public SagaOptions withSagaTimeout(Duration timeout) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, timeout, followTimeout, contextFactory,
-        objectMapper, transactionIds);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator);
+  }
+
+  /**
+   * These options with no saga timeout (the npm package's {@code consumptionTimeoutMs: -1}): a run
+   * lasts until the saga returns, throws or the runtime closes. On a saga consumer the input record
+   * then stays in flight, uncommitted, until its saga ends: it holds one of the consumer's {@link
+   * SagaConsumerOptions#maxInFlight()} slots, later actions of its transaction (its key) wait behind
+   * it, and the offsets of its partition are not committed past it. A saga that waits for a reply
+   * that never comes holds all of that forever; keep a timeout unless sagas are known to end, or
+   * bound the wait inside the saga (a {@code race} with a {@code delay}).
+   */
+  public SagaOptions withoutTimeout() {
+    return withSagaTimeout(NO_TIMEOUT);
+  }
+
+  /** Whether runs are cancelled after {@link #sagaTimeout()}; false after {@link #withoutTimeout()}. */
+  public boolean hasTimeout() {
+    return !sagaTimeout.equals(NO_TIMEOUT);
+  }
+
+  /**
+   * These options with strict payloads: a payload field that the target type does not declare
+   * fails the conversion ({@link ActionDecodingException}), and a saga consumer dead-letters the
+   * action. By default such fields are ignored, whatever the object mapper's own {@code
+   * FAIL_ON_UNKNOWN_PROPERTIES} says.
+   */
+  public SagaOptions withStrictPayloads() {
+    return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout,
+        contextFactory, objectMapper, transactionIds, true, topicAdministrator);
+  }
+
+  /**
+   * These options with a topic administrator: puts, takes and channels on a missing topic create
+   * it first, and so do this runtime's saga consumers for their input and dead-letter topics
+   * (unless their own options name another administrator). The caller closes the administrator
+   * after the runtime.
+   *
+   * <pre>{@code
+   * TopicAdministrator topics = TopicAdministrator.create(cluster, TopicDefaults.of(6).withReplicationFactor(3));
+   * SagaRuntime runtime = Sagas.runtime(options.withTopicAdministrator(topics));
+   * }</pre>
+   */
+  public SagaOptions withTopicAdministrator(TopicAdministrator administrator) {
+    return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout,
+        contextFactory, objectMapper, transactionIds, strictPayloads,
+        Objects.requireNonNull(administrator, "administrator"));
   }
 
   /** These options with another follow timeout. */
   public SagaOptions withFollowTimeout(Duration timeout) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, timeout, contextFactory,
-        objectMapper, transactionIds);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator);
   }
 
   /** These options with a user context factory (the npm package's {@code getContext}). */
   public SagaOptions withContextFactory(Function<ConsumerRecord<byte[], byte[]>, Object> factory) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout, factory,
-        objectMapper, transactionIds);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator);
   }
 
   /** These options with another object mapper. */
   public SagaOptions withObjectMapper(ObjectMapper mapper) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout, contextFactory,
-        mapper, transactionIds);
+        mapper, transactionIds, strictPayloads, topicAdministrator);
   }
 
   /** These options with another transaction id generator. */
   public SagaOptions withTransactionIds(Supplier<String> generator) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout, contextFactory,
-        objectMapper, generator);
+        objectMapper, generator, strictPayloads, topicAdministrator);
   }
 }

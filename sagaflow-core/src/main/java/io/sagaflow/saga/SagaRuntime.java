@@ -87,15 +87,31 @@ public final class SagaRuntime implements AutoCloseable {
    * once its saga finished, failures to the dead-letter topic; see {@link SagaConsumer}.
    */
   public <P> SagaConsumer consumer(String topic, Class<P> payloadType, Saga<P> saga, SagaConsumerOptions consumerOptions) {
+    java.util.Objects.requireNonNull(topic, "topic");
+    java.util.Objects.requireNonNull(consumerOptions, "consumerOptions");
     if (options.cluster() == null) {
       throw new IllegalStateException("this runtime has no Kafka cluster (SagaOptions.withCluster); a saga consumer"
           + " needs Kafka");
     }
     SagaConsumer consumer = new io.sagaflow.saga.internal.ProcessorSagaConsumer<>(options.cluster(),
-        options.kafkaProperties(), topic,
-        payloadType, saga, consumerOptions, runner);
+        options.kafkaProperties(), topic, payloadType, saga, consumerOptions, runner, options.topicAdministrator());
     consumers.add(consumer);
     return consumer;
+  }
+
+  /**
+   * The simplest saga consumer: {@link SagaConsumerOptions#of(String) defaults} for {@code groupId},
+   * dead letters to {@code <topic>-dlt}.
+   *
+   * <pre>{@code
+   * SagaConsumer kitchen = runtime.consumer("PIZZA_CREATE", Pizza.class, kitchenSaga, "kitchen");
+   * }</pre>
+   *
+   * @throws IllegalStateException when {@code topic} does not exist and the runtime has no topic
+   *     administrator ({@link SagaOptions#withTopicAdministrator}) to create it
+   */
+  public <P> SagaConsumer consumer(String topic, Class<P> payloadType, Saga<P> saga, String groupId) {
+    return consumer(topic, payloadType, saga, SagaConsumerOptions.of(groupId));
   }
 
   /** The wire codec. */

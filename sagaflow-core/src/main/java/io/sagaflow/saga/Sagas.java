@@ -23,11 +23,11 @@ public final class Sagas {
   public static SagaRuntime runtime(SagaOptions options) {
     Objects.requireNonNull(options, "options");
     requireCluster(options);
-    ActionCodec codec = ActionCodec.create(options.objectMapper());
+    ActionCodec codec = codec(options);
     ActionPublisher publisher = kafkaPublisher(options);
     try {
       ActionSource source = new KafkaReplyRouter(options.cluster(), options.kafkaProperties(), codec,
-          options.followTimeout());
+          options.followTimeout(), options.topicAdministrator());
       return new SagaRuntime(options, publisher, source, codec);
     } catch (RuntimeException e) {
       publisher.close();
@@ -38,17 +38,23 @@ public final class Sagas {
   /** A runtime on a transport of your own (an in-memory bus, another broker). */
   public static SagaRuntime runtime(SagaOptions options, ActionPublisher publisher, ActionSource source) {
     return new SagaRuntime(Objects.requireNonNull(options, "options"), Objects.requireNonNull(publisher, "publisher"),
-        Objects.requireNonNull(source, "source"), ActionCodec.create(options.objectMapper()));
+        Objects.requireNonNull(source, "source"), codec(options));
   }
 
   /**
    * The Kafka publisher alone: idempotent producer, {@code acks=all}, 2 ms linger; each publish
-   * completes once acknowledged.
+   * completes once acknowledged. With a {@linkplain SagaOptions#withTopicAdministrator topic
+   * administrator}, a put on a missing topic creates it first.
    */
   public static ActionPublisher kafkaPublisher(SagaOptions options) {
     requireCluster(options);
-    return new KafkaActionPublisher(options.cluster(), options.kafkaProperties(),
-        ActionCodec.create(options.objectMapper()));
+    return new KafkaActionPublisher(options.cluster(), options.kafkaProperties(), codec(options),
+        options.topicAdministrator());
+  }
+
+  private static ActionCodec codec(SagaOptions options) {
+    ActionCodec codec = ActionCodec.create(options.objectMapper());
+    return options.strictPayloads() ? codec.withStrictPayloads() : codec;
   }
 
   private static void requireCluster(SagaOptions options) {

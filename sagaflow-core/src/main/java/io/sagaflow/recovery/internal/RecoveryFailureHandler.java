@@ -1,5 +1,6 @@
 package io.sagaflow.recovery.internal;
 
+import io.sagaflow.kafka.TopicAdministrator;
 import io.sagaflow.kafka.internal.ConnectionFailures;
 
 import io.sagaflow.processor.FailedRecord;
@@ -42,11 +43,16 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
   private final RecoveryOptions options;
   private final RetryPolicy policy;
   private final RecoveryPublisher publisher;
-  private final TopicProvisioner topics;
+  /** Creates missing retry and dead-letter topics; null when they must exist. */
+  private final TopicAdministrator topics;
   private final Clock clock;
   private final AtomicReference<Throwable> lastFailure = new AtomicReference<>();
 
-  public RecoveryFailureHandler(RecoveryOptions options, RecoveryPublisher publisher, TopicProvisioner topics) {
+  /**
+   * @param topics creates missing retry and dead-letter topics (with the source topic's partition
+   *     count), or {@code null} when they must exist; closed with this handler
+   */
+  public RecoveryFailureHandler(RecoveryOptions options, RecoveryPublisher publisher, TopicAdministrator topics) {
     this.options = options;
     this.policy = options.policy();
     this.publisher = publisher;
@@ -91,7 +97,9 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
   private void publish(FailedRecord failed, String topic, Origin origin, RecordBuilder builder, Duration timeout)
       throws RecoveryPublishException {
     try {
-      topics.ensure(topic, origin.topic(), timeout);
+      if (topics != null) {
+        topics.ensureCompanionTopics(origin.topic(), List.of(topic));
+      }
       int partitions = publisher.partitionCount(topic, timeout);
       // Keep the origin partition when the target has it: records of one partition stay together.
       Integer partition = origin.partition() >= 0 && origin.partition() < partitions ? origin.partition() : null;
@@ -122,9 +130,12 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
   public void createTopics(String sourceTopic) throws RecoveryPublishException {
     List<String> all = new ArrayList<>(policy.retryTopics(sourceTopic));
     all.add(policy.deadLetterTopic(sourceTopic));
+    if (topics == null) {
+      return;
+    }
     for (String topic : all) {
       try {
-        topics.ensure(topic, sourceTopic, options.publishTimeout());
+        topics.ensureCompanionTopics(sourceTopic, List.of(topic));
       } catch (Exception e) {
         if (e instanceof InterruptedException) {
           Thread.currentThread().interrupt();
@@ -171,7 +182,9 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
     try {
       publisher.close();
     } finally {
-      topics.close();
+      if (topics != null) {
+        topics.close();
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.sagaflow.saga.internal;
 
 import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.TopicAdministrator;
 import io.sagaflow.kafka.internal.KafkaClients;
 
 import io.sagaflow.saga.Action;
@@ -18,11 +19,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Puts on an idempotent producer: {@code acks=all}, {@code enable.idempotence=true} and a small
  * linger (2 ms) by default, so concurrent sagas batch without the fixed one-second flush of the
- * npm package. Each publish completes when its record is acknowledged.
+ * npm package. Each publish completes when its record is acknowledged. With a topic administrator,
+ * the first put on a topic creates it when it is missing (the administrator remembers topics it
+ * saw, so later puts do not ask the broker).
  */
 public final class KafkaActionPublisher implements ActionPublisher {
   private final Producer<byte[], byte[]> producer;
   private final ActionCodec codec;
+  private final TopicAdministrator topics;
 
   /**
    * A publisher.
@@ -31,8 +35,10 @@ public final class KafkaActionPublisher implements ActionPublisher {
    * @param properties raw client properties of the runtime; the producer's keys override the
    *     defaults above; serializers are always byte arrays
    * @param codec the wire codec
+   * @param topics creates missing topics, or {@code null}
    */
-  public KafkaActionPublisher(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec) {
+  public KafkaActionPublisher(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec,
+      TopicAdministrator topics) {
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
     config.putAll(KafkaClients.known(properties, ProducerConfig.configNames()));
@@ -45,12 +51,16 @@ public final class KafkaActionPublisher implements ActionPublisher {
     }
     this.producer = KafkaClients.producer(cluster, "saga-puts", config);
     this.codec = codec;
+    this.topics = topics;
   }
 
   @Override
   public CompletableFuture<Void> publish(Action<?> action) {
     CompletableFuture<Void> acked = new CompletableFuture<>();
     try {
+      if (topics != null) {
+        topics.ensureTopics(action.topic());
+      }
       producer.send(codec.toRecord(action), (metadata, error) -> {
         if (error != null) {
           acked.completeExceptionally(error);

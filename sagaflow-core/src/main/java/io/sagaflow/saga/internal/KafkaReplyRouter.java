@@ -1,6 +1,7 @@
 package io.sagaflow.saga.internal;
 
 import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.TopicAdministrator;
 import io.sagaflow.kafka.internal.ConnectionFailures;
 import io.sagaflow.kafka.internal.KafkaClients;
 
@@ -60,6 +61,7 @@ public final class KafkaReplyRouter implements ActionSource {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final ActionCodec codec;
   private final Duration followTimeout;
+  private final TopicAdministrator topicAdmin;
   private final Thread thread;
   private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
   private final Map<String, CompletableFuture<Void>> followed = new ConcurrentHashMap<>();
@@ -96,10 +98,13 @@ public final class KafkaReplyRouter implements ActionSource {
    *     deserializers are managed here
    * @param codec the wire codec
    * @param followTimeout how long {@link #subscribe} waits for a topic to be positioned
+   * @param topics creates a missing topic before it is followed, or {@code null} (then following a
+   *     missing topic fails)
    */
   public KafkaReplyRouter(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec,
-      Duration followTimeout) {
+      Duration followTimeout, TopicAdministrator topics) {
     this.cluster = cluster;
+    this.topicAdmin = topics;
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // Following a topic must not create it by accident (a typo would wait forever for replies).
@@ -138,6 +143,9 @@ public final class KafkaReplyRouter implements ActionSource {
     });
     try {
       for (String topic : topics) {
+        if (topicAdmin != null && !followed.containsKey(topic)) {
+          topicAdmin.ensureTopics(topic); // on the caller's thread: creation blocks
+        }
         awaitFollowed(topic);
       }
     } catch (RuntimeException e) {
@@ -178,7 +186,8 @@ public final class KafkaReplyRouter implements ActionSource {
       List<PartitionInfo> infos = retryOnWakeup(() -> consumer.partitionsFor(topic, followTimeout));
       if (infos == null || infos.isEmpty()) {
         positioned.completeExceptionally(new IllegalStateException("topic " + topic
-            + " does not exist; create it (for example with TopicAdministrator) before a saga takes from it"));
+            + " does not exist; create it before a saga takes from it, or give the runtime a topic administrator"
+            + " (SagaOptions.withTopicAdministrator) to create it"));
         return;
       }
       List<TopicPartition> added = new ArrayList<>();

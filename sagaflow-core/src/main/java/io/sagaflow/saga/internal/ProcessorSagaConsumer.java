@@ -1,16 +1,21 @@
 package io.sagaflow.saga.internal;
 
 import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.TopicAdministrator;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.LoggerFactory;
 
+import io.sagaflow.processor.FailureDecision;
+import io.sagaflow.processor.FailureHandler;
 import io.sagaflow.processor.Ordering;
 import io.sagaflow.processor.Processor;
 import io.sagaflow.processor.ProcessorOptions;
@@ -27,29 +32,50 @@ import io.sagaflow.saga.SagaConsumerOptions;
 /**
  * A topic saga consumer on the {@link Processor}: one saga run per input record, on the record's
  * virtual thread, in KEY order. Sagaflow keys every action by its transaction id, so actions of one
- * transaction run one after another while other transactions run concurrently (records without a
- * key, e.g. from other producers, run one at a time per partition). The input offset is committed
- * when its saga has finished (at-least-once). A saga that throws, times out, or a record that is
- * not an action goes through the recovery pipeline to the dead-letter topic.
+ * transaction run one after another while other transactions run concurrently. Records without a
+ * key (the npm package writes none) run one at a time per partition, in offset order; nothing
+ * orders records of different partitions. The input offset is committed when its saga has finished
+ * (at-least-once). A saga that throws, times out, or a record that is not an action goes through
+ * the recovery pipeline to the dead-letter topic, and is counted and logged ({@link DeadLetterLog}).
  */
 public final class ProcessorSagaConsumer<P> implements SagaConsumer {
   private final RecoveryHandler recovery;
   private final Processor<byte[], byte[]> processor;
+  private final DeadLetterLog deadLetters = new DeadLetterLog(LoggerFactory.getLogger(SagaConsumer.class),
+      System::nanoTime, DeadLetterLog.DEFAULT_INTERVAL);
 
+  /**
+   * Creates the consumer and starts it.
+   *
+   * @param runtimeTopics the runtime's topic administrator, or {@code null}; the options' own wins
+   * @throws IllegalStateException when the input topic is missing and no administrator may create it
+   */
   public ProcessorSagaConsumer(ClusterOptions cluster, Map<String, Object> kafkaProperties, String topic,
-      Class<P> payloadType, Saga<P> saga, SagaConsumerOptions options, SagaRunner runner) {
+      Class<P> payloadType, Saga<P> saga, SagaConsumerOptions options, SagaRunner runner,
+      TopicAdministrator runtimeTopics) {
+    String deadLetterTopic = options.deadLetterTopicFor(topic);
+    TopicAdministrator topics = options.topicAdministrator() != null ? options.topicAdministrator() : runtimeTopics;
+    if (topics != null) {
+      topics.ensureTopics(topic);
+      topics.ensureCompanionTopics(topic, List.of(deadLetterTopic));
+    } else {
+      requireInputTopic(cluster, topic, deadLetterTopic);
+    }
     RetryPolicy policy = RetryPolicy.defaults()
         .withInPlaceAttempts(1)
         .withRetryTopicDelays(List.of())
-        .withDeadLetterTopicNaming(t -> options.deadLetterTopic());
-    // Connection and security come from the cluster, as for every client of the runtime.
-    this.recovery = Recovery.handler(RecoveryOptions.of(cluster, options.groupId()).withPolicy(policy));
+        .withDeadLetterTopicNaming(t -> deadLetterTopic);
+    // Connection and security come from the cluster, as for every client of the runtime. With an
+    // administrator the dead-letter topic exists now; without one, recovery creates it like its input.
+    this.recovery = Recovery.handler(RecoveryOptions.of(cluster, options.groupId()).withPolicy(policy)
+        .withCreateTopics(topics == null).withListener(options.recoveryListener()));
     try {
       recovery.createTopics(topic);
     } catch (RecoveryPublishException e) {
       recovery.close();
-      throw new IllegalStateException("cannot create the dead-letter topic " + options.deadLetterTopic()
-          + " of the saga consumer of " + topic + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot create the dead-letter topic " + deadLetterTopic
+          + " of the saga consumer of " + topic + ": " + e.getMessage() + "; create it, or pass a topic administrator"
+          + " (SagaOptions.withTopicAdministrator or SagaConsumerOptions.withTopicAdministrator)", e);
     }
     Map<String, Object> consumer = new HashMap<>();
     kafkaProperties.forEach((k, v) -> {
@@ -60,6 +86,15 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
       }
     });
     consumer.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    FailureHandler failures = failed -> {
+      FailureDecision decision = recovery.onFailure(failed);
+      if (decision instanceof FailureDecision.Done) {
+        // No in-place retries and no retry topics: a finished failure is a written dead letter.
+        deadLetters.deadLettered(failed.raw().topic(), failed.raw().partition(), failed.raw().offset(),
+            deadLetterTopic, failed.error());
+      }
+      return decision;
+    };
     ProcessorOptions<byte[], byte[]> processorOptions = ProcessorOptions
         .create(cluster, options.groupId(), new ByteArrayDeserializer(), new ByteArrayDeserializer())
         .withTopics(topic)
@@ -70,9 +105,27 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
         // A saga waits for its puts' acks and for replies: let every ready transaction start at once.
         .withBlockingHandlers(true)
         .withKafkaProperties(consumer)
-        .withFailureHandler(recovery);
+        .withFailureHandler(failures);
     this.processor = Processor.forRecords(processorOptions, record -> runSaga(runner, saga, payloadType, record));
     processor.start();
+  }
+
+  /** Fails with what is missing and how to fix it when the input topic does not exist. */
+  private static void requireInputTopic(ClusterOptions cluster, String topic, String deadLetterTopic) {
+    Set<String> missing;
+    try (TopicAdministrator probe = TopicAdministrator.create(cluster)) {
+      missing = probe.missingTopics(List.of(topic, deadLetterTopic));
+    }
+    if (missing.contains(topic)) {
+      String what = missing.contains(deadLetterTopic)
+          ? "topics " + topic + " and its dead-letter topic " + deadLetterTopic + " do not exist"
+          : "topic " + topic + " does not exist";
+      throw new IllegalStateException("the saga consumer of " + topic + " cannot start: " + what + ". Create "
+          + (missing.size() > 1 ? "them" : "it") + " (with the partitions and replication you need), or pass a topic"
+          + " administrator to create " + (missing.size() > 1 ? "them" : "it") + ": SagaOptions.withTopicAdministrator"
+          + "(TopicAdministrator.create(cluster, TopicDefaults.of(partitions))) or"
+          + " SagaConsumerOptions.withTopicAdministrator(...)");
+    }
   }
 
   private static <P> void runSaga(SagaRunner runner, Saga<P> saga, Class<P> payloadType,
@@ -91,6 +144,11 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
   @Override
   public boolean isAssigned() {
     return !processor.status().assignedPartitions().isEmpty();
+  }
+
+  @Override
+  public long deadLetters() {
+    return deadLetters.count();
   }
 
   /** Lets running sagas finish within the drain timeout, commits, closes. */

@@ -3,6 +3,7 @@ package io.sagaflow.saga.internal;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionDecodingException;
 import io.sagaflow.saga.Saga;
+import io.sagaflow.saga.SagaOptions;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -32,7 +33,7 @@ public final class SagaRunner {
    *
    * @param engine the interpreter
    * @param timer time for timeouts
-   * @param timeout the longest a run may take
+   * @param timeout the longest a run may take, or {@link SagaOptions#NO_TIMEOUT}
    * @param contextFactory builds the user context from the input record (null when none)
    */
   public SagaRunner(SagaEngine engine, Timer timer, Duration timeout,
@@ -87,6 +88,9 @@ public final class SagaRunner {
   }
 
   private Timer.Scheduled scheduleDeadline(SagaEngine.SagaRun run, AtomicBoolean timedOut) {
+    if (timeout.equals(SagaOptions.NO_TIMEOUT)) {
+      return () -> {}; // switched off: the run lasts until the saga ends or the runtime closes
+    }
     try {
       return timer.schedule(timeout, () -> {
         timedOut.set(true);

@@ -56,7 +56,7 @@ class RecoveryFailureHandlerTest {
       .withRetryTopicDelays(List.of(Duration.ofSeconds(1), Duration.ofSeconds(10)));
   final RecoveryFailureHandler handler = new RecoveryFailureHandler(
       RecoveryOptions.of("unused:9092", "g1").withPolicy(policy).withClock(Clock.fixed(NOW, ZoneOffset.UTC)),
-      publisher, new TopicProvisioner(null));
+      publisher, null);
 
   static ConsumerRecord<byte[], byte[]> record(String topic, int partition, long offset, RecordHeaders headers) {
     return new ConsumerRecord<>(topic, partition, offset, 1234L, TimestampType.CREATE_TIME, 1, 1,
@@ -125,7 +125,7 @@ class RecoveryFailureHandlerTest {
   @Test
   void noRetryTopicsMeansDltAfterInPlaceAttempts() throws Exception {
     RecoveryFailureHandler h = new RecoveryFailureHandler(RecoveryOptions.of("unused:9092", "g")
-        .withPolicy(policy.withRetryTopicDelays(List.of())), publisher, new TopicProvisioner(null));
+        .withPolicy(policy.withRetryTopicDelays(List.of())), publisher, null);
     h.onFailure(failed(record("orders", 0, 5, new RecordHeaders()), new IllegalStateException(), 3));
     assertThat(publisher.sent).extracting(ProducerRecord::topic).containsExactly("orders-dlt");
   }
@@ -145,7 +145,7 @@ class RecoveryFailureHandlerTest {
   @Test
   void stackTraceHeaderIsCappedWithoutSplittingCharacters() throws Exception {
     RecoveryFailureHandler h = new RecoveryFailureHandler(RecoveryOptions.of("unused:9092", "g")
-        .withPolicy(policy).withMaxStackTraceBytes(300), publisher, new TopicProvisioner(null));
+        .withPolicy(policy).withMaxStackTraceBytes(300), publisher, null);
     h.onFailure(failed(record("orders", 0, 5, new RecordHeaders()), new IllegalArgumentException("\u00e9".repeat(400)), 1));
     byte[] trace = publisher.sent.get(0).headers().lastHeader(RecoveryHeaders.DLT_EXCEPTION_STACKTRACE).value();
     assertThat(trace.length).isBetween(299, 300);
