@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.TopicAdministrator;
+import io.sagaflow.kafka.TopicSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -289,8 +292,8 @@ class KafkaSagaRuntimeTest {
   @Test
   void theTopicAdministratorCreatesTopicsIdempotently() throws Exception {
     String name = prefix + "CREATED";
-    try (TopicAdministrator admin = TopicAdministrator.kafka(props())) {
-      TopicSpec spec = TopicSpec.of(name, 4).withReplicationFactor((short) 1).withConfig("retention.ms", "3600000");
+    try (TopicAdministrator admin = TopicAdministrator.create(ClusterOptions.of(kafka.bootstrapServers()))) {
+      TopicSpec spec = TopicSpec.of(name, 4).withReplicationFactor(1).withConfig("retention.ms", "3600000");
       admin.ensureTopics(List.of(spec));
       admin.ensureTopics(List.of(spec));
     }

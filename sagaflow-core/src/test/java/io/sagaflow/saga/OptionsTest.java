@@ -3,6 +3,7 @@ package io.sagaflow.saga;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sagaflow.kafka.TopicSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,8 @@ class OptionsTest {
     assertThatThrownBy(() -> SagaOptions.defaults().withChannelCapacity(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("channelCapacity (0) must be positive");
     assertThatThrownBy(() -> SagaOptions.defaults().withSagaTimeout(Duration.ZERO))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("sagaTimeout (PT0S) must be positive");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("sagaTimeout (PT0S) must be positive")
+        .hasMessageContaining("withoutTimeout()");
     SagaOptions o = SagaOptions.defaults().withKafkaProperty("bootstrap.servers", "h:1").withChannelCapacity(5);
     assertThat(o.cluster()).isEqualTo(io.sagaflow.kafka.ClusterOptions.of("h:1"));
     assertThat(o.kafkaProperties()).doesNotContainKey("bootstrap.servers");
@@ -34,8 +36,9 @@ class OptionsTest {
     assertThatThrownBy(() -> SagaConsumerOptions.of("g", "dlt").withMaxInFlight(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlight (0) must be positive");
     assertThatThrownBy(() -> TopicSpec.of("t", 0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("partitions (0) of topic t must be positive");
-    assertThatThrownBy(() -> TopicSpec.of("t", 1).withReplicationFactor((short) 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("partitions (0) of topic t must be positive, or -1 for the broker default");
+    assertThatThrownBy(() -> TopicSpec.of("t", 1).withReplicationFactor(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replicationFactor (0)");
   }
 
