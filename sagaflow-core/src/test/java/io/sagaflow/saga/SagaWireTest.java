@@ -109,6 +109,8 @@ class SagaWireTest {
   private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
     try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props(), new ByteArrayDeserializer(),
         new ByteArrayDeserializer())) {
+      // The topic may be created by what the test waits for (a put, a dead letter).
+      await().atMost(WAIT).until(() -> !consumer.partitionsFor(topic).isEmpty());
       List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(parts);
