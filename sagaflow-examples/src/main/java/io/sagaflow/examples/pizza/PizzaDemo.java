@@ -2,6 +2,9 @@ package io.sagaflow.examples.pizza;
 
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.KafkaCluster;
+import io.sagaflow.kafka.TopicAdministrator;
+import io.sagaflow.kafka.TopicDefaults;
+import io.sagaflow.kafka.TopicSpec;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -13,19 +16,14 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -125,20 +123,18 @@ public final class PizzaDemo {
       if (role == Role.ALL || role == Role.KITCHEN) {
         SagaRuntime kitchen = runtime(cluster, "kitchen", out, resources);
         consumers.add(kitchen.consumer(PizzaTopics.CREATE_BEGIN, PizzaOrder.class,
-            new KitchenSaga(Oven.demo(config.oven().dividedBy(3), config.oven())),
-            SagaConsumerOptions.of("pizza-kitchen", PizzaTopics.CREATE_BEGIN + "-dlt")));
+            new KitchenSaga(Oven.demo(config.oven().dividedBy(3), config.oven())), "pizza-kitchen"));
       }
       if (role == Role.ALL || role == Role.DELIVERY) {
         SagaRuntime delivery = runtime(cluster, "delivery", out, resources);
         consumers.add(delivery.consumer(PizzaTopics.DELIVER_BEGIN, Pizza.class, new DeliverySaga(config.drive()),
-            SagaConsumerOptions.of("pizza-delivery", PizzaTopics.DELIVER_BEGIN + "-dlt")));
+            "pizza-delivery"));
       }
       SagaRuntime order = null;
       if (role == Role.ALL || role == Role.ORDER) {
         order = runtime(cluster, "order", out, resources);
         consumers.add(order.consumer(PizzaTopics.ORDER_PLACED, PizzaOrder.class,
-            new OrderSaga(config.timeout(), config.timeout()),
-            SagaConsumerOptions.of("pizza-order", PizzaTopics.ORDER_PLACED + "-dlt")));
+            new OrderSaga(config.timeout(), config.timeout()), "pizza-order"));
       }
       consumers.forEach(c -> resources.add(0, c));
       awaitAssigned(consumers);
@@ -265,33 +261,23 @@ public final class PizzaDemo {
 
   private static void createTopics(ClusterOptions cluster) {
     try (KafkaCluster kafka = KafkaCluster.create(cluster)) {
-      try {
-        kafka.verifyReachable(Duration.ofSeconds(10));
-      } catch (IllegalStateException e) {
-        throw new IllegalStateException(e.getMessage() + " (check --bootstrap-servers and --command-config,"
-            + " or leave them unset to run an embedded broker)", e);
-      }
-      Admin admin = kafka.admin();
-      List<NewTopic> topics = new ArrayList<>();
-      for (String t : PizzaTopics.ALL) {
-        topics.add(new NewTopic(t, 6, (short) -1));
-      }
-      for (String t : Set.of(PizzaTopics.ORDER_PLACED, PizzaTopics.CREATE_BEGIN, PizzaTopics.DELIVER_BEGIN)) {
-        topics.add(new NewTopic(t + "-dlt", 1, (short) -1));
-      }
-      admin.createTopics(topics).values().forEach((name, f) -> {
-        try {
-          f.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
-          }
-        } catch (InterruptedException | TimeoutException e) {
-          throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
-        }
-      });
+      kafka.verifyReachable(Duration.ofSeconds(10));
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(e.getMessage() + " (check --bootstrap-servers and --command-config,"
+          + " or leave them unset to run an embedded broker)", e);
+    }
+    // Six partitions per topic, one per dead-letter topic (<topic>-dlt, the saga consumers' default).
+    TopicDefaults defaults = TopicDefaults.of(6);
+    List<String> names = new ArrayList<>(PizzaTopics.ALL);
+    for (String t : Set.of(PizzaTopics.ORDER_PLACED, PizzaTopics.CREATE_BEGIN, PizzaTopics.DELIVER_BEGIN)) {
+      defaults = defaults.withTopic(TopicSpec.of(t + SagaConsumerOptions.DEAD_LETTER_SUFFIX, 1));
+      names.add(t + SagaConsumerOptions.DEAD_LETTER_SUFFIX);
+    }
+    try (TopicAdministrator topics = TopicAdministrator.create(cluster, defaults)) {
+      topics.ensureTopics(names.toArray(String[]::new));
     }
   }
+
 
   private static String shortId(String transactionId) {
     return transactionId.length() > 8 ? transactionId.substring(0, 8) : transactionId;
