@@ -230,7 +230,7 @@ public final class TopicAdministrator implements AutoCloseable {
         .configs(spec.configs());
     try {
       admin.createTopics(List.of(topic)).all().get(millisLeft(deadline), TimeUnit.MILLISECONDS);
-      log.info("created topic {} ({} partitions, replication factor {}{})", spec.name(),
+      log.debug("created topic {} ({} partitions, replication factor {}{})", spec.name(),
           spec.partitions() == -1 ? "broker default" : spec.partitions(),
           spec.replicationFactor() == -1 ? "broker default" : spec.replicationFactor(),
           spec.configs().isEmpty() ? "" : ", configs " + spec.configs());
