@@ -4,7 +4,6 @@ import io.sagaflow.kafka.internal.ConnectionFailures;
 import io.sagaflow.kafka.internal.KafkaClients;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -112,11 +111,9 @@ public final class TopicAdministrator implements AutoCloseable {
    * @throws IllegalStateException when a topic cannot be created within the timeout
    */
   public void ensureTopics(String... topics) {
-    List<TopicSpec> specs = new ArrayList<>();
     for (String t : topics) {
-      specs.add(defaults.specFor(t));
+      ensure(t, deadline -> defaults.specFor(t)); // the spec is built only when the topic is not known
     }
-    ensureTopics(specs);
   }
 
   /**
