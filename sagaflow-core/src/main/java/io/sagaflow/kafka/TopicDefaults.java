@@ -25,7 +25,7 @@ import java.util.Objects;
 public record TopicDefaults(int partitions, short replicationFactor, Map<String, String> configs,
     Map<String, TopicSpec> topics) {
 
-  /** Validates the defaults (through the spec they give a topic) and copies the maps. */
+  /** Validates the defaults and copies the maps. */
   public TopicDefaults {
     configs = Map.copyOf(Objects.requireNonNull(configs, "configs"));
     topics = Map.copyOf(Objects.requireNonNull(topics, "topics"));
@@ -35,7 +35,14 @@ public record TopicDefaults(int partitions, short replicationFactor, Map<String,
             + "); use withTopic(spec)");
       }
     });
-    new TopicSpec("any", partitions, replicationFactor, configs); // same rules as a spec
+    if (partitions <= 0 && partitions != -1) {
+      throw new IllegalArgumentException("default partitions (" + partitions
+          + ") must be positive, or -1 for the broker default");
+    }
+    if (replicationFactor <= 0 && replicationFactor != -1) {
+      throw new IllegalArgumentException("default replicationFactor (" + replicationFactor
+          + ") must be positive, or -1 for the broker default");
+    }
   }
 
   /** The broker's defaults for everything, no per-topic specs. */

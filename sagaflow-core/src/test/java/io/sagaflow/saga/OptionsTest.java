@@ -40,6 +40,15 @@ class OptionsTest {
         .hasMessage("partitions (0) of topic t must be positive, or -1 for the broker default");
     assertThatThrownBy(() -> TopicSpec.of("t", 1).withReplicationFactor(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replicationFactor (0)");
+    assertThatThrownBy(() -> io.sagaflow.kafka.TopicDefaults.of(0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("default partitions (0) must be positive, or -1 for the broker default");
+    assertThatThrownBy(() -> SagaConsumerOptions.of("g", " "))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pass null for <topic>-dlt");
+    assertThat(SagaConsumerOptions.of("g").deadLetterTopicFor("ORDERS")).isEqualTo("ORDERS-dlt");
+    assertThat(SagaConsumerOptions.of("g", "X").deadLetterTopicFor("ORDERS")).isEqualTo("X");
+    assertThat(SagaOptions.defaults().withoutTimeout().hasTimeout()).isFalse();
+    assertThat(SagaOptions.defaults().hasTimeout()).isTrue();
   }
 
   @Test
