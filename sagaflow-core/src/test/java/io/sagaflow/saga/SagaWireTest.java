@@ -40,6 +40,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,9 +71,29 @@ class SagaWireTest {
     kafka.close();
   }
 
+  private Set<String> threadsBefore;
+
   @BeforeEach
   void names(TestInfo info) {
     prefix = info.getTestMethod().orElseThrow().getName() + "-" + UNIQUE.incrementAndGet() + "-";
+    threadsBefore = clientThreads();
+  }
+
+  /** Every client a test opens (runtimes, consumers, administrators, probes) is closed by its end. */
+  @AfterEach
+  void noClientThreadIsLeft() {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      Set<String> leaked = clientThreads();
+      leaked.removeAll(threadsBefore);
+      assertThat(leaked).as("client threads left running").isEmpty();
+    });
+  }
+
+  private static Set<String> clientThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+        .filter(n -> n.startsWith("sagaflow-") || n.startsWith("kafka-admin-client-thread")
+            || n.startsWith("kafka-producer-network-thread") || n.contains("| sagaflow-"))
+        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
   }
 
   private static ClusterOptions cluster() {
