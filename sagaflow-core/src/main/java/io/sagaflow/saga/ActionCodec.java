@@ -57,26 +57,34 @@ public final class ActionCodec {
   private ActionCodec(ObjectMapper mapper, boolean strictPayloads) {
     this.mapper = Objects.requireNonNull(mapper, "mapper");
     this.strictPayloads = strictPayloads;
-    ObjectMapper pooled = wireMapper(mapper);
-    // A copy either way: the caller's mapper is never reconfigured.
-    this.wire = (pooled == mapper ? mapper.copy() : pooled)
-        .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strictPayloads);
+    this.wire = wireMapper(mapper).configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, strictPayloads);
     this.payloadWriter = wire.writer().without(SerializationFeature.WRAP_ROOT_VALUE);
   }
 
   /**
-   * A copy of {@code mapper} (same modules and features) whose JSON factory recycles its buffers in
-   * a pool shared by all threads. Jackson's default pool is per thread: sagas run on short-lived
-   * virtual threads, so every encode would allocate fresh generator buffers (about 10 KB). A
-   * mapper with a factory of its own class (not plain JSON) is used as it is.
+   * A copy of {@code mapper} (same modules and features), never {@code mapper} itself: its
+   * deserialization features are set here. Where it can be, the copy's JSON factory recycles its
+   * buffers in a pool shared by all threads. Jackson's default pool is per thread: sagas run on
+   * short-lived virtual threads, so every encode would allocate fresh generator buffers (about 10
+   * KB). A mapper with a factory of its own class (not plain JSON), or a subclass that cannot be
+   * copied with another factory ({@code JsonMapper}), is copied as it is.
    */
   private static ObjectMapper wireMapper(ObjectMapper mapper) {
     JsonFactory factory = mapper.getFactory();
-    if (factory.getClass() != JsonFactory.class
-        && factory.getClass() != com.fasterxml.jackson.databind.MappingJsonFactory.class) {
-      return mapper;
+    if (factory.getClass() == JsonFactory.class
+        || factory.getClass() == com.fasterxml.jackson.databind.MappingJsonFactory.class) {
+      try {
+        return mapper.copyWith(factory.rebuild().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build());
+      } catch (IllegalStateException e) {
+        // A subclass without copyWith (JsonMapper): a plain copy below.
+      }
     }
-    return mapper.copyWith(factory.rebuild().recyclerPool(JsonRecyclerPools.newConcurrentDequePool()).build());
+    try {
+      return mapper.copy();
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException("ActionCodec copies its object mapper (it never changes yours), but "
+          + mapper.getClass().getName() + " does not override copy(): pass an ObjectMapper or a JsonMapper", e);
+    }
   }
 
   /** A codec with a default {@link ObjectMapper}; unknown payload fields are ignored. */
