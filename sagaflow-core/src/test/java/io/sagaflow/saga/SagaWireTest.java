@@ -360,11 +360,14 @@ class SagaWireTest {
           started.countDown();
           release.await();
         }, prefix + "group")) {
-      runtime.start(in, new Order("quattro stagioni"));
-      assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(runtime.running()).isEqualTo(1);
-      assertThat(committed(prefix + "group", in)).isZero();
-      release.countDown();
+      try {
+        runtime.start(in, new Order("quattro stagioni"));
+        assertThat(started.await(60, TimeUnit.SECONDS)).isTrue();
+        await().atMost(WAIT).until(() -> runtime.running() == 1); // registered just after its thread started
+        assertThat(committed(prefix + "group", in)).isZero();
+      } finally {
+        release.countDown();
+      }
       await().atMost(WAIT).until(() -> committed(prefix + "group", in) == 1);
       assertThat(consumer.deadLetters()).isZero();
     }
