@@ -94,7 +94,7 @@ class SagaApiTest {
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       List<Action<JsonNode>> actions = new ArrayList<>();
-      await("" + expected + " actions on " + topic).atMost(Duration.ofSeconds(60)).until(() -> {
+      await("" + expected + " actions on " + topic).atMost(Duration.ofSeconds(60)).pollInSameThread().until(() -> {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           actions.add(runtime.codec().decode(r));
         }
