@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionChannel;
@@ -166,7 +165,7 @@ class NodeInteropTest {
           "driver", d.path("driver").asText(), "eta", d.path("eta").asText(), "note", d.path("note").asText()));
     };
     // Unknown fields are tolerated explicitly here, so this test does not depend on the default.
-    ObjectMapper tolerant = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+    ObjectMapper tolerant = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     SagaOptions options = SagaOptions.defaults().withBootstrapServers(kafka.bootstrapServers())
         .withObjectMapper(tolerant);
 
