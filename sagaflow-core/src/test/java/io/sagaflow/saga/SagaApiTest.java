@@ -164,6 +164,28 @@ class SagaApiTest {
   }
 
   @Test
+  void aCheckedExceptionThrownByAMiddlewareAroundACallStaysWrapped() {
+    SagaOptions options = options().withMiddleware(chain -> {
+      if (chain.effect() instanceof Call<?>) {
+        throw new java.io.IOException("audit log unavailable");
+      }
+      return chain.proceed(chain.effect());
+    });
+    Saga<JsonNode> saga = (action, ctx) -> {
+      try {
+        ctx.call(SagaApiTest::charge, "4242", 1);
+      } catch (PaymentDeclined e) {
+        throw new AssertionError("the middleware's exception is not the function's", e);
+      }
+    };
+    try (SagaRuntime runtime = Sagas.runtime(options)) {
+      assertThatThrownBy(() -> runtime.run(saga, Action.of("ORDERS", "tx-mw", (JsonNode) null)).join())
+          .cause().isInstanceOf(SagaException.class)
+          .cause().isInstanceOf(java.io.IOException.class).hasMessage("audit log unavailable");
+    }
+  }
+
+  @Test
   void aCheckedExceptionOfACallInsideAllComesWrappedAndUnwrapsInOneCall() {
     Saga<JsonNode> saga = (action, ctx) -> {
       try {
