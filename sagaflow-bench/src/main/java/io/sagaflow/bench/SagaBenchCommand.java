@@ -16,6 +16,7 @@ import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionChannel;
 import io.sagaflow.saga.ActionPattern;
+import io.sagaflow.saga.Branch;
 import io.sagaflow.saga.Effects;
 import io.sagaflow.saga.RaceResult;
 import io.sagaflow.saga.Saga;
@@ -121,9 +122,10 @@ final class SagaBenchCommand implements Callable<Integer> {
       ActionChannel<Integer> replies = ctx.actionChannel(ActionPattern.of(REPLY, Integer.class));
       ctx.put(REQUEST, action.payload());
       stamp(1, action.payload());
-      RaceResult r = ctx.race(Map.of("reply", Effects.take(replies), "timeout", Effects.delay(Duration.ofSeconds(10))));
+      Branch<Action<Integer>> reply = Branch.of("reply", Effects.take(replies));
+      RaceResult r = ctx.race(reply, Branch.of("timeout", Effects.delay(Duration.ofSeconds(10))));
       stamp(4, action.payload());
-      if (!"reply".equals(r.key())) {
+      if (!r.won(reply)) {
         throw new IllegalStateException("no reply within 10 s");
       }
     };

@@ -190,7 +190,9 @@ public final class ActionCodec {
   /**
    * {@code action} with its payload converted to {@code type} (Jackson {@code convertValue}); a
    * payload already of that type is kept. Fields that {@code type} does not declare are ignored
-   * unless this codec is {@linkplain #withStrictPayloads() strict}.
+   * unless this codec is {@linkplain #withStrictPayloads() strict}. To {@code String}, a JSON string payload
+   * converts to its text ({@code "large"} gives {@code large}, never {@code "\"large\""}) and any
+   * other JSON payload to its JSON text.
    *
    * @throws ActionDecodingException when the payload does not convert
    */
@@ -198,6 +200,10 @@ public final class ActionCodec {
     Object payload = action.payload();
     if (payload == null || type.isInstance(payload)) {
       return action.withPayload(type.cast(payload));
+    }
+    if (type == String.class && payload instanceof JsonNode tree) {
+      // Read as text: a JSON string gives its text (not the quoted form), anything else its JSON.
+      return action.withPayload(type.cast(tree.isTextual() ? tree.textValue() : tree.toString()));
     }
     try {
       // A tree (what decode gives) is read through a tree parser, not re-serialized first.

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -16,9 +17,9 @@ import java.util.concurrent.CompletionStage;
  * {@link #race}; {@link SagaContext} has a performing method for each.
  *
  * <pre>{@code
- * RaceResult r = ctx.race(Map.of(
- *     "reply", Effects.take(replies),
- *     "timeout", Effects.delay(Duration.ofSeconds(5))));
+ * Branch<Action<JsonNode>> reply = Branch.of("reply", Effects.take(replies));
+ * Branch<Void> timeout = Branch.of("timeout", Effects.delay(Duration.ofSeconds(5)));
+ * RaceResult r = ctx.race(reply, timeout);
  * }</pre>
  */
 public final class Effects {
@@ -37,6 +38,11 @@ public final class Effects {
   /** Opens a channel on one topic. */
   public static ActionChannelOpen<JsonNode> actionChannel(String topic) {
     return new ActionChannelOpen<>(ActionPattern.of(topic), null);
+  }
+
+  /** Opens a channel on one topic, payloads converted to {@code payloadType}. */
+  public static <P> ActionChannelOpen<P> actionChannel(String topic, Class<P> payloadType) {
+    return new ActionChannelOpen<>(ActionPattern.of(topic, payloadType), null);
   }
 
   /** Opens a channel on several topics. */
@@ -65,6 +71,11 @@ public final class Effects {
     return new Take<>(null, ActionPattern.of(topic));
   }
 
+  /** A take of the next action on {@code topic}, payload converted to {@code payloadType}. */
+  public static <P> Take<P> take(String topic, Class<P> payloadType) {
+    return new Take<>(null, ActionPattern.of(topic, payloadType));
+  }
+
   /** A take of the next action on any of {@code topics}. */
   public static Take<JsonNode> take(List<String> topics) {
     return new Take<>(null, ActionPattern.anyOf(topics));
@@ -75,24 +86,66 @@ public final class Effects {
     return new Take<>(null, pattern);
   }
 
-  /** A call of a plain function. */
-  public static <R> Call<R> call(Callable<R> fn) {
+  /**
+   * A call of a function of no argument. Performed inside an {@code all} or a {@code race}, a
+   * checked exception it throws comes wrapped in a {@link SagaException} ({@code getCause()} is
+   * the exception); {@link SagaContext#call(CallFn.F0)} throws it unwrapped.
+   */
+  public static <R> Call<R> call(CallFn.F0<R, ?> fn) {
     return call("call", fn);
   }
 
-  /** A named call of a plain function (the name is what middleware and stubs see). */
-  public static <R> Call<R> call(String name, Callable<R> fn) {
-    return new Call<>(name, List.of(), (args, ctx) -> CompletableFuture.completedFuture(fn.call()));
+  /** A named call of a function of no argument (the name is what middleware and stubs see). */
+  public static <R> Call<R> call(String name, CallFn.F0<R, ?> fn) {
+    Objects.requireNonNull(fn, "fn");
+    return TypedCalls.effect(name, List.of(), fn::apply);
   }
 
-  /** A call of a one-argument function. */
-  public static <A, R> Call<R> call(SagaFunction<A, R> fn, A arg) {
-    return call("call", fn, arg);
+  /** A call of a one-argument function; see {@link #call(CallFn.F0)} for its exceptions. */
+  public static <A, R> Call<R> call(CallFn.F1<? super A, R, ?> fn, A a) {
+    return call("call", fn, a);
   }
 
   /** A named call of a one-argument function. */
-  public static <A, R> Call<R> call(String name, SagaFunction<A, R> fn, A arg) {
-    return new Call<>(name, singleton(arg), (args, ctx) -> CompletableFuture.completedFuture(fn.apply(arg)));
+  public static <A, R> Call<R> call(String name, CallFn.F1<? super A, R, ?> fn, A a) {
+    Objects.requireNonNull(fn, "fn");
+    return TypedCalls.effect(name, TypedCalls.args(a), () -> fn.apply(a));
+  }
+
+  /** A call of a two-argument function; see {@link #call(CallFn.F0)} for its exceptions. */
+  public static <A, B, R> Call<R> call(CallFn.F2<? super A, ? super B, R, ?> fn, A a, B b) {
+    return call("call", fn, a, b);
+  }
+
+  /** A named call of a two-argument function. */
+  public static <A, B, R> Call<R> call(String name, CallFn.F2<? super A, ? super B, R, ?> fn, A a, B b) {
+    Objects.requireNonNull(fn, "fn");
+    return TypedCalls.effect(name, TypedCalls.args(a, b), () -> fn.apply(a, b));
+  }
+
+  /** A call of a three-argument function; see {@link #call(CallFn.F0)} for its exceptions. */
+  public static <A, B, C, R> Call<R> call(CallFn.F3<? super A, ? super B, ? super C, R, ?> fn, A a, B b, C c) {
+    return call("call", fn, a, b, c);
+  }
+
+  /** A named call of a three-argument function. */
+  public static <A, B, C, R> Call<R> call(String name, CallFn.F3<? super A, ? super B, ? super C, R, ?> fn,
+      A a, B b, C c) {
+    Objects.requireNonNull(fn, "fn");
+    return TypedCalls.effect(name, TypedCalls.args(a, b, c), () -> fn.apply(a, b, c));
+  }
+
+  /** A call of a four-argument function; see {@link #call(CallFn.F0)} for its exceptions. */
+  public static <A, B, C, D, R> Call<R> call(CallFn.F4<? super A, ? super B, ? super C, ? super D, R, ?> fn,
+      A a, B b, C c, D d) {
+    return call("call", fn, a, b, c, d);
+  }
+
+  /** A named call of a four-argument function. */
+  public static <A, B, C, D, R> Call<R> call(String name,
+      CallFn.F4<? super A, ? super B, ? super C, ? super D, R, ?> fn, A a, B b, C c, D d) {
+    Objects.requireNonNull(fn, "fn");
+    return TypedCalls.effect(name, TypedCalls.args(a, b, c, d), () -> fn.apply(a, b, c, d));
   }
 
   /** A call of a function returning a stage, which is awaited (and cancelled with the call). */
@@ -101,7 +154,8 @@ public final class Effects {
   }
 
   /** A call of a one-argument function returning a stage, which is awaited. */
-  public static <A, R> Call<R> callAsync(String name, SagaFunction<A, ? extends CompletionStage<R>> fn, A arg) {
+  public static <A, R> Call<R> callAsync(String name, CallFn.F1<? super A, ? extends CompletionStage<R>, ?> fn,
+      A arg) {
     return new Call<>(name, singleton(arg), (args, ctx) -> fn.apply(arg));
   }
 
@@ -144,6 +198,26 @@ public final class Effects {
     return new All(All.copy(effects), true);
   }
 
+  /**
+   * All of {@code branches}, keyed by branch; {@link SagaContext#all(Branch...)} performs it and
+   * reads the results typed.
+   *
+   * @throws IllegalArgumentException if two branches share a key
+   */
+  public static All all(Branch<?>... branches) {
+    return new All(keyed(branches), true);
+  }
+
+  /**
+   * A race of {@code branches}, keyed by branch; read the winner with {@link RaceResult#won} and
+   * {@link RaceResult#value(Branch)}.
+   *
+   * @throws IllegalArgumentException if two branches share a key
+   */
+  public static Race race(Branch<?>... branches) {
+    return new Race(keyed(branches), true);
+  }
+
   /** A race of {@code effects}; the winner's key is its index. */
   public static Race race(List<? extends Effect<?>> effects) {
     return new Race(indexed(effects), false);
@@ -183,6 +257,18 @@ public final class Effects {
     Map<String, Effect<?>> map = new LinkedHashMap<>();
     for (int i = 0; i < effects.size(); i++) {
       map.put(Integer.toString(i), effects.get(i));
+    }
+    return map;
+  }
+
+  private static Map<String, Effect<?>> keyed(Branch<?>... branches) {
+    Map<String, Effect<?>> map = new LinkedHashMap<>();
+    for (Branch<?> b : branches) {
+      Objects.requireNonNull(b, "branch");
+      if (map.put(b.key(), b.effect()) != null) {
+        throw new IllegalArgumentException("two branches are named " + b.key() + "; give each branch of an all or a"
+            + " race its own key");
+      }
     }
     return map;
   }

@@ -16,8 +16,10 @@ import org.slf4j.Logger;
  * effect and perform it through the middleware chain, returning its result.
  *
  * <p>Effects throw what failed: an effect's own exception, a middleware's exception, a called
- * function's or saga's exception (checked ones wrapped in {@link SagaException}), or
- * {@link SagaCancelledException} when the saga or branch was cancelled.
+ * saga's exception, or {@link SagaCancelledException} when the saga or branch was cancelled.
+ * Checked exceptions come wrapped in {@link SagaException} ({@code getCause()} unwraps), except
+ * those a function called with {@link #call(CallFn.F1, Object) call} throws: those are thrown as
+ * they are.
  */
 public interface SagaContext {
 
@@ -41,7 +43,10 @@ public interface SagaContext {
   /** The Kafka record that triggered the run, if it came from Kafka. */
   Optional<ConsumerRecord<byte[], byte[]>> record();
 
-  /** The user context the runtime's context factory built for this run, or null. */
+  /**
+   * The user context the runtime's record-based context factory built for this run, or null. For a
+   * typed context built from the action, see {@link Saga#withContext}.
+   */
   Object userContext();
 
   /**
@@ -72,9 +77,21 @@ public interface SagaContext {
     perform(Effects.put(topic, payload, headers));
   }
 
-  /** Opens a channel on {@code topic}; buffering starts before this returns. */
+  /**
+   * Opens a channel on {@code topic}. The channel is positioned when this returns: every action of
+   * this transaction written to {@code topic} from then on is buffered, however long before the
+   * saga takes it. Open the channel before the put that causes a reply.
+   */
   default ActionChannel<JsonNode> actionChannel(String topic) {
     return perform(Effects.actionChannel(topic));
+  }
+
+  /**
+   * Opens a channel on {@code topic} whose payloads are converted to {@code payloadType}; buffering
+   * starts before this returns.
+   */
+  default <P> ActionChannel<P> actionChannel(String topic, Class<P> payloadType) {
+    return perform(Effects.actionChannel(topic, payloadType));
   }
 
   /** Opens a channel on several topics. */
@@ -97,9 +114,24 @@ public interface SagaContext {
     return perform(Effects.take(channel));
   }
 
-  /** The next action on {@code topic}. */
+  /**
+   * The next action of this transaction on {@code topic}. The take listens from the moment it
+   * starts: it subscribes (for Kafka: the reply consumer is assigned and positioned on the topic)
+   * before it waits, and sees every action written after that, none written before. A reply to a
+   * put made before this take can therefore be missed: open an {@link #actionChannel(String)}
+   * before the put instead. Tests wait for the subscription with the testkit's
+   * {@code SubscriptionProbe} rather than sleeping.
+   */
   default Action<JsonNode> take(String topic) {
     return perform(Effects.take(topic));
+  }
+
+  /**
+   * The next action on {@code topic}, payload converted to {@code payloadType}; listens as
+   * {@link #take(String)} does.
+   */
+  default <P> Action<P> take(String topic, Class<P> payloadType) {
+    return perform(Effects.take(topic, payloadType));
   }
 
   /** The next action on any of {@code topics}. */
@@ -112,24 +144,77 @@ public interface SagaContext {
     return perform(Effects.take(pattern));
   }
 
-  /** Calls a plain function. */
-  default <R> R call(Callable<R> fn) {
-    return perform(Effects.call(fn));
+  /**
+   * Calls {@code fn} as an effect (middleware sees it, it gets an effect id) and returns its
+   * result. A checked exception {@code fn} throws is thrown here as it was thrown, not wrapped: a
+   * method reference to {@code Receipt charge() throws PaymentDeclined} makes this call throw
+   * {@code PaymentDeclined}. (A checked exception that a middleware throws instead comes in a
+   * {@link SagaException}, whose {@code getCause()} is it.)
+   */
+  default <R, E extends Exception> R call(CallFn.F0<R, E> fn) throws E {
+    return call("call", fn);
   }
 
-  /** Calls a named plain function. */
-  default <R> R call(String name, Callable<R> fn) {
-    return perform(Effects.call(name, fn));
+  /** {@link #call(CallFn.F0)} with a name, which middleware and {@code SagaTester} stubs see. */
+  default <R, E extends Exception> R call(String name, CallFn.F0<R, E> fn) throws E {
+    java.util.Objects.requireNonNull(fn, "fn");
+    return TypedCalls.perform(this, name, List.of(), fn::apply);
   }
 
-  /** Calls a one-argument function. */
-  default <A, R> R call(SagaFunction<A, R> fn, A arg) {
-    return perform(Effects.call(fn, arg));
+  /** Calls {@code fn(a)}; see {@link #call(CallFn.F0)}. Middleware sees the argument. */
+  default <A, R, E extends Exception> R call(CallFn.F1<? super A, R, E> fn, A a) throws E {
+    return call("call", fn, a);
   }
 
-  /** Calls a named one-argument function. */
-  default <A, R> R call(String name, SagaFunction<A, R> fn, A arg) {
-    return perform(Effects.call(name, fn, arg));
+  /** Calls {@code fn(a)} under {@code name}. */
+  default <A, R, E extends Exception> R call(String name, CallFn.F1<? super A, R, E> fn, A a) throws E {
+    java.util.Objects.requireNonNull(fn, "fn");
+    return TypedCalls.perform(this, name, TypedCalls.args(a), () -> fn.apply(a));
+  }
+
+  /**
+   * Calls {@code fn(a, b)}, the npm package's {@code callFn(fn, [a, b])}; see
+   * {@link #call(CallFn.F0)}.
+   *
+   * <pre>{@code
+   * Receipt r = ctx.call(payments::charge, order.card(), order.cents());
+   * }</pre>
+   */
+  default <A, B, R, E extends Exception> R call(CallFn.F2<? super A, ? super B, R, E> fn, A a, B b) throws E {
+    return call("call", fn, a, b);
+  }
+
+  /** Calls {@code fn(a, b)} under {@code name}. */
+  default <A, B, R, E extends Exception> R call(String name, CallFn.F2<? super A, ? super B, R, E> fn, A a, B b)
+      throws E {
+    java.util.Objects.requireNonNull(fn, "fn");
+    return TypedCalls.perform(this, name, TypedCalls.args(a, b), () -> fn.apply(a, b));
+  }
+
+  /** Calls {@code fn(a, b, c)}; see {@link #call(CallFn.F0)}. */
+  default <A, B, C, R, E extends Exception> R call(CallFn.F3<? super A, ? super B, ? super C, R, E> fn, A a, B b,
+      C c) throws E {
+    return call("call", fn, a, b, c);
+  }
+
+  /** Calls {@code fn(a, b, c)} under {@code name}. */
+  default <A, B, C, R, E extends Exception> R call(String name,
+      CallFn.F3<? super A, ? super B, ? super C, R, E> fn, A a, B b, C c) throws E {
+    java.util.Objects.requireNonNull(fn, "fn");
+    return TypedCalls.perform(this, name, TypedCalls.args(a, b, c), () -> fn.apply(a, b, c));
+  }
+
+  /** Calls {@code fn(a, b, c, d)}; see {@link #call(CallFn.F0)}. */
+  default <A, B, C, D, R, E extends Exception> R call(
+      CallFn.F4<? super A, ? super B, ? super C, ? super D, R, E> fn, A a, B b, C c, D d) throws E {
+    return call("call", fn, a, b, c, d);
+  }
+
+  /** Calls {@code fn(a, b, c, d)} under {@code name}. */
+  default <A, B, C, D, R, E extends Exception> R call(String name,
+      CallFn.F4<? super A, ? super B, ? super C, ? super D, R, E> fn, A a, B b, C c, D d) throws E {
+    java.util.Objects.requireNonNull(fn, "fn");
+    return TypedCalls.perform(this, name, TypedCalls.args(a, b, c, d), () -> fn.apply(a, b, c, d));
   }
 
   /** Calls a function returning a stage and awaits it. */
@@ -147,19 +232,58 @@ public interface SagaContext {
     perform(Effects.callSaga(saga, payload));
   }
 
-  /** Performs {@code effects} concurrently and returns their results in order. */
+  /**
+   * Performs {@code branches} concurrently and returns their results, read typed by branch. If one
+   * fails, the others are cancelled and its exception is thrown (a call's checked exception inside
+   * a {@link SagaException}).
+   *
+   * <pre>{@code
+   * Branch<Receipt> paid = Branch.of("paid", Effects.call(payments::charge, card, cents));
+   * Branch<Action<Slot>> slot = Branch.of("slot", Effects.take(slots));
+   * AllResult r = ctx.all(paid, slot);
+   * Receipt receipt = r.get(paid);
+   * }</pre>
+   */
+  default AllResult all(Branch<?>... branches) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> results = (Map<String, Object>) perform(Effects.all(branches));
+    return new AllResult(results);
+  }
+
+  /**
+   * Performs {@code effects} concurrently and returns their results in order: for a number of
+   * effects known only at run time. Effects of one result type give a list of that type.
+   */
   @SuppressWarnings("unchecked")
-  default List<Object> all(List<? extends Effect<?>> effects) {
-    return (List<Object>) perform(Effects.all(effects));
+  default <T> List<T> all(List<? extends Effect<? extends T>> effects) {
+    return (List<T>) perform(Effects.all(effects));
   }
 
   /** Performs {@code effects} concurrently and returns their results by key. */
   @SuppressWarnings("unchecked")
-  default Map<String, Object> all(Map<String, ? extends Effect<?>> effects) {
-    return (Map<String, Object>) perform(Effects.all(effects));
+  default <T> Map<String, T> all(Map<String, ? extends Effect<? extends T>> effects) {
+    return (Map<String, T>) perform(Effects.all(effects));
   }
 
-  /** Races {@code effects}; losers are cancelled. */
+  /**
+   * Races {@code branches}: the first to finish wins and the others are cancelled (a cancelled
+   * take consumes nothing). Read the winner typed with {@link RaceResult#won(Branch)} and
+   * {@link RaceResult#value(Branch)}.
+   *
+   * <pre>{@code
+   * Branch<Action<Pizza>> baked = Branch.of("baked", Effects.take(pizzas));
+   * Branch<Void> timeout = Branch.of("timeout", Effects.delay(Duration.ofSeconds(30)));
+   * RaceResult r = ctx.race(baked, timeout);
+   * if (r.won(baked)) {
+   *   ctx.put("ORDER_READY", r.value(baked).payload());
+   * }
+   * }</pre>
+   */
+  default RaceResult race(Branch<?>... branches) {
+    return perform(Effects.race(branches));
+  }
+
+  /** Races {@code effects}, for a number known only at run time; the winner's key is its index. */
   default RaceResult race(List<? extends Effect<?>> effects) {
     return perform(Effects.race(effects));
   }

@@ -26,8 +26,7 @@ public final class Sagas {
     ActionCodec codec = codec(options);
     ActionPublisher publisher = kafkaPublisher(options);
     try {
-      ActionSource source = new KafkaReplyRouter(options.cluster(), options.kafkaProperties(), codec,
-          options.followTimeout(), options.topicAdministrator());
+      ActionSource source = kafkaSource(options);
       return new SagaRuntime(options, publisher, source, codec);
     } catch (RuntimeException e) {
       publisher.close();
@@ -55,6 +54,18 @@ public final class Sagas {
   private static ActionCodec codec(SagaOptions options) {
     ActionCodec codec = ActionCodec.create(options.objectMapper());
     return options.strictPayloads() ? codec.withStrictPayloads() : codec;
+  }
+
+  /**
+   * The Kafka action source alone: the one shared reply consumer that takes and channels subscribe
+   * to. {@link ActionSource#subscribe} returns once the consumer is assigned and positioned on the
+   * topics, so a wrapper (such as the testkit's {@code SubscriptionProbe}) sees the moment a take
+   * or a channel starts listening. Pass it to {@link #runtime(SagaOptions, ActionPublisher, ActionSource)}.
+   */
+  public static ActionSource kafkaSource(SagaOptions options) {
+    requireCluster(options);
+    return new KafkaReplyRouter(options.cluster(), options.kafkaProperties(), codec(options),
+        options.followTimeout(), options.topicAdministrator());
   }
 
   private static void requireCluster(SagaOptions options) {

@@ -3,8 +3,9 @@ package io.sagaflow.saga;
 /**
  * Takes the next action of this transaction: from an open {@link ActionChannel} (the oldest
  * buffered action, or the next to arrive), or from a pattern (topics and predicate), in which case
- * only actions arriving after the take started are seen. Exactly one of {@code channel} and
- * {@code pattern} is set.
+ * only actions arriving after the take started are seen: the take subscribes, and is positioned on
+ * the topics, before it waits (see {@link SagaContext#take(String)}). Exactly one of {@code channel}
+ * and {@code pattern} is set.
  *
  * <p>A take cancelled by a {@link Race} never consumes an action from its channel.
  *

@@ -15,13 +15,16 @@
  *
  * <pre>{@code
  * Saga<Order> orderSaga = (action, ctx) -> {
- *   ActionChannel<Pizza> pizzas = ctx.actionChannel(ActionPattern.of("PIZZA_CREATE_SUCCESS", Pizza.class));
+ *   ActionChannel<Pizza> pizzas = ctx.actionChannel("PIZZA_CREATE_SUCCESS", Pizza.class);
  *   ctx.put("PIZZA_CREATE", action.payload());
- *   RaceResult r = ctx.race(Map.of(
- *       "pizza", Effects.take(pizzas),
- *       "timeout", Effects.delay(Duration.ofSeconds(30))));
- *   ctx.put(r.key().equals("pizza") ? "ORDER_READY" : "ORDER_LATE", action.payload());
+ *   Branch<Action<Pizza>> pizza = Branch.of("pizza", Effects.take(pizzas));
+ *   RaceResult r = ctx.race(pizza, Branch.of("timeout", Effects.delay(Duration.ofSeconds(30))));
+ *   ctx.put(r.won(pizza) ? "ORDER_READY" : "ORDER_LATE", action.payload());
  * };
  * }</pre>
+ *
+ * <p>{@code ctx.call(fn, a, b)} calls a typed function ({@link io.sagaflow.saga.CallFn}) and throws
+ * what it throws; {@link io.sagaflow.saga.Saga#withContext} gives a saga a typed user context
+ * built from its action.
  */
 package io.sagaflow.saga;

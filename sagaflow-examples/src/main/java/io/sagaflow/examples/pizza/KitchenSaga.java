@@ -2,6 +2,7 @@ package io.sagaflow.examples.pizza;
 
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.Saga;
+import io.sagaflow.saga.SagaCancelledException;
 import io.sagaflow.saga.SagaContext;
 
 /** Runs per pizza asked for: says it started, bakes (a slow call), then puts success or failure. */
@@ -18,8 +19,10 @@ public final class KitchenSaga implements Saga<PizzaOrder> {
     ctx.put(PizzaTopics.CREATE_STARTED, order);
     Pizza pizza;
     try {
-      pizza = ctx.call("oven", oven::bake, order);
-    } catch (RuntimeException e) {
+      pizza = ctx.call("oven", oven::bake, order); // throws what bake throws, unwrapped
+    } catch (SagaCancelledException e) {
+      throw e;
+    } catch (Exception e) {
       ctx.put(PizzaTopics.CREATE_FAILED, rootMessage(e));
       return;
     }

@@ -1,13 +1,10 @@
 package io.sagaflow.examples.pizza;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionChannel;
-import io.sagaflow.saga.ActionPattern;
-import io.sagaflow.saga.Effect;
+import io.sagaflow.saga.Branch;
 import io.sagaflow.saga.Effects;
 import io.sagaflow.saga.RaceResult;
 import io.sagaflow.saga.Saga;
@@ -33,38 +30,31 @@ public final class OrderSaga implements Saga<PizzaOrder> {
   @Override
   public void run(Action<PizzaOrder> action, SagaContext ctx) {
     PizzaOrder order = action.payload();
-    ActionChannel<Pizza> baked = ctx.actionChannel(ActionPattern.of(PizzaTopics.CREATE_SUCCESS, Pizza.class));
-    ActionChannel<String> burnt = ctx.actionChannel(ActionPattern.of(PizzaTopics.CREATE_FAILED, String.class));
+    ActionChannel<Pizza> baked = ctx.actionChannel(PizzaTopics.CREATE_SUCCESS, Pizza.class);
+    ActionChannel<String> burnt = ctx.actionChannel(PizzaTopics.CREATE_FAILED, String.class);
     ctx.put(PizzaTopics.CREATE_BEGIN, order);
 
-    Map<String, Effect<?>> kitchen = new LinkedHashMap<>();
-    kitchen.put("baked", Effects.take(baked));
-    kitchen.put("failed", Effects.take(burnt));
-    kitchen.put("timeout", Effects.delay(kitchenTimeout));
-    RaceResult fromKitchen = ctx.race(kitchen);
-    switch (fromKitchen.key()) {
-      case "baked" -> {
-        @SuppressWarnings("unchecked")
-        Pizza pizza = ((Action<Pizza>) fromKitchen.value()).payload();
-        deliver(pizza, ctx);
-      }
-      case "failed" -> {
-        @SuppressWarnings("unchecked")
-        String reason = ((Action<String>) fromKitchen.value()).payload();
-        ctx.put(PizzaTopics.ORDER_FAILED, new OrderOutcome(order.orderId(), "FAILED", "kitchen: " + reason));
-      }
-      default -> ctx.put(PizzaTopics.ORDER_FAILED, new OrderOutcome(order.orderId(), "FAILED",
+    Branch<Action<Pizza>> pizza = Branch.of("baked", Effects.take(baked));
+    Branch<Action<String>> failed = Branch.of("failed", Effects.take(burnt));
+    Branch<Void> timeout = Branch.of("timeout", Effects.delay(kitchenTimeout));
+    RaceResult fromKitchen = ctx.race(pizza, failed, timeout);
+    if (fromKitchen.won(pizza)) {
+      deliver(fromKitchen.value(pizza).payload(), ctx);
+    } else if (fromKitchen.won(failed)) {
+      ctx.put(PizzaTopics.ORDER_FAILED, new OrderOutcome(order.orderId(), "FAILED",
+          "kitchen: " + fromKitchen.value(failed).payload()));
+    } else {
+      ctx.put(PizzaTopics.ORDER_FAILED, new OrderOutcome(order.orderId(), "FAILED",
           "the kitchen did not answer within " + kitchenTimeout.toMillis() + " ms"));
     }
   }
 
   private void deliver(Pizza pizza, SagaContext ctx) {
-    ActionChannel<Pizza> delivered = ctx.actionChannel(ActionPattern.of(PizzaTopics.DELIVER_SUCCESS, Pizza.class));
+    ActionChannel<Pizza> delivered = ctx.actionChannel(PizzaTopics.DELIVER_SUCCESS, Pizza.class);
     ctx.put(PizzaTopics.DELIVER_BEGIN, pizza);
-    RaceResult fromDriver = ctx.race(Map.of(
-        "delivered", Effects.take(delivered),
-        "timeout", Effects.delay(deliveryTimeout)));
-    if ("delivered".equals(fromDriver.key())) {
+    Branch<Action<Pizza>> driver = Branch.of("delivered", Effects.take(delivered));
+    RaceResult fromDriver = ctx.race(driver, Branch.of("timeout", Effects.delay(deliveryTimeout)));
+    if (fromDriver.won(driver)) {
       ctx.put(PizzaTopics.ORDER_COMPLETED, new OrderOutcome(pizza.orderId(), "DELIVERED",
           pizza.pizza() + " baked in " + pizza.ovenMillis() + " ms, delivered to " + pizza.address()));
     } else {

@@ -53,6 +53,28 @@ public abstract class ReadmeContext {
     public void close(Object orderId) {}
   }
 
+  /** A payment service of the reader's, whose charge may fail with a checked exception. */
+  protected Payments payments = new Payments();
+
+  /** The reader's checked exception. */
+  public static final class PaymentDeclined extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public PaymentDeclined(String message) {
+      super(message);
+    }
+  }
+
+  /** A service of the reader's. */
+  public static class Payments {
+    public String charge(String account, long cents) throws PaymentDeclined {
+      if (cents <= 0) {
+        throw new PaymentDeclined("nothing to charge to " + account);
+      }
+      return "receipt-" + account + "-" + cents;
+    }
+  }
+
   protected void bill(String key, Order value) {}
 
   protected void bill(Object record) {}
