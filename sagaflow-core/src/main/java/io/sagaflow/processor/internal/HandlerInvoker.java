@@ -27,6 +27,13 @@ final class HandlerInvoker<K, V> {
   /** Between calls of a failure handler that throws: 100 ms doubling, capped at 30 s. */
   private static final Backoff HANDOFF_BACKOFF =
       Backoff.exponential(Duration.ofMillis(100), 2.0, Duration.ofSeconds(30), 0.0);
+  /**
+   * Exactly-once, between attempts to write a failure handler's copies that a topic rejected: 100
+   * ms doubling, capped at 5 s, so a fixed topic is written within seconds while a broken one sees
+   * at most one attempt per record every 5 s.
+   */
+  static final Backoff COPY_BACKOFF =
+      Backoff.exponential(Duration.ofMillis(100), 2.0, Duration.ofSeconds(5), 0.0);
 
   /** Outcomes of {@link #runRecord}. */
   static final int SUCCEEDED = 0;
@@ -223,7 +230,36 @@ final class HandlerInvoker<K, V> {
         }
         stall = stalls.failed(stall, d.state.tp, d.raw.offset(), d.keyIfDeserialized(),
             d.raw.key(), attempt, error);
-        FailureDecision decision = decide(d, w, error, attempt);
+        FailureDecision decision;
+        for (int writes = 1; ; writes++) {
+          decision = decide(d, w, error, attempt);
+          if (!exactlyOnce || !(decision instanceof FailureDecision.Done) || !d.hasOutputs()) {
+            break;
+          }
+          // The failure handler wrote the record elsewhere (retry or dead-letter topic): those
+          // copies are written apart from the shared transaction, so that a topic which rejects
+          // them holds back this record alone (see FailureCopies).
+          FailureCopies.Handoff h = d.loop.transactions.handOff(d, w);
+          int outcome = h.await(w);
+          if (outcome == FailureCopies.WRITTEN) {
+            return FINISHED;
+          }
+          if (outcome == FailureCopies.ABANDONED) {
+            w.dropped(d);
+            return DROPPED;
+          }
+          long backoff = COPY_BACKOFF.delayMillis(writes);
+          stalls.copyRejected(stall, h.error());
+          runtime.recordError(h.error());
+          if (Integer.bitCount(writes) == 1) { // 1st, 2nd, 4th, 8th ... failure: the log stays readable
+            LOG.warn("{} stays unfinished (write {} failed), writing it again in {} ms: {}",
+                d, writes, backoff, h.error().getMessage());
+          }
+          if (!w.sleep(Duration.ofMillis(backoff), d)) {
+            w.dropped(d);
+            return DROPPED;
+          }
+        }
         if (decision == null) {
           w.dropped(d);
           return DROPPED;
