@@ -134,7 +134,16 @@ class ExactlyOnceDeadLetterOutageTest {
       // No mass re-run: each record ran once. At most twice, not once, because an unrelated
       // transaction failure (a commit that times out on a loaded machine) rewinds and re-runs
       // once; the bug re-ran every record of every partition some 40 times.
-      assertThat(handled).containsKeys(expected.toArray(String[]::new));
+      // Records of the poison record's key that came after it wait behind it (key order); all
+      // others ran.
+      List<String> behindPoison = new ArrayList<>();
+      for (int i = 300; i < 600; i++) {
+        if (i % KEYS == 7) {
+          behindPoison.add("v" + i);
+        }
+      }
+      assertThat(handled).doesNotContainKeys(behindPoison.toArray(String[]::new));
+      assertThat(handled).containsKeys(expected.stream().filter(v -> !behindPoison.contains(v)).toArray(String[]::new));
       handled.forEach((value, n) -> assertThat(n.get()).as("runs of %s", value).isBetween(1, 2));
       // Rejected writes are retried with backoff (at most one every 5 s once it has grown), not
       // in a storm.
@@ -165,6 +174,7 @@ class ExactlyOnceDeadLetterOutageTest {
           .satisfies(d -> assertThat(d.value()).isEqualTo("poison"));
       List<String> outputs = readCommitted(out, expected.size()).stream().map(ConsumerRecord::value).toList();
       assertThat(outputs).hasSameSizeAs(expected).containsExactlyInAnyOrderElementsOf(expected);
+      handled.forEach((value, n) -> assertThat(n.get()).as("runs of %s", value).isBetween(1, 2));
       assertThat(handled.get("poison").get()).as("the poison record's handler ran once: its write was retried, "
           + "not the record").isBetween(1, 2);
     }
