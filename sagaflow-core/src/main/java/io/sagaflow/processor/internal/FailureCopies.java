@@ -190,6 +190,19 @@ final class FailureCopies {
       }
     }
     pending.clear();
+    List<Handoff> taken = List.copyOf(batch);
+    try {
+      writeRounds(batch, txn);
+    } finally {
+      for (Handoff h : taken) {
+        if (h.done.getCount() > 0) {
+          h.end(ABANDONED, null); // the loop failed half-way: no worker waits forever
+        }
+      }
+    }
+  }
+
+  private void writeRounds(List<Handoff> batch, Transaction txn) {
     for (int round = 1; !batch.isEmpty(); round++) {
       Map<Handoff, Failure> failed = send(batch, txn.producer());
       if (failed.isEmpty()) {

@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
  * by all lanes of a processor, which the {@link LaneScheduler} runs. A record that fails is
  * reported to the {@link StallWatch} at each failure and cleared when it leaves the retry loop; in
  * at-most-once mode a failure drops the record at once (its offset was committed before it ran).
+ * In exactly-once mode the copies a failure handler writes of a record it finishes are handed to
+ * {@link FailureCopies}; if a topic rejects them the failure handler is asked again after a backoff.
  */
 final class HandlerInvoker<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(HandlerInvoker.class);
@@ -40,6 +42,8 @@ final class HandlerInvoker<K, V> {
 
   static final int FINISHED = 1;
   static final int DROPPED = 2;
+  /** {@link #writeCopies}: a topic rejected them; ask the failure handler again. */
+  private static final int COPIES_REJECTED = -1;
 
   private final RecordHandler<K, V> handler;
   private final BatchHandler<K, V> batchHandler;
@@ -236,28 +240,9 @@ final class HandlerInvoker<K, V> {
           if (!exactlyOnce || !(decision instanceof FailureDecision.Done) || !d.hasOutputs()) {
             break;
           }
-          // The failure handler wrote the record elsewhere (retry or dead-letter topic): those
-          // copies are written apart from the shared transaction, so that a topic which rejects
-          // them holds back this record alone (see FailureCopies).
-          FailureCopies.Handoff h = d.loop.transactions.handOff(d, w);
-          int outcome = h.await(w);
-          if (outcome == FailureCopies.WRITTEN) {
-            return FINISHED;
-          }
-          if (outcome == FailureCopies.ABANDONED) {
-            w.dropped(d);
-            return DROPPED;
-          }
-          long backoff = COPY_BACKOFF.delayMillis(writes);
-          stalls.copyRejected(stall, h.error());
-          runtime.recordError(h.error());
-          if (Integer.bitCount(writes) == 1) { // 1st, 2nd, 4th, 8th ... failure: the log stays readable
-            LOG.warn("{} stays unfinished (write {} failed), writing it again in {} ms: {}",
-                d, writes, backoff, h.error().getMessage());
-          }
-          if (!w.sleep(Duration.ofMillis(backoff), d)) {
-            w.dropped(d);
-            return DROPPED;
+          int outcome = writeCopies(d, w, stall, writes);
+          if (outcome != COPIES_REJECTED) {
+            return outcome;
           }
         }
         if (decision == null) {
@@ -289,6 +274,36 @@ final class HandlerInvoker<K, V> {
         stalls.cleared(stall);
       }
     }
+  }
+
+  /**
+   * Exactly-once, the failure handler decided done after writing the record elsewhere (retry or
+   * dead-letter topic): those copies are written apart from the shared transaction, so that a
+   * topic which rejects them holds back this record alone (see FailureCopies). Returns FINISHED,
+   * DROPPED, or COPIES_REJECTED after backing off (health DOWN, naming the cause, meanwhile).
+   */
+  private int writeCopies(Delivery<K, V> d, CompletionReporter w, StallWatch.Entry stall, int writes) {
+    FailureCopies.Handoff h = d.loop.transactions.handOff(d, w);
+    int outcome = h.await(w);
+    if (outcome == FailureCopies.WRITTEN) {
+      return FINISHED;
+    }
+    if (outcome == FailureCopies.ABANDONED) {
+      w.dropped(d);
+      return DROPPED;
+    }
+    long backoff = COPY_BACKOFF.delayMillis(writes);
+    stalls.copyRejected(stall, h.error());
+    runtime.recordError(h.error());
+    if (Integer.bitCount(writes) == 1) { // 1st, 2nd, 4th, 8th ... failure: the log stays readable
+      LOG.warn("{} stays unfinished (write {} failed), writing it again in {} ms: {}",
+          d, writes, backoff, h.error().getMessage());
+    }
+    if (!w.sleep(Duration.ofMillis(backoff), d)) {
+      w.dropped(d);
+      return DROPPED;
+    }
+    return COPIES_REJECTED;
   }
 
   private void invoke(Delivery<K, V> d) throws Exception {
