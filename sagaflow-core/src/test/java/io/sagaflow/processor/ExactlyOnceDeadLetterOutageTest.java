@@ -110,6 +110,9 @@ class ExactlyOnceDeadLetterOutageTest {
                 .contains(dlt + " rejects writes", "RecordTooLargeException", "max.message.bytes"));
             assertThat(s.lastError()).get().extracting(Throwable::getMessage).asString()
                 .contains(dlt + " rejects writes").doesNotContain("error state");
+            assertThat(s.stalledRecords()).singleElement()
+                .satisfies(r -> assertThat(r.partition()).isEqualTo(poisonTp))
+                .satisfies(r -> assertThat(r.offset()).isEqualTo(poison.offset()));
           });
 
       // The outage goes on: new input on every partition is processed and committed, all but
@@ -168,6 +171,7 @@ class ExactlyOnceDeadLetterOutageTest {
       Awaitility.await("health UP again by itself").atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
         assertThat(recovery.health()).isEqualTo(RecoveryHealth.UP);
         assertThat(p.status().health()).isEqualTo(ProcessorStatus.Health.UP);
+        assertThat(p.status().stalledRecords()).isEmpty();
       });
 
       assertThat(readCommitted(dlt, 1)).as("dead letters, read_committed").singleElement()

@@ -107,12 +107,16 @@ final class StallWatch {
 
   /**
    * Exactly-once: the failure handler finished the record of {@code e} with copies (retry or dead
-   * letter) that could not be written, for {@code why}: health is DOWN at once, naming it, until
-   * the record leaves the retry loop.
+   * letter) that could not be written, for {@code why}: the record is stalled and health is DOWN at
+   * once, naming it, until the record leaves the retry loop.
    */
   void copyRejected(Entry e, Throwable why) {
     if (e != null) {
       e.copyError = why;
+      if (!e.stalled) { // held until a topic changes: listed and counted at once
+        e.stalled = true;
+        metrics.stalledRecords(stalledCount.incrementAndGet());
+      }
     }
   }
 

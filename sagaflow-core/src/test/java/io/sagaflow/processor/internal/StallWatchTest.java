@@ -111,7 +111,10 @@ class StallWatchTest {
 
     assertThat(watch.alarm()).singleElement().asString()
         .contains("t-2@7", "k1", "t-dlt rejects writes: RecordTooLargeException");
+    assertThat(watch.stalled()).extracting(StalledRecord::offset).containsExactly(7L);
+    assertThat(gauge).containsExactly(1L);
     watch.cleared(e);
     assertThat(watch.alarm()).isEmpty();
+    assertThat(gauge).containsExactly(1L, 0L);
   }
 }
