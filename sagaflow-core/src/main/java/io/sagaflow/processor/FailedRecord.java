@@ -13,7 +13,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * @param record the processor's handle of the record, or {@code null} outside a processor; in
  *     exactly-once mode ({@link ProcessorRecord#transactional()}) a failure handler that writes the
  *     record elsewhere (retry or dead-letter topic) sends through it, so the copy commits or aborts
- *     with the offset
+ *     with the offset (see {@link ProcessorRecord#send(org.apache.kafka.clients.producer.ProducerRecord)}
+ *     for a copy the topic rejects)
  */
 public record FailedRecord(
     ConsumerRecord<byte[], byte[]> raw, Throwable error, int attempt, String groupId, ProcessorRecord<?, ?> record) {

@@ -78,7 +78,12 @@ public interface ProcessorRecord<K, V> {
    * successfully and then handed to the transactional producer, so the outputs of a failed attempt
    * are discarded and only the attempt that finishes the record is published. The future completes
    * when Kafka acknowledges the write (it becomes visible to {@code read_committed} readers when
-   * the transaction commits).
+   * the transaction commits). Sends a {@link FailureHandler} makes for a record it then finishes
+   * ({@link FailureDecision#done()}: a retry-topic or dead-letter copy) are written apart, in a
+   * transaction holding nothing else, before the record is finished in it: a topic that rejects
+   * them holds back this record only. Their future completes once they are in that transaction, or
+   * exceptionally with what the topic rejected and how to fix it; the record then stays unfinished
+   * and the failure handler is called again after a backoff (100 ms doubling, at most 5 s).
    *
    * <p>Otherwise the record goes at once to the processor's shared idempotent producer ({@code
    * acks=all}), and this record is finished (its offset committable) only after every send it made

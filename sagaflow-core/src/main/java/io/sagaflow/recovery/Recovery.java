@@ -43,9 +43,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * processor backs off and calls again, and the record's offset is not committed past it; health is
  * DOWN until a write succeeds. The copy is written at least once: a crash between the ack and the
  * offset commit, or an ack that arrives after the publish timeout, can leave two copies (each with
- * the same {@code kafka_dlt-original-*} coordinates, so they are easy to spot). Exactly-once mode
- * will put the copy and the offset advance in one transaction (see the internal
- * {@code RecoveryPublisher} design note).
+ * the same {@code kafka_dlt-original-*} coordinates, so they are easy to spot). In an exactly-once
+ * processor the copy and the offset advance commit in one transaction instead: the processor writes
+ * the copy in a transaction of its own before it finishes the record, so a topic that rejects it
+ * holds back that record only, health is DOWN naming the topic and the fix, and nothing else is
+ * aborted or re-run.
  */
 public final class Recovery {
   private Recovery() {}

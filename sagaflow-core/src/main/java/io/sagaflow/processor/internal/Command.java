@@ -12,6 +12,9 @@ sealed interface Command {
   /** One record acked (manual commit or publisher). */
   record Ack(Delivery<?, ?> delivery) implements Command {}
 
+  /** Exactly-once: copies a failure handler wrote of a record it finished, for the poll thread to write. */
+  record Copies(FailureCopies.Handoff handoff) implements Command {}
+
   /** User pause/resume. */
   record UserPause(Set<TopicPartition> partitions, boolean pause) implements Command {}
 }

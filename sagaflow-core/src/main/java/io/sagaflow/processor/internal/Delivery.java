@@ -230,6 +230,11 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
     };
   }
 
+  /** Whether a send of this attempt (or of its failure handler) waits to be published. */
+  synchronized boolean hasOutputs() {
+    return outputs != null && !outputs.isEmpty();
+  }
+
   /** Takes the outputs of the attempt that just ran (null if none). */
   synchronized List<Output> takeOutputs() {
     List<Output> o = outputs;

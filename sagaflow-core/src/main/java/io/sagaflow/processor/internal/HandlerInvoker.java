@@ -21,18 +21,29 @@ import org.slf4j.LoggerFactory;
  * by all lanes of a processor, which the {@link LaneScheduler} runs. A record that fails is
  * reported to the {@link StallWatch} at each failure and cleared when it leaves the retry loop; in
  * at-most-once mode a failure drops the record at once (its offset was committed before it ran).
+ * In exactly-once mode the copies a failure handler writes of a record it finishes are handed to
+ * {@link FailureCopies}; if a topic rejects them the failure handler is asked again after a backoff.
  */
 final class HandlerInvoker<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(HandlerInvoker.class);
   /** Between calls of a failure handler that throws: 100 ms doubling, capped at 30 s. */
   private static final Backoff HANDOFF_BACKOFF =
       Backoff.exponential(Duration.ofMillis(100), 2.0, Duration.ofSeconds(30), 0.0);
+  /**
+   * Exactly-once, between attempts to write a failure handler's copies that a topic rejected: 100
+   * ms doubling, capped at 5 s, so a fixed topic is written within seconds while a broken one sees
+   * at most one attempt per record every 5 s.
+   */
+  static final Backoff COPY_BACKOFF =
+      Backoff.exponential(Duration.ofMillis(100), 2.0, Duration.ofSeconds(5), 0.0);
 
   /** Outcomes of {@link #runRecord}. */
   static final int SUCCEEDED = 0;
 
   static final int FINISHED = 1;
   static final int DROPPED = 2;
+  /** {@link #writeCopies}: a topic rejected them; ask the failure handler again. */
+  private static final int COPIES_REJECTED = -1;
 
   private final RecordHandler<K, V> handler;
   private final BatchHandler<K, V> batchHandler;
@@ -223,7 +234,17 @@ final class HandlerInvoker<K, V> {
         }
         stall = stalls.failed(stall, d.state.tp, d.raw.offset(), d.keyIfDeserialized(),
             d.raw.key(), attempt, error);
-        FailureDecision decision = decide(d, w, error, attempt);
+        FailureDecision decision;
+        for (int writes = 1; ; writes++) {
+          decision = decide(d, w, error, attempt);
+          if (!exactlyOnce || !(decision instanceof FailureDecision.Done) || !d.hasOutputs()) {
+            break;
+          }
+          int outcome = writeCopies(d, w, stall, writes);
+          if (outcome != COPIES_REJECTED) {
+            return outcome;
+          }
+        }
         if (decision == null) {
           w.dropped(d);
           return DROPPED;
@@ -253,6 +274,36 @@ final class HandlerInvoker<K, V> {
         stalls.cleared(stall);
       }
     }
+  }
+
+  /**
+   * Exactly-once, the failure handler decided done after writing the record elsewhere (retry or
+   * dead-letter topic): those copies are written apart from the shared transaction, so that a
+   * topic which rejects them holds back this record alone (see FailureCopies). Returns FINISHED,
+   * DROPPED, or COPIES_REJECTED after backing off (health DOWN, naming the cause, meanwhile).
+   */
+  private int writeCopies(Delivery<K, V> d, CompletionReporter w, StallWatch.Entry stall, int writes) {
+    FailureCopies.Handoff h = d.loop.transactions.handOff(d, w);
+    int outcome = h.await(w);
+    if (outcome == FailureCopies.WRITTEN) {
+      return FINISHED;
+    }
+    if (outcome == FailureCopies.ABANDONED) {
+      w.dropped(d);
+      return DROPPED;
+    }
+    long backoff = COPY_BACKOFF.delayMillis(writes);
+    stalls.copyRejected(stall, h.error());
+    runtime.recordError(h.error());
+    if (Integer.bitCount(writes) == 1) { // 1st, 2nd, 4th, 8th ... failure: the log stays readable
+      LOG.warn("{} stays unfinished (write {} failed), writing it again in {} ms: {}",
+          d, writes, backoff, h.error().getMessage());
+    }
+    if (!w.sleep(Duration.ofMillis(backoff), d)) {
+      w.dropped(d);
+      return DROPPED;
+    }
+    return COPIES_REJECTED;
   }
 
   private void invoke(Delivery<K, V> d) throws Exception {

@@ -296,6 +296,7 @@ final class PollLoop<K, V> implements Runnable {
           doneRecords++;
           doneBytes += d.bytes;
         }
+        case Command.Copies copies -> txn.copiesHandedOver(copies.handoff()); // exactly-once only
         case Command.UserPause p -> pauses.user(p.partitions(), p.pause());
       }
     }

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * StalledRecord#MIN_AGE_SECONDS} s; the stalled count goes to the metrics when it changes. A WARN is
  * logged at a failure once {@link #FIRST_WARN_NANOS} has passed since the first failure, then after
  * twice that, and so on up to every {@link #MAX_WARN_NANOS}: the log shows a stuck key without one
- * line per attempt. {@link #alarm} (health DOWN) and {@link #stalled} are read by status calls.
+ * line per attempt. {@link #alarm} (health DOWN) and {@link #stalled} are read by status calls; a
+ * record whose failure copies a topic rejects ({@link #copyRejected}) is in the alarm at once.
  */
 final class StallWatch {
   private static final Logger LOG = LoggerFactory.getLogger(StallWatch.class);
@@ -40,6 +41,8 @@ final class StallWatch {
     final long firstMillis;
     volatile int attempts;
     volatile Throwable error;
+    /** Exactly-once: why the failure handler's copies of the record could not be written, else null. */
+    volatile Throwable copyError;
     volatile boolean stalled;
     long nextWarnNanos;
     long warnEveryNanos = FIRST_WARN_NANOS;
@@ -102,6 +105,21 @@ final class StallWatch {
     return e;
   }
 
+  /**
+   * Exactly-once: the failure handler finished the record of {@code e} with copies (retry or dead
+   * letter) that could not be written, for {@code why}: the record is stalled and health is DOWN at
+   * once, naming it, until the record leaves the retry loop.
+   */
+  void copyRejected(Entry e, Throwable why) {
+    if (e != null) {
+      e.copyError = why;
+      if (!e.stalled) { // held until a topic changes: listed and counted at once
+        e.stalled = true;
+        metrics.stalledRecords(stalledCount.incrementAndGet());
+      }
+    }
+  }
+
   /** The record of {@code e} left the retry loop. */
   void cleared(Entry e) {
     if (entries.remove(e) != null && e.stalled) {
@@ -128,7 +146,10 @@ final class StallWatch {
     long now = ticker.nanoTime();
     List<String> out = new ArrayList<>();
     for (Entry e : entries.keySet()) {
-      if (now - e.firstNanos >= alarmNanos) {
+      Throwable copy = e.copyError;
+      if (copy != null) {
+        out.add("record " + e.tp + "@" + e.offset + " (key " + e.key + ") is held: " + copy.getMessage());
+      } else if (now - e.firstNanos >= alarmNanos) {
         out.add("record " + e.tp + "@" + e.offset + " (key " + e.key + ") has failed " + e.attempts
             + " times since " + Instant.ofEpochMilli(e.firstMillis) + " and holds back its key: "
             + e.error + "; fix the cause or configure a failure handler (e.g. a dead-letter topic)");

@@ -27,13 +27,18 @@ import org.slf4j.LoggerFactory;
  * under the {@link TxnGate} ({@link #publishFinished}); the poll thread closes the gate to commit,
  * so the offsets it commits are exactly those of the records whose outputs are in the
  * transaction. A transaction ends every commit interval (counted from the end of the previous
- * commit) or after {@code maxRecordsPerTransaction} records. On any failure (a send refused, a
+ * commit) or after {@code maxRecordsPerTransaction} records. What a failure handler writes for a
+ * record it finished (a retry or dead-letter copy) never joins a transaction holding other work:
+ * {@link FailureCopies} writes it in a transaction of its own first, so a topic that rejects it
+ * holds back that record only ({@link #handOff}). On any other failure (an output refused, a
  * commit that fails, partitions lost) the transaction is aborted, or the producer replaced when it
  * cannot abort, and every assigned partition is rewound to its committed offset: records whose
  * outputs were discarded run again and nothing committed runs twice.
  */
 final class TransactionalCommitter implements Committer {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionalCommitter.class);
+  /** The longest a round of failure copies waits for acks, with the gate closed. */
+  private static final Duration COPY_ACK_CAP = Duration.ofSeconds(10);
 
   private final TxnGate gate = new TxnGate();
   private final Consumer<byte[], byte[]> consumer;
@@ -49,10 +54,11 @@ final class TransactionalCommitter implements Committer {
   private final String name;
   private final long intervalNanos;
   private final int maxRecords;
+  private final FailureCopies copies;
   private volatile Producer<byte[], byte[]> producer;
   /** A send was refused at once: the open transaction cannot commit. */
   private volatile Throwable poison;
-  /** Records finished in the open transaction; poll thread only. */
+  /** Records finished in the open transaction (their outputs are in it); poll thread only. */
   long finished;
   private long nextCommitNanos;
 
@@ -76,6 +82,8 @@ final class TransactionalCommitter implements Committer {
     this.transactionalId = transactionalId;
     this.intervalNanos = options.commitInterval().toNanos();
     this.maxRecords = options.exactlyOnce().maxRecordsPerTransaction();
+    Duration half = options.exactlyOnce().transactionTimeout().dividedBy(2);
+    this.copies = new FailureCopies(half.compareTo(COPY_ACK_CAP) < 0 ? half : COPY_ACK_CAP);
     this.producer = newProducer();
   }
 
@@ -86,7 +94,7 @@ final class TransactionalCommitter implements Committer {
 
   @Override
   public void onTurn(long now) {
-    if (now - nextCommitNanos >= 0 || finished >= maxRecords) {
+    if (now - nextCommitNanos >= 0 || finished >= maxRecords || !copies.isEmpty()) {
       commit();
       // Counted from the end of the commit, as Kafka Streams does: the commit blocks the
       // transaction's workers, so counting from its start would leave less than the interval
@@ -97,6 +105,9 @@ final class TransactionalCommitter implements Committer {
 
   @Override
   public long capPark(long now, long waitNanos) {
+    if (!copies.isEmpty()) {
+      return 0;
+    }
     return Math.min(waitNanos, Math.max(0, nextCommitNanos - now));
   }
 
@@ -126,7 +137,7 @@ final class TransactionalCommitter implements Committer {
 
   @Override
   public void whileDraining(long now) {
-    if (now - nextCommitNanos >= 0) {
+    if (now - nextCommitNanos >= 0 || !copies.isEmpty()) {
       commit();
       nextCommitNanos = now + intervalNanos;
     }
@@ -141,11 +152,13 @@ final class TransactionalCommitter implements Committer {
     } finally {
       gate.open();
     }
+    copies.abandonAll();
     closeProducer();
   }
 
   @Override
   public void abandon() {
+    copies.abandonAll();
     closeProducer();
   }
 
@@ -181,6 +194,24 @@ final class TransactionalCommitter implements Committer {
     }
   }
 
+  /**
+   * Worker, for a record whose failure handler decided done after sending copies of it (through
+   * {@code record.send}): hands the copies to the poll thread instead of to the open transaction.
+   * The caller then waits ({@link FailureCopies.Handoff#await}) until they are written with the
+   * record finished, could not be written (the record stays unfinished) or the record was given up.
+   */
+  FailureCopies.Handoff handOff(Delivery<?, ?> d, CompletionReporter w) {
+    FailureCopies.Handoff h = new FailureCopies.Handoff(d, d.takeOutputs());
+    w.flush();
+    d.loop.enqueue(new Command.Copies(h));
+    return h;
+  }
+
+  /** Poll thread: a worker handed copies over ({@link Command.Copies}). */
+  void copiesHandedOver(FailureCopies.Handoff h) {
+    copies.add(h);
+  }
+
   private void commit() {
     gate.close();
     try {
@@ -192,10 +223,19 @@ final class TransactionalCommitter implements Committer {
 
   /**
    * Gate closed: commits what finished (of the assigned partitions and {@code extra}) with their
-   * outputs, or on any failure aborts and rewinds. Returns true if committed.
+   * outputs, or on any failure aborts and rewinds; then writes the failure copies handed over, in
+   * the transaction that begins. Returns true if committed.
    */
   boolean commitGated(Collection<PartitionState> extra) {
     applyCommands.run();
+    boolean committed = commitFinished(extra);
+    if (!copies.isEmpty()) {
+      copies.write(copyTransaction);
+    }
+    return committed;
+  }
+
+  private boolean commitFinished(Collection<PartitionState> extra) {
     Throwable refused = poison;
     if (refused != null) {
       abortAndRewind(refused);
@@ -211,7 +251,8 @@ final class TransactionalCommitter implements Committer {
     Map<TopicPartition, OffsetAndMetadata> offsets =
         CommitOffsets.collect(all.values(), options.offsetMetadataMaxChars());
     if (offsets.isEmpty()) {
-      finished = 0;
+      // Outputs of records finished above a gap whose metadata is over its cap stay in the open
+      // transaction (committing them without their offsets could duplicate them): keep counting.
       return true;
     }
     long start = ticker.nanoTime();
@@ -233,6 +274,41 @@ final class TransactionalCommitter implements Committer {
     producer.beginTransaction();
     return true;
   }
+
+  /** What {@link FailureCopies} may do with the open transaction; gate closed. */
+  private final FailureCopies.Transaction copyTransaction = new FailureCopies.Transaction() {
+    @Override
+    public Producer<byte[], byte[]> producer() {
+      return producer;
+    }
+
+    @Override
+    public boolean abort(Throwable cause) {
+      if (finished > 0) {
+        abortAndRewind(cause); // the copies shared the transaction with finished work
+        return false;
+      }
+      try {
+        producer.abortTransaction();
+        producer.beginTransaction();
+        return true;
+      } catch (KafkaException e) {
+        abortAndRewind(e);
+        return false;
+      }
+    }
+
+    @Override
+    public void finished(Delivery<?, ?> d) {
+      PartitionState s = d.state;
+      s.tracker.finished(d.raw.offset());
+      s.outstanding--;
+      s.outstandingBytes -= d.bytes;
+      runtime.inFlight.decrementAndGet();
+      runtime.bytes.addAndGet(-d.bytes);
+      finished++;
+    }
+  };
 
   /** A commit that timed out may still complete: it is retried, never abandoned half-way. */
   private void commitWithRetries() {

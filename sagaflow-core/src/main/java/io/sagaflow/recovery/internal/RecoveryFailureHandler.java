@@ -2,6 +2,7 @@ package io.sagaflow.recovery.internal;
 
 import io.sagaflow.kafka.TopicAdministrator;
 import io.sagaflow.kafka.internal.ConnectionFailures;
+import io.sagaflow.kafka.internal.WriteFailures;
 
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -33,7 +35,11 @@ import org.slf4j.LoggerFactory;
  * tier are read from its headers; a retryable error below the last tier is written to the next
  * retry topic with a due time, anything else to the dead-letter topic of the origin topic; (3) the
  * write blocks until acked, then {@code done()}. A failed write marks health DOWN and throws, so the
- * processor keeps the record and calls again; the next successful write marks health UP. Tiers and
+ * processor keeps the record and calls again; the next successful write marks health UP. In an
+ * exactly-once processor (3) is the processor's: the copy goes through the record's {@code send},
+ * {@code done()} returns at once, and the processor writes the copy in a transaction of its own
+ * before it finishes the record; the send's future brings the verdict (DOWN naming the topic, the
+ * broker's error and the fix; or UP), and on a rejection the processor calls again. Tiers and
  * origin live in the record's headers, so the same handler serves the source topic and every retry
  * topic, and survives restarts without local state.
  */
@@ -78,14 +84,14 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
       int tier = origin.tier() + 1;
       String topic = policy.retryTopic(origin.topic(), tier);
       Instant due = now.plus(policy.retryTopicDelays().get(tier - 1));
-      publish(failed, topic, origin, partition -> RecoveryRecords.retry(record, origin, error, topic, partition, tier,
-          attempts, due, options.maxStackTraceBytes()), timeout);
-      notify(l -> l.onRetryScheduled(origin.topic(), tier, topic));
+      publish(failed, topic, "retry topic", origin, partition -> RecoveryRecords.retry(record, origin, error, topic,
+          partition, tier, attempts, due, options.maxStackTraceBytes()), timeout,
+          () -> notify(l -> l.onRetryScheduled(origin.topic(), tier, topic)));
     } else {
       String topic = policy.deadLetterTopic(origin.topic());
-      publish(failed, topic, origin, partition -> RecoveryRecords.deadLetter(record, origin, error, group, topic,
-          partition, attempts, now, options.maxStackTraceBytes()), timeout);
-      notify(l -> l.onDeadLettered(origin.topic(), topic, error));
+      publish(failed, topic, "dead-letter topic", origin, partition -> RecoveryRecords.deadLetter(record, origin,
+          error, group, topic, partition, attempts, now, options.maxStackTraceBytes()), timeout,
+          () -> notify(l -> l.onDeadLettered(origin.topic(), topic, error)));
     }
     return FailureDecision.done();
   }
@@ -94,8 +100,8 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
     ProducerRecord<byte[], byte[]> build(Integer partition);
   }
 
-  private void publish(FailedRecord failed, String topic, Origin origin, RecordBuilder builder, Duration timeout)
-      throws RecoveryPublishException {
+  private void publish(FailedRecord failed, String topic, String kind, Origin origin, RecordBuilder builder,
+      Duration timeout, Runnable written) throws RecoveryPublishException {
     try {
       if (topics != null) {
         topics.ensureCompanionTopics(origin.topic(), List.of(topic));
@@ -105,11 +111,13 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
       Integer partition = origin.partition() >= 0 && origin.partition() < partitions ? origin.partition() : null;
       ProducerRecord<byte[], byte[]> copy = builder.build(partition);
       if (failed.record() != null && failed.record().transactional()) {
-        // Exactly-once processor: the copy joins the transaction that commits the record's offset.
-        failed.record().send(copy);
-      } else {
-        publisher.publish(copy, timeout);
+        // Exactly-once processor: it writes the copy in a transaction of its own first and commits
+        // it with the record's offset; a topic that rejects it holds back this record only. The
+        // future says how it went (after this returns done()).
+        failed.record().send(copy).whenComplete((md, e) -> transactionalOutcome(topic, kind, origin, copy, e, written));
+        return;
       }
+      publisher.publish(copy, timeout);
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
@@ -121,6 +129,35 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
           + "); the record stays unfinished and will be retried. Check that " + topic
           + " exists or can be created and that the producer may write to it", e);
     }
+    writtenAgain(topic);
+    written.run();
+  }
+
+  /**
+   * Exactly-once: the processor's verdict on a copy sent through the record. Rejected: health DOWN,
+   * naming the topic, the broker's error and the fix (the processor keeps the record and calls this
+   * handler again with backoff). Written: health UP. Cancelled: the record was given up (revoked,
+   * closing), which says nothing about the topic.
+   */
+  private void transactionalOutcome(String topic, String kind, Origin origin, ProducerRecord<byte[], byte[]> copy,
+      Throwable error, Runnable written) {
+    if (error instanceof CancellationException) {
+      return;
+    }
+    if (error != null) {
+      RecoveryPublishException e = new RecoveryPublishException(kind + " " + WriteFailures.explain(topic, error,
+          WriteFailures.size(copy)) + ". Failed record " + origin.topic() + "-" + origin.partition() + "@"
+          + origin.offset() + " stays unfinished (only its key or partition waits) and is written once "
+          + topic + " accepts it", WriteFailures.root(error));
+      lastFailure.set(e);
+      notify(l -> l.onPublishFailed(topic, e));
+      return;
+    }
+    writtenAgain(topic);
+    written.run();
+  }
+
+  private void writtenAgain(String topic) {
     if (lastFailure.getAndSet(null) != null) {
       log.info("recovery publishing to {} works again; health UP", topic);
     }

@@ -101,4 +101,20 @@ class StallWatchTest {
     watch.cleared(e);
     assertThat(watch.alarm()).isEmpty();
   }
+
+  @Test
+  void aRejectedFailureCopyAlarmsAtOnceNamingTheCauseUntilTheRecordLeaves() {
+    StallWatch.Entry e = fail(null, 1);
+    assertThat(watch.alarm()).isEmpty();
+
+    watch.copyRejected(e, new IllegalStateException("exactly-once: t-dlt rejects writes: RecordTooLargeException"));
+
+    assertThat(watch.alarm()).singleElement().asString()
+        .contains("t-2@7", "k1", "t-dlt rejects writes: RecordTooLargeException");
+    assertThat(watch.stalled()).extracting(StalledRecord::offset).containsExactly(7L);
+    assertThat(gauge).containsExactly(1L);
+    watch.cleared(e);
+    assertThat(watch.alarm()).isEmpty();
+    assertThat(gauge).containsExactly(1L, 0L);
+  }
 }

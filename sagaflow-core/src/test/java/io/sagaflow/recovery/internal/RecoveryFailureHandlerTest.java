@@ -153,4 +153,52 @@ class RecoveryFailureHandlerTest {
         .startsWith("java.lang.IllegalArgumentException: \u00e9").doesNotContain("\ufffd");
     assertThat(HeaderCodec.utf8Capped("abc", 300)).hasSize(3);
   }
+
+  /** A record of an exactly-once processor: {@code send} hands the copy over and returns {@code future}. */
+  static io.sagaflow.processor.ProcessorRecord<?, ?> transactionalRecord(
+      java.util.concurrent.CompletableFuture<org.apache.kafka.clients.producer.RecordMetadata> future,
+      List<ProducerRecord<byte[], byte[]>> sent) {
+    return (io.sagaflow.processor.ProcessorRecord<?, ?>) java.lang.reflect.Proxy.newProxyInstance(
+        RecoveryFailureHandlerTest.class.getClassLoader(), new Class<?>[] {io.sagaflow.processor.ProcessorRecord.class},
+        (proxy, method, args) -> switch (method.getName()) {
+          case "transactional" -> true;
+          case "send" -> {
+            @SuppressWarnings("unchecked")
+            ProducerRecord<byte[], byte[]> copy = (ProducerRecord<byte[], byte[]>) args[0];
+            sent.add(copy);
+            yield future;
+          }
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
+  }
+
+  @Test
+  void exactlyOnceHealthFollowsTheProcessorsVerdictOnTheCopy() throws Exception {
+    ConsumerRecord<byte[], byte[]> r = record("orders", 1, 7, new RecordHeaders());
+    List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();
+    var rejected = new java.util.concurrent.CompletableFuture<org.apache.kafka.clients.producer.RecordMetadata>();
+    assertThat(handler.onFailure(new FailedRecord(r, new IllegalArgumentException("bad"), 1, "g1",
+        transactionalRecord(rejected, sent)))).isEqualTo(FailureDecision.done());
+    assertThat(sent).singleElement().satisfies(c -> assertThat(c.topic()).isEqualTo("orders-dlt"));
+    assertThat(publisher.sent).as("the processor writes it, not the handler's producer").isEmpty();
+    assertThat(handler.health()).as("no verdict yet").isEqualTo(RecoveryHealth.UP);
+
+    rejected.completeExceptionally(new org.apache.kafka.common.KafkaException("exactly-once: not written",
+        new org.apache.kafka.common.errors.RecordTooLargeException("larger than the max message size")));
+    assertThat(handler.health()).isEqualTo(RecoveryHealth.DOWN);
+    assertThat(handler.lastPublishFailure()).get().extracting(Throwable::getMessage).asString()
+        .startsWith("dead-letter topic orders-dlt rejects writes: RecordTooLargeException")
+        .contains("max.message.bytes", "orders-1@7");
+
+    var cancelled = new java.util.concurrent.CompletableFuture<org.apache.kafka.clients.producer.RecordMetadata>();
+    handler.onFailure(new FailedRecord(r, new IllegalArgumentException("bad"), 1, "g1", transactionalRecord(cancelled, sent)));
+    cancelled.cancel(false);
+    assertThat(handler.health()).as("a record given up says nothing about the topic").isEqualTo(RecoveryHealth.DOWN);
+
+    var written = new java.util.concurrent.CompletableFuture<org.apache.kafka.clients.producer.RecordMetadata>();
+    handler.onFailure(new FailedRecord(r, new IllegalArgumentException("bad"), 1, "g1", transactionalRecord(written, sent)));
+    written.complete(null);
+    assertThat(handler.health()).isEqualTo(RecoveryHealth.UP);
+    assertThat(handler.lastPublishFailure()).isEmpty();
+  }
 }
