@@ -312,4 +312,62 @@ public interface SagaContext {
   default <T> T delay(Duration duration, T value) {
     return perform(Effects.delay(duration, value));
   }
+
+  /**
+   * Registers an undo step for what the saga just did. If the saga then throws (anything but
+   * {@link SagaCancelledException}), the registered steps run before its failure is reported, in
+   * reverse order of registration, as set by {@link #compensationOptions}; their failures are added
+   * to the saga's exception as suppressed exceptions, followed by a {@link CompensationException}
+   * saying how compensation went. {@link #compensate()} runs them earlier, on request.
+   *
+   * <pre>{@code
+   * Receipt receipt = ctx.call(payments::charge, order.card(), order.cents());
+   * ctx.addCompensation(c -> c.call(payments::refund, receipt));
+   * ctx.put("KITCHEN_ORDER", order);
+   * ctx.addCompensation(Effects.put("KITCHEN_CANCEL", order.id()));
+   * ctx.take("KITCHEN_ACCEPTED");   // throws? the kitchen order is cancelled, then the card refunded
+   * }</pre>
+   *
+   * <p>Registration is not an effect: it gets no effect id. Each step runs as an effect of its
+   * own, through the middleware, with a deterministic id ({@code compensate/<n>/<step>}), so a
+   * journal records every step that ran. Inside an {@code all}, a branch's registrations join its
+   * parent's list when the {@code all} ends, in the order the branches are declared (also when
+   * it fails: what a branch did before it was cancelled still needs undoing). Inside a
+   * {@code race}, the winner's registrations join its parent's list; a loser's steps run as soon as
+   * the race is decided, since the saga goes on as if the loser had not run. A called saga shares
+   * its caller's list. A step cannot register steps.
+   *
+   * @param step the undo step; it receives a context for its effects
+   * @throws IllegalStateException if called from inside a compensation step
+   */
+  void addCompensation(Compensation step);
+
+  /**
+   * Registers an effect (for example {@code Effects.put("ORDER_CANCELLED", id)}) as an undo step;
+   * see {@link #addCompensation(Compensation)}.
+   */
+  void addCompensation(Effect<?> step);
+
+  /**
+   * Runs the registered steps now, as {@link #compensationOptions} says, and clears them: for a
+   * saga that decides to roll back without failing.
+   *
+   * @throws CompensationException if a step failed (the others ran if {@code continueOnFailure})
+   */
+  void compensate();
+
+  /** {@link #compensate()} with {@code options} for this time only. */
+  void compensate(CompensationOptions options);
+
+  /**
+   * Forgets the registered steps, for example after a point of no return; steps registered from
+   * then on are kept as usual.
+   */
+  void clearCompensations();
+
+  /**
+   * Sets how this run's compensation steps run, on failure and for {@link #compensate()}; the
+   * default is {@link CompensationOptions#DEFAULT}.
+   */
+  void compensationOptions(CompensationOptions options);
 }

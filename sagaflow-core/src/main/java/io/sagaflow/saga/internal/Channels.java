@@ -75,7 +75,12 @@ final class Channels {
         throw new IllegalArgumentException("take needs a channel opened with SagaContext.actionChannel, not a "
             + ch.getClass().getName());
       }
-      Action<P> action = takeFrom(channel, take);
+      Action<P> action;
+      try {
+        action = takeFrom(channel, take, ctx);
+      } finally {
+        ctx.passTurn(); // the channel had failed before the claim
+      }
       if (ctx.undo != null) {
         ctx.undo.add(() -> channel.buffer.pushFront(action));
       }
@@ -83,17 +88,19 @@ final class Channels {
     }
     ActionChannelImpl<P> channel = openForTake(take.pattern(), ctx);
     try {
-      return takeFrom(channel, take);
+      return takeFrom(channel, take, ctx);
     } finally {
       channel.close();
     }
   }
 
-  private <P> Action<P> takeFrom(ActionChannelImpl<P> channel, Effect<?> take) throws Exception {
+  private <P> Action<P> takeFrom(ActionChannelImpl<P> channel, Effect<?> take, SagaContextImpl ctx)
+      throws Exception {
     if (channel.failure.isDone()) {
       throw failureOf(channel);
     }
     CompletableFuture<Action<P>> next = channel.buffer.takeAsync();
+    ctx.passTurn(); // claimed: the next sibling branch may claim now (ClaimOrder)
     if (!next.isDone()) {
       String what = waiter.described(take);
       activity.blocked(true, what);

@@ -67,6 +67,7 @@ final class EffectExecutor {
   }
 
   private Object dispatch(Effect<?> effect, String id, SagaContextImpl ctx) throws Exception {
+    ClaimOrder.beforeDispatch(effect, ctx);
     return switch (effect) {
       case Put put -> put(put, ctx);
       case ActionChannelOpen<?> open -> channels.open(open, ctx);

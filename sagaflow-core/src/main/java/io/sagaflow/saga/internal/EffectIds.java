@@ -10,9 +10,11 @@ package io.sagaflow.saga.internal;
  * {@code "<fork id>/all/<key>"}. So {@code "3"} is the run's third effect and
  * {@code "4/race/timeout/1"} the first effect inside the {@code timeout} branch of the race that
  * was the run's fourth. Ids depend only on the order of the saga's code, never on timing, so a
- * replay of the same code meets the same ids. Ids are assigned in two places only:
- * {@link SagaContextImpl#perform} (the next id of its thread) and {@link ForkJoin} (each branch's
- * effect); both build them here.
+ * replay of the same code meets the same ids. Compensation steps run under
+ * {@code "<prefix>compensate/<n>/<step key>"} ({@link Compensations}), e.g. {@code "compensate/1/2"}
+ * for the step the run registered second, in its first compensation. Ids are assigned in three
+ * places only: {@link SagaContextImpl#perform} (the next id of its thread), {@link ForkJoin} (each
+ * branch's effect) and {@link Compensations} (each step); all build them here.
  */
 final class EffectIds {
   /** The prefix of the run's own effects. */
@@ -28,6 +30,14 @@ final class EffectIds {
   /** The prefix of the effects performed inside the effect {@code id} (a called saga, a branch). */
   static String inside(String id) {
     return id + "/";
+  }
+
+  /**
+   * The prefix of the ids of the {@code run}th compensation of the logical thread whose ids start
+   * with {@code prefix}; a step's key follows it ({@link Compensations}).
+   */
+  static String compensation(String prefix, int run) {
+    return prefix + "compensate/" + run + "/";
   }
 
   /** The prefix of the branch ids of the all or race with id {@code forkId}; a key follows it. */

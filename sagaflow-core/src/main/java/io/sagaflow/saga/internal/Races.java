@@ -137,6 +137,8 @@ final class Races {
         branches[i].stop();
       }
       throw x;
+    } finally {
+      ctx.passTurn(); // every take has claimed, in declaration order (ClaimOrder)
     }
     if (winner == null) {
       try {

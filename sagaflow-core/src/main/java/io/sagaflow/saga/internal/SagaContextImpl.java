@@ -1,9 +1,13 @@
 package io.sagaflow.saga.internal;
 
 import io.sagaflow.saga.Action;
+import io.sagaflow.saga.Compensation;
+import io.sagaflow.saga.CompensationOptions;
 import io.sagaflow.saga.Effect;
 import io.sagaflow.saga.SagaContext;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -19,23 +23,56 @@ final class SagaContextImpl implements SagaContext {
   private final String idPrefix;
   private final AtomicInteger counter = new AtomicInteger();
   final UndoLog undo;
+  /**
+   * Inside an all/race branch: completed once this branch has made its first claim on a channel or
+   * can no longer make one before its next sibling ({@link ClaimOrder}); null for the run itself.
+   */
+  final CompletableFuture<Void> turn;
+  /** The compensation steps of this logical thread (shared with the sagas it calls). */
+  final Compensations compensations;
+  private final AtomicInteger registered = new AtomicInteger();
 
-  SagaContextImpl(SagaEngine engine, RunState run, Action<?> action, String idPrefix, UndoLog undo) {
+  SagaContextImpl(SagaEngine engine, RunState run, Action<?> action, String idPrefix, UndoLog undo,
+      CompletableFuture<Void> turn, Compensations compensations) {
     this.engine = engine;
     this.run = run;
     this.action = action;
     this.idPrefix = idPrefix;
     this.undo = undo;
+    this.turn = turn;
+    this.compensations = compensations;
   }
 
   /** The context for a called saga: ids nest under the call's id. */
   SagaContextImpl nested(String callId) {
-    return new SagaContextImpl(engine, run, action, EffectIds.inside(callId), undo);
+    return new SagaContextImpl(engine, run, action, EffectIds.inside(callId), undo, turn, compensations);
   }
 
-  /** The context of an all/race branch. */
-  SagaContextImpl branch(String branchId, UndoLog branchUndo) {
-    return new SagaContextImpl(engine, run, action, EffectIds.inside(branchId), branchUndo);
+  /**
+   * The context of an all/race branch (or of a compensation step run in parallel), whose claim
+   * turn is {@code branchTurn} and whose compensation steps go to {@code branchCompensations}.
+   */
+  SagaContextImpl branch(String branchId, UndoLog branchUndo, CompletableFuture<Void> branchTurn,
+      Compensations branchCompensations) {
+    return new SagaContextImpl(engine, run, action, EffectIds.inside(branchId), branchUndo, branchTurn,
+        branchCompensations);
+  }
+
+  /** This context for performing compensation steps: same thread, but registering is refused. */
+  SagaContextImpl forCompensation() {
+    return new SagaContextImpl(engine, run, action, idPrefix, undo, turn, new Compensations(true));
+  }
+
+  /** The prefix of this logical thread's effect ids. */
+  String idPrefix() {
+    return idPrefix;
+  }
+
+  /** Lets the next sibling branch claim from channels ({@link ClaimOrder}); idempotent. */
+  void passTurn() {
+    if (turn != null) {
+      turn.complete(null);
+    }
   }
 
   /** The id of this thread's next effect. */
@@ -66,6 +103,41 @@ final class SagaContextImpl implements SagaContext {
   @Override
   public Object userContext() {
     return run.userContext;
+  }
+
+  @Override
+  public void addCompensation(Compensation step) {
+    Objects.requireNonNull(step, "step");
+    register(Compensations.effectOf(step));
+  }
+
+  @Override
+  public void addCompensation(Effect<?> step) {
+    register(Objects.requireNonNull(step, "step"));
+  }
+
+  private void register(Effect<?> step) {
+    compensations.add(new Compensations.Step(EffectIds.nth(idPrefix, registered.incrementAndGet()), step));
+  }
+
+  @Override
+  public void compensate() {
+    compensations.runOrThrow(this, run.compensationOptions());
+  }
+
+  @Override
+  public void compensate(CompensationOptions options) {
+    compensations.runOrThrow(this, Objects.requireNonNull(options, "options"));
+  }
+
+  @Override
+  public void clearCompensations() {
+    compensations.clear();
+  }
+
+  @Override
+  public void compensationOptions(CompensationOptions options) {
+    run.compensationOptions(Objects.requireNonNull(options, "options"));
   }
 
   /** Gives {@code effect} the next id of this logical thread and performs it. */

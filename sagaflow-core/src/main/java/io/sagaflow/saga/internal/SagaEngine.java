@@ -85,6 +85,11 @@ public final class SagaEngine {
     return codec;
   }
 
+  /** What observes saga threads. */
+  Activity activity() {
+    return activity;
+  }
+
   /** The timer delays use. */
   public Timer timer() {
     return timer;
@@ -94,10 +99,20 @@ public final class SagaEngine {
   public static final class SagaRun {
     private final CompletableFuture<Object> done;
     private final Thread thread;
+    private final RunState state;
 
-    SagaRun(CompletableFuture<Object> done, Thread thread) {
+    SagaRun(CompletableFuture<Object> done, Thread thread, RunState state) {
       this.done = done;
       this.thread = thread;
+      this.state = state;
+    }
+
+    /**
+     * Whether the saga is running compensation steps now (after it threw, on its request, or for a
+     * race's losers); see {@code SagaContext.addCompensation}.
+     */
+    public boolean compensating() {
+      return state.compensating();
     }
 
     /** Completes with the saga's result when its thread ended, exceptionally with what it threw. */
@@ -128,7 +143,7 @@ public final class SagaEngine {
   public <P> SagaRun startReturning(ReturningSaga<P, ?> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record,
       Object userContext) {
     RunState run = new RunState(record, userContext, SAGA_LOG);
-    SagaContextImpl ctx = new SagaContextImpl(this, run, action, EffectIds.ROOT, null);
+    SagaContextImpl ctx = new SagaContextImpl(this, run, action, EffectIds.ROOT, null, null, new Compensations(false));
     CompletableFuture<Object> done = new CompletableFuture<>();
     activity.threadStarted();
     Thread thread = Thread.ofVirtual().name("saga-" + action.transactionId()).unstarted(() -> {
@@ -139,6 +154,11 @@ public final class SagaEngine {
         result = saga.run(action, ctx);
       } catch (Throwable t) {
         failure = t;
+        if (t instanceof Exception && !(t instanceof SagaCancelledException)) {
+          // A cancelled run (timeout, shutdown) is not compensated: its thread is interrupted, so
+          // its steps could not wait for anything.
+          ctx.compensations.runAfter(t, ctx, run.compensationOptions());
+        }
       } finally {
         run.closeChannels();
         activity.threadEnded();
@@ -150,7 +170,7 @@ public final class SagaEngine {
       }
     });
     thread.start();
-    return new SagaRun(done, thread);
+    return new SagaRun(done, thread, run);
   }
 
   /** Performs {@code effect}, whose id is {@code id}, through the middleware chain; throws unchecked. */
