@@ -73,6 +73,10 @@ public abstract class ReadmeContext {
       }
       return "receipt-" + account + "-" + cents;
     }
+
+    public String refund(String receipt) {
+      return "refund-of-" + receipt;
+    }
   }
 
   protected void bill(String key, Order value) {}
