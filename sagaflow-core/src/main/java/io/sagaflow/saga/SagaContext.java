@@ -237,6 +237,11 @@ public interface SagaContext {
    * fails, the others are cancelled and its exception is thrown (a call's checked exception inside
    * a {@link SagaException}).
    *
+   * <p>Branches that take from one channel claim its actions in declaration order, here and in
+   * {@code race}: in {@code all(take(ch), take(ch))} the first branch gets the first action, on
+   * every run. Each branch starts once the one before it has claimed from a channel or started an
+   * effect that may wait (a put, a call, a delay); nested forks claim depth-first.
+   *
    * <pre>{@code
    * Branch<Receipt> paid = Branch.of("paid", Effects.call(payments::charge, card, cents));
    * Branch<Action<Slot>> slot = Branch.of("slot", Effects.take(slots));
@@ -259,7 +264,12 @@ public interface SagaContext {
     return (List<T>) perform(Effects.all(effects));
   }
 
-  /** Performs {@code effects} concurrently and returns their results by key. */
+  /**
+   * Performs {@code effects} concurrently and returns their results by key. Branches that take
+   * from one channel claim its actions in the map's iteration order (see
+   * {@link #all(Branch...)}): pass a {@link java.util.LinkedHashMap}, since {@code Map.of} has no
+   * defined order.
+   */
   @SuppressWarnings("unchecked")
   default <T> Map<String, T> all(Map<String, ? extends Effect<? extends T>> effects) {
     return (Map<String, T>) perform(Effects.all(effects));
@@ -288,7 +298,10 @@ public interface SagaContext {
     return perform(Effects.race(effects));
   }
 
-  /** Races {@code effects} by key; losers are cancelled. */
+  /**
+   * Races {@code effects} by key; losers are cancelled. Branches claim from a shared channel in
+   * the map's iteration order ({@code Map.of} has none: use a {@link java.util.LinkedHashMap}).
+   */
   default RaceResult race(Map<String, ? extends Effect<?>> effects) {
     return perform(Effects.race(effects));
   }
@@ -350,7 +363,8 @@ public interface SagaContext {
 
   /**
    * Runs the registered steps now, as {@link #compensationOptions} says, and clears them: for a
-   * saga that decides to roll back without failing.
+   * saga that decides to roll back without failing. Inside an all/race branch, the steps are that
+   * branch's own (and those joined from forks inside it).
    *
    * @throws CompensationException if a step failed (the others ran if {@code continueOnFailure})
    */

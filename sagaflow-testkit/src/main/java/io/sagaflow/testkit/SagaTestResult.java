@@ -44,6 +44,16 @@ public final class SagaTestResult {
     return effects;
   }
 
+  /**
+   * The compensation steps that ran, as in {@link #effects()}: the effects whose id has a
+   * {@code compensate/<n>/} part ({@code "compensate/1/2 put(ORDER_CANCELLED)"}), including the
+   * effects inside lambda steps, in the order they started.
+   */
+  public List<String> compensationEffects() {
+    return effects.stream().filter(e -> e.startsWith("compensate/") || e.split(" ", 2)[0].contains("/compensate/"))
+        .toList();
+  }
+
   /** The saga's return value (null for a void saga or on failure). */
   public Object value() {
     return value;

@@ -200,4 +200,42 @@ class SagaTesterTest {
     }).run("x");
     assertThat(result.value()).isEqualTo(Duration.ofDays(2));
   }
+
+  @Test
+  void aSagaThatTimesOutCompensatesInReverseOrder() {
+    SagaTestResult result = SagaTester.<Order>of((action, ctx) -> {
+      ctx.put("CARD_CHARGE", action.payload());
+      ctx.addCompensation(Effects.put("CARD_REFUND", action.payload()));
+      ActionChannel<Pizza> created = ctx.actionChannel(ActionPattern.of("PIZZA_CREATE_SUCCESS", Pizza.class));
+      ctx.put("PIZZA_CREATE", action.payload());
+      ctx.addCompensation(c -> c.put("PIZZA_CANCEL", action.payload()));
+      RaceResult r = ctx.race(List.of(Effects.take(created), Effects.delay(Duration.ofSeconds(30))));
+      if (r.index() == 1) {
+        throw new IllegalStateException("no pizza");
+      }
+    }).run("ORDER_PLACED", new Order("margherita", 12));
+    assertThat(result.assertFailed(IllegalStateException.class)).hasMessage("no pizza");
+    result.assertPutTopics("CARD_CHARGE", "PIZZA_CREATE", "PIZZA_CANCEL", "CARD_REFUND");
+    assertThat(result.compensationEffects()).containsExactly("compensate/1/2 call(compensate)",
+        "compensate/1/2/1 put(PIZZA_CANCEL)", "compensate/1/1 put(CARD_REFUND)");
+  }
+
+  @Test
+  void parallelCompensationStepsWaitOnVirtualTimeTogether() {
+    SagaTestResult result = SagaTester.<String>of((action, ctx) -> {
+      ctx.compensationOptions(io.sagaflow.saga.CompensationOptions.DEFAULT.withParallel(true));
+      ctx.addCompensation(c -> {
+        c.delay(Duration.ofSeconds(10));
+        c.put("UNDO_1", null);
+      });
+      ctx.addCompensation(c -> {
+        c.delay(Duration.ofSeconds(10));
+        c.put("UNDO_2", null);
+      });
+      throw new IllegalStateException("boom");
+    }).run("x");
+    result.assertFailed(IllegalStateException.class);
+    assertThat(result.putTopics()).containsExactlyInAnyOrder("UNDO_1", "UNDO_2");
+    assertThat(result.virtualTime()).isEqualTo(Duration.ofSeconds(10)); // one after the other: 20 s
+  }
 }

@@ -35,7 +35,10 @@ import org.slf4j.MDC;
  * </ol>
  *
  * Cancellation is thread interruption: every wait turns it into {@link SagaCancelledException}
- * after cancelling what it waited for.
+ * after cancelling what it waited for. A run that throws anything else first runs its registered
+ * compensation steps ({@link Compensations}), as effects on the same path, then completes
+ * exceptionally. Branches of an all or a race claim from shared channels in declaration order
+ * ({@link ClaimOrder}).
  */
 public final class SagaEngine {
   private static final Logger SAGA_LOG = LoggerFactory.getLogger("io.sagaflow.saga.Saga");
