@@ -24,6 +24,14 @@ public interface EffectRecorder {
    */
   Object record(String effectId, Effect<?> effect, SagaContext ctx, Execution execution) throws Exception;
 
+  /**
+   * The key of the run {@code ctx} belongs to, which {@link SagaContext#idempotencyKey()} starts
+   * with: unique per run for a journal (the input record's position), the transaction id here.
+   */
+  default String runKey(SagaContext ctx) {
+    return ctx.transactionId();
+  }
+
   /** Performs an effect. */
   @FunctionalInterface
   interface Execution {
