@@ -294,7 +294,7 @@ public final class JournalRecorder implements EffectRecorder {
         result = execution.execute();
       }
     } catch (Exception e) {
-      if (!Thread.currentThread().isInterrupted() && !(e instanceof SagaCancelledException) && !journalFailure(e)) {
+      if (!cancelled(e) && !journalFailure(e)) {
         run.put(base.failed(RecordedFailure.of(e), millisSince(started, timer)));
       }
       throw e;
@@ -309,6 +309,12 @@ public final class JournalRecorder implements EffectRecorder {
 
   private static long millisSince(Instant started, Timer timer) {
     return Math.max(0, Duration.between(started, timer.now()).toMillis());
+  }
+
+  /** Whether {@code e} ended its effect because the run or its branch was stopped (a crash, a lost race). */
+  private static boolean cancelled(Exception e) {
+    return Thread.currentThread().isInterrupted() || e instanceof SagaCancelledException
+        || e instanceof InterruptedException;
   }
 
   /** Whether {@code e} (or a cause) is the journal's own failure, which must not be journaled. */
