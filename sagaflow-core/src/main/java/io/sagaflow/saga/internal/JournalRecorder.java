@@ -50,7 +50,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@link NonDeterminismException} (saga, transaction, effect id, journaled and performed
  *       effect) fails this run only. A returned entry gives its recorded result (a take's action
  *       converted to the take's payload type; uuid and now their values), a failed entry throws
- *       its failure rebuilt ({@link RecordedFailure#rebuild}); neither runs the effect.
+ *       its failure rebuilt ({@link RecordedFailure#rebuild}; a typed call's checked exception
+ *       comes unwrapped as live, see {@link ReplayedFailures}); neither runs the effect.
  *   <li><b>Structural effects run again</b>: an {@code actionChannel} re-subscribes (a live
  *       object, no external side effect) and an {@code all} forks again, its branches replaying
  *       their own entries. A returned {@code race} records only its winner: the winning branch is
@@ -70,8 +71,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Obligations left to the Kafka wiring: a re-subscribed channel must not receive again the
  * replies that journaled takes already consumed (read reply topics from the journaled
- * {@code ReplyPosition}s and skip those actions); and a typed call's checked exception replays
- * wrapped in a {@code SagaException} (its identity is not the one the function threw).
+ * {@code ReplyPosition}s and skip those actions).
  *
  * <p>Bounds: {@link JournalLimits} caps the entries and encoded bytes of one run; an effect that
  * would exceed them fails with {@link JournalLimitException} before it runs (a result too large to
@@ -248,7 +248,13 @@ public final class JournalRecorder implements EffectRecorder {
           JournalEntry.describe(kind, detail));
     }
     return switch (entry.status()) {
-      case FAILED -> throw entry.failure().rebuild();
+      case FAILED -> {
+        Exception failure = entry.failure().rebuild();
+        if (effect instanceof Call<?>) {
+          ReplayedFailures.mark(failure);
+        }
+        throw failure;
+      }
       case PENDING -> complete(run, entry, effect, ctx, execution);
       case RETURNED -> replay(entry, effect, ctx, execution);
     };

@@ -334,6 +334,45 @@ class JournalRecorderTest {
     assertThat(attempts).as("failed calls are not called again").hasValue(2);
   }
 
+  /** A checked exception a typed call declares. */
+  public static final class Declined extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public Declined(String message) {
+      super(message);
+    }
+  }
+
+  private static String charge(int cents) throws Declined {
+    throw new Declined("card refused " + cents);
+  }
+
+  @Test
+  void aTypedCallsCheckedExceptionReplaysUnwrappedAsItWasThrown() throws Exception {
+    ReturningSaga<JsonNode, Object> saga = (a, ctx) -> {
+      String outcome;
+      try {
+        outcome = ctx.call("charge", JournalRecorderTest::charge, 250);
+      } catch (Declined e) {
+        outcome = "declined: " + e.getMessage();
+      }
+      ctx.take("WAIT");
+      return outcome;
+    };
+    Process first = new Process();
+    SagaEngine.SagaRun run = first.begin("tx-1", 15, saga);
+    await().atMost(Duration.ofSeconds(30)).until(() -> first.bus.hasSubscriber("tx-1", "WAIT"));
+    crash(first, run, "tx-1");
+    assertThat(entry("orders-0@15", "1").failure().type()).isEqualTo(Declined.class.getName());
+
+    Process second = new Process();
+    SagaEngine.SagaRun resumed = second.resume("orders-0@15", saga);
+    await().atMost(Duration.ofSeconds(30)).until(() -> second.bus.hasSubscriber("tx-1", "WAIT")
+        || resumed.done().isDone());
+    second.bus.deliver(Action.of("WAIT", "tx-1", null));
+    assertThat(result(resumed)).isEqualTo("declined: card refused 250");
+  }
+
   /** An exception without a constructor a journal can rebuild it with. */
   static final class Unrebuildable extends RuntimeException {
     private static final long serialVersionUID = 1L;

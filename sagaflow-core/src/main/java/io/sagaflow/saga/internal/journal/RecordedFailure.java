@@ -44,6 +44,12 @@ public record RecordedFailure(String type, String message, RecordedFailure cause
     return rebuilt != null ? rebuilt : new SagaReplayedException(type, message, cause);
   }
 
+  /** {@code k}, made accessible where it can be (a public constructor of a class that is not public). */
+  private static Constructor<?> accessible(Constructor<?> k) {
+    k.trySetAccessible();
+    return k;
+  }
+
   private Exception instantiate(Throwable cause) {
     Class<?> c;
     try {
@@ -57,19 +63,18 @@ public record RecordedFailure(String type, String message, RecordedFailure cause
     }
     try {
       try {
-        Constructor<?> k = c.getConstructor(String.class, Throwable.class);
-        return (Exception) k.newInstance(message, cause);
+        return (Exception) accessible(c.getConstructor(String.class, Throwable.class)).newInstance(message, cause);
       } catch (NoSuchMethodException e) {
         // next form
       }
       Exception e;
       try {
-        e = (Exception) c.getConstructor(String.class).newInstance(message);
+        e = (Exception) accessible(c.getConstructor(String.class)).newInstance(message);
       } catch (NoSuchMethodException x) {
         if (message != null) {
           return null; // the message would be lost: a SagaReplayedException keeps it
         }
-        e = (Exception) c.getConstructor().newInstance();
+        e = (Exception) accessible(c.getConstructor()).newInstance();
       }
       if (cause != null && e.getCause() == null) {
         e.initCause(cause);
