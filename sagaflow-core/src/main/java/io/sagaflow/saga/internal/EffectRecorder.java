@@ -5,9 +5,9 @@ import io.sagaflow.saga.SagaContext;
 
 /**
  * The one place every effect's result passes through, after the middleware chain, keyed by the
- * effect's deterministic id. Today it only executes; a durable journal will implement it to record
- * results and, on replay, return recorded results without executing (and to detect
- * non-determinism when a replayed effect id names a different effect).
+ * effect's deterministic id. {@link #PASS_THROUGH} only executes; {@link JournalRecorder}, the
+ * durable journal, records results and, on replay, returns recorded results without executing
+ * (and detects non-determinism when a replayed effect id names a different effect).
  */
 public interface EffectRecorder {
 
