@@ -33,4 +33,6 @@ module io.sagaflow.core {
 
   // SagaTester drives the saga engine on virtual time.
   exports io.sagaflow.saga.internal to io.sagaflow.testkit;
+  // The durable-saga journal model, which JournalRecorder's signatures use.
+  exports io.sagaflow.saga.internal.journal to io.sagaflow.testkit;
 }

@@ -217,6 +217,24 @@ public interface SagaContext {
     return TypedCalls.perform(this, name, TypedCalls.args(a, b, c, d), () -> fn.apply(a, b, c, d));
   }
 
+  /**
+   * A key naming the call effect in progress, the same every time this run performs it again (a
+   * durable saga resumed after a crash calls again a call whose result was not journaled yet):
+   * pass it to the callee so that it can deduplicate. It is {@code "<run key>/<effect id>"}: the
+   * run key is unique per run (in durable mode the input record's topic, partition and offset; for
+   * a run that is not durable, its transaction id), the effect id the call's deterministic id.
+   * Call it inside the function that {@code call} runs, on its thread:
+   *
+   * <pre>{@code
+   * Receipt r = ctx.call("charge", () -> payments.charge(card, cents, ctx.idempotencyKey()));
+   * }</pre>
+   *
+   * @throws IllegalStateException when no call of this run is in progress on this thread
+   */
+  default String idempotencyKey() {
+    throw new UnsupportedOperationException(getClass().getName() + " does not implement idempotencyKey()");
+  }
+
   /** Calls a function returning a stage and awaits it. */
   default <R> R callAsync(String name, Callable<? extends CompletionStage<R>> fn) {
     return perform(Effects.callAsync(name, fn));

@@ -1,5 +1,6 @@
 package io.sagaflow.saga;
 
+import io.sagaflow.saga.internal.ReplayedFailures;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -17,7 +18,9 @@ import java.util.concurrent.CompletableFuture;
  * is rethrown as it is. It is then an {@code E}: the function declares {@code throws E}, so the
  * unchecked cast cannot lie. A checked exception from anywhere else (a middleware, a journal) is
  * not an {@code E} by any guarantee and stays wrapped. The call still passes the middleware and the
- * executor as a {@link Call} effect, so its effect id and journaling are those of any call.
+ * executor as a {@link Call} effect, so its effect id and journaling are those of any call. A
+ * durable replay of a call that threw rebuilds the journaled exception; it is unwrapped too
+ * ({@link ReplayedFailures}).
  */
 final class TypedCalls {
   private TypedCalls() {}
@@ -45,10 +48,13 @@ final class TypedCalls {
     try {
       return ctx.perform(call);
     } catch (SagaException e) {
-      if (e.getCause() instanceof Exception cause && thrown.contains(cause)) {
+      // A durable replay throws the function's journaled exception rebuilt, not the identical one.
+      if (e.getCause() instanceof Exception cause && (thrown.contains(cause) || ReplayedFailures.consume(cause))) {
         throw TypedCalls.<E>asDeclared(cause);
       }
       throw e;
+    } finally {
+      ReplayedFailures.consume(null);
     }
   }
 

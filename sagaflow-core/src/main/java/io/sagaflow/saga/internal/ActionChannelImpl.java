@@ -29,6 +29,11 @@ final class ActionChannelImpl<P> implements ActionChannel<P> {
     this.codec = codec;
   }
 
+  /** The type payloads are converted to. */
+  Class<P> payloadType() {
+    return pattern.payloadType();
+  }
+
   void attach(ActionSource.Subscription sub) {
     this.subscription = sub;
     if (failure.isDone()) {

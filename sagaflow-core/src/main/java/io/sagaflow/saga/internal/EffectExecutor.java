@@ -90,7 +90,13 @@ final class EffectExecutor {
   }
 
   private Object call(Call<?> call, String id, SagaContextImpl ctx) throws Exception {
-    CompletionStage<?> stage = call.callee().invoke(call.args(), ctx.nested(id));
+    CompletionStage<?> stage;
+    Object outer = SagaContextImpl.enterCall(ctx.run, id);
+    try {
+      stage = call.callee().invoke(call.args(), ctx.nested(id));
+    } finally {
+      SagaContextImpl.exitCall(outer);
+    }
     if (stage == null) {
       throw new IllegalStateException("the callee of " + call.describe() + " returned a null stage");
     }

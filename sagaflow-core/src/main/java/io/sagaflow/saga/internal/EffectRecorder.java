@@ -5,9 +5,9 @@ import io.sagaflow.saga.SagaContext;
 
 /**
  * The one place every effect's result passes through, after the middleware chain, keyed by the
- * effect's deterministic id. Today it only executes; a durable journal will implement it to record
- * results and, on replay, return recorded results without executing (and to detect
- * non-determinism when a replayed effect id names a different effect).
+ * effect's deterministic id. {@link #PASS_THROUGH} only executes; {@link JournalRecorder}, the
+ * durable journal, records results and, on replay, returns recorded results without executing
+ * (and detects non-determinism when a replayed effect id names a different effect).
  */
 public interface EffectRecorder {
 
@@ -23,6 +23,14 @@ public interface EffectRecorder {
    * @param execution performs the effect for real
    */
   Object record(String effectId, Effect<?> effect, SagaContext ctx, Execution execution) throws Exception;
+
+  /**
+   * The key of the run {@code ctx} belongs to, which {@link SagaContext#idempotencyKey()} starts
+   * with: unique per run for a journal (the input record's position), the transaction id here.
+   */
+  default String runKey(SagaContext ctx) {
+    return ctx.transactionId();
+  }
 
   /** Performs an effect. */
   @FunctionalInterface

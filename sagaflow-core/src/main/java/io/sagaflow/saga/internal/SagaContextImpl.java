@@ -140,6 +140,38 @@ final class SagaContextImpl implements SagaContext {
     run.compensationOptions(Objects.requireNonNull(options, "options"));
   }
 
+  /** The call effect running on a thread: its run and id, for {@link #idempotencyKey()}. */
+  private record CurrentCall(RunState run, String id) {}
+
+  private static final ThreadLocal<CurrentCall> CURRENT_CALL = new ThreadLocal<>();
+
+  /** Marks the current thread as running the call {@code id} of {@code run}; returns what to restore. */
+  static Object enterCall(RunState run, String id) {
+    CurrentCall outer = CURRENT_CALL.get();
+    CURRENT_CALL.set(new CurrentCall(run, id));
+    return outer;
+  }
+
+  /** Ends what {@link #enterCall} started, restoring {@code outer} (a call this one is nested in). */
+  static void exitCall(Object outer) {
+    if (outer == null) {
+      CURRENT_CALL.remove();
+    } else {
+      CURRENT_CALL.set((CurrentCall) outer);
+    }
+  }
+
+  @Override
+  public String idempotencyKey() {
+    CurrentCall c = CURRENT_CALL.get();
+    if (c == null || c.run() != run) {
+      throw new IllegalStateException("idempotencyKey() names the call in progress: call it inside the function"
+          + " that ctx.call(...) runs, on the thread that runs it (before handing work to another thread), not"
+          + " elsewhere in the saga");
+    }
+    return engine.recorder.runKey(this) + "/" + c.id();
+  }
+
   /** Gives {@code effect} the next id of this logical thread and performs it. */
   @Override
   @SuppressWarnings("unchecked")

@@ -50,6 +50,10 @@ public final class SagaEngine {
   private final ActionCodec codec;
   private final Activity activity;
   private final EffectExecutor executor;
+  /** The effect result seam; a context asks it for its run key ({@link SagaContextImpl#idempotencyKey}). */
+  final EffectRecorder recorder;
+  /** Blocks saga threads; a journal waits out a replayed delay's remainder with it. */
+  final Waiter waiter;
 
   /**
    * An engine.
@@ -69,13 +73,13 @@ public final class SagaEngine {
     Objects.requireNonNull(publisher, "publisher");
     Objects.requireNonNull(source, "source");
     this.timer = Objects.requireNonNull(timer, "timer");
-    Objects.requireNonNull(recorder, "recorder");
+    this.recorder = Objects.requireNonNull(recorder, "recorder");
     this.codec = Objects.requireNonNull(codec, "codec");
     if (channelCapacity <= 0) {
       throw new IllegalArgumentException("channelCapacity (" + channelCapacity + ") must be positive");
     }
     this.activity = Objects.requireNonNull(activity, "activity");
-    Waiter waiter = new Waiter(activity, timer);
+    this.waiter = new Waiter(activity, timer);
     Channels channels = new Channels(source, codec, channelCapacity, activity, waiter);
     boolean unobserved = this.middleware.isEmpty() && recorder == EffectRecorder.PASS_THROUGH
         && activity == Activity.NONE;

@@ -1,8 +1,9 @@
 /**
  * Saga implementation: the effect interpreter ({@link io.sagaflow.saga.internal.SagaEngine}, which
  * sends every effect through the middleware to {@link io.sagaflow.saga.internal.EffectExecutor};
- * channels, fork/join, races and waits are parts of their own), the effect-result seam for a
- * future journal ({@link io.sagaflow.saga.internal.EffectRecorder}), the Kafka publisher and
+ * channels, fork/join, races and waits are parts of their own), the effect-result seam
+ * ({@link io.sagaflow.saga.internal.EffectRecorder}) and the durable journal's recorder
+ * ({@link io.sagaflow.saga.internal.JournalRecorder}), the Kafka publisher and
  * shared reply consumer, the runner seam for topic consumers
  * ({@link io.sagaflow.saga.internal.SagaRunner}) and test doubles (loopback bus, manual timer).
  * Not API: exported only to sibling Sagaflow modules (the testkit).

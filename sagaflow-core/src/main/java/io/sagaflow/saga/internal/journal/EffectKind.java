@@ -1,0 +1,35 @@
+package io.sagaflow.saga.internal.journal;
+
+/** The kinds of effect a journal entry can record, with their names on the wire. */
+public enum EffectKind {
+  PUT("put"),
+  TAKE("take"),
+  CHANNEL("actionChannel"),
+  CALL("call"),
+  ALL("all"),
+  RACE("race"),
+  DELAY("delay"),
+  NOW("now"),
+  UUID("uuid");
+
+  private final String wire;
+
+  EffectKind(String wire) {
+    this.wire = wire;
+  }
+
+  /** The name written to the journal. */
+  public String wireName() {
+    return wire;
+  }
+
+  /** The kind named {@code name} on the wire, or null if there is none. */
+  public static EffectKind fromWire(String name) {
+    for (EffectKind k : values()) {
+      if (k.wire.equals(name)) {
+        return k;
+      }
+    }
+    return null;
+  }
+}
