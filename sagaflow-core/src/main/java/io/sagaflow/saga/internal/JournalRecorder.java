@@ -33,6 +33,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -275,7 +276,12 @@ public final class JournalRecorder implements EffectRecorder {
               + " is not one of its branches " + race.effects().keySet(), null);
         }
         String branchId = EffectIds.branches(entry.id(), true) + won.key();
-        Object value = ctx.engine.perform(branch, branchId, ctx.branch(branchId, ctx.undo));
+        // The winner alone runs again, on this thread: nothing to claim before it, and its
+        // compensation steps join the saga's as a live race's winner's do.
+        Compensations steps = new Compensations(false);
+        Object value = ctx.engine.perform(branch, branchId,
+            ctx.branch(branchId, ctx.undo, CompletableFuture.completedFuture(null), steps));
+        steps.moveTo(ctx.compensations);
         yield new RaceResult(won.key(), won.index(), value);
       }
       case Take<?> take -> actions.convert((Action<?>) codec.decodeResult(entry), payloadType(take));
