@@ -151,6 +151,5 @@ class RecoveryFailureHandlerTest {
     assertThat(trace.length).isBetween(299, 300);
     assertThat(new String(trace, java.nio.charset.StandardCharsets.UTF_8))
         .startsWith("java.lang.IllegalArgumentException: \u00e9").doesNotContain("\ufffd");
-    assertThat(HeaderCodec.utf8Capped("abc", 300)).hasSize(3);
   }
 }
