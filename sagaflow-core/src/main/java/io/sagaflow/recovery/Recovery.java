@@ -38,10 +38,13 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * }
  * }</pre>
  *
- * <p>Guarantee: a failed record is finished ({@code done()}) only after its retry or dead-letter
- * copy is acknowledged by the broker ({@code acks=all}). If the write fails the handler throws, the
- * processor backs off and calls again, and the record's offset is not committed past it; health is
- * DOWN until a write succeeds. The copy is written at least once: a crash between the ack and the
+ * <p>Guarantee: a failed record is finished only after its retry or dead-letter copy is
+ * acknowledged by the broker ({@code acks=all}). Inside a processor the handler does not wait for
+ * that ack: it returns {@code FailureDecision.doneWhen(ack)}, the record's key goes on with its next
+ * record, copies of many failed records share producer requests, and the processor finishes the
+ * record, so its offset can be committed, when the ack arrives. If the write fails, the processor
+ * backs off and calls again, and the record's offset is not committed past it; health is DOWN until
+ * a write succeeds. The copy is written at least once: a crash between the ack and the
  * offset commit, or an ack that arrives after the publish timeout, can leave two copies (each with
  * the same {@code kafka_dlt-original-*} coordinates, so they are easy to spot). In an exactly-once
  * processor the copy and the offset advance commit in one transaction instead: the processor writes
@@ -57,6 +60,11 @@ public final class Recovery {
     Objects.requireNonNull(options, "options");
     Map<String, Object> producer = new HashMap<>();
     producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, options.publishTimeout().toMillis());
+    // Inside a processor nobody waits for a copy's ack (the record finishes when it comes), so a
+    // longer linger costs no throughput and puts many copies in one request instead of a request
+    // each: each copy carries a kilobyte or so of headers.
+    producer.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    producer.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
     producer.putAll(options.producerProperties());
     KafkaProducer<byte[], byte[]> kafkaProducer = KafkaClients.producer(options.cluster(), role(options), producer);
     TopicAdministrator topics = null;

@@ -21,9 +21,15 @@ public final class RecoveryHeaders {
   public static final String DLT_EXCEPTION_FQCN = "kafka_dlt-exception-fqcn";
   public static final String DLT_EXCEPTION_CAUSE_FQCN = "kafka_dlt-exception-cause-fqcn";
   public static final String DLT_EXCEPTION_MESSAGE = "kafka_dlt-exception-message";
+  /**
+   * The failure's stack trace as {@code printStackTrace} lays it out (causes, suppressed), without
+   * the processor's own frames beneath the handler (shown as {@code "\t... n more"}), at most 40
+   * frames per exception and {@code RecoveryOptions.maxStackTraceBytes} bytes in all.
+   */
   public static final String DLT_EXCEPTION_STACKTRACE = "kafka_dlt-exception-stacktrace";
   public static final String DLT_KEY_EXCEPTION_FQCN = "kafka_dlt-key-exception-fqcn";
   public static final String DLT_KEY_EXCEPTION_MESSAGE = "kafka_dlt-key-exception-message";
+  /** Like {@link #DLT_EXCEPTION_STACKTRACE}, for a key that could not be deserialized. */
   public static final String DLT_KEY_EXCEPTION_STACKTRACE = "kafka_dlt-key-exception-stacktrace";
 
   /** Total failed attempts across all deliveries (4-byte int). */

@@ -5,7 +5,9 @@ import java.time.Instant;
 /**
  * Observes the recovery path, for metrics and logs. Every method has a no-op default; an exception
  * thrown by a listener is logged and ignored. {@link MicrometerRecoveryListener} turns these calls
- * into Micrometer meters.
+ * into Micrometer meters. Calls must return quickly: those that report a write ({@code
+ * onRetryScheduled}, {@code onDeadLettered}, {@code onPublishFailed}) are made when the broker
+ * answers, on the producer's I/O thread, for copies written from an at-least-once processor.
  */
 public interface RecoveryListener {
 

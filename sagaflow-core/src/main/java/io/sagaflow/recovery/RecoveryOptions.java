@@ -25,7 +25,8 @@ import java.util.random.RandomGenerator;
  *     kafka_dlt-original-consumer-group} (a {@code FailedRecord}'s own group id wins when set)
  * @param policy retry tiers and topic names
  * @param producerProperties raw producer properties, applied over the cluster's settings and our defaults ({@code acks=all},
- *     idempotence on, byte-array serializers, {@code max.block.ms} = {@code publishTimeout})
+ *     idempotence on, byte-array serializers, {@code max.block.ms} = {@code publishTimeout}, {@code
+ *     linger.ms} 20 and {@code batch.size} 64 KiB, since inside a processor nobody waits for a copy's ack)
  * @param createTopics create missing retry and dead-letter topics through the Kafka Admin API with
  *     the source topic's partition count; when false, they must exist (or be auto-created)
  * @param publishTimeout how long one publish (metadata, topic creation, ack) may take before it

@@ -36,6 +36,7 @@ final class ThreadLeaks {
   private static boolean isJvmOwned(String name) {
     // JDK-owned pools that outlive any one client (and that a client does not own).
     return name.startsWith("ForkJoinPool") || name.startsWith("process reaper")
+        || name.equals("CompletableFutureDelayScheduler") // orTimeout's shared timer
         || name.equals("Attach Listener") || name.startsWith("Common-Cleaner")
         // Yammer metrics' static tick executor, started by the broker and never stopped by it.
         || name.startsWith("metrics-meter-tick-thread")

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  * at-most-once mode a failure drops the record at once (its offset was committed before it ran).
  * In exactly-once mode the copies a failure handler writes of a record it finishes are handed to
  * {@link FailureCopies}; if a topic rejects them the failure handler is asked again after a backoff.
+ * A {@code doneWhen} decision hands the record to {@link HandOffs} and frees the lane at once.
  */
 final class HandlerInvoker<K, V> {
   private static final Logger LOG = LoggerFactory.getLogger(HandlerInvoker.class);
@@ -57,6 +58,7 @@ final class HandlerInvoker<K, V> {
   private final StallWatch stalls;
   private final Metrics metrics;
   private final ProcessorRuntime<K, V> runtime;
+  private final HandOffs<K, V> handOffs;
   final LaneScheduler scheduler;
 
   HandlerInvoker(
@@ -82,6 +84,7 @@ final class HandlerInvoker<K, V> {
     this.stalls = stalls;
     this.metrics = metrics;
     this.runtime = runtime;
+    this.handOffs = new HandOffs<>(failureHandler, groupId, finishOnAck, stalls, runtime, HANDOFF_BACKOFF);
     this.scheduler = runtime.options.blockingHandlers()
         ? LaneScheduler.perLane()
         : new LaneScheduler(Math.max(2, Runtime.getRuntime().availableProcessors()));
@@ -249,6 +252,11 @@ final class HandlerInvoker<K, V> {
           w.dropped(d);
           return DROPPED;
         }
+        if (decision instanceof FailureDecision.DoneWhen later) {
+          // Handed off without waiting: the lane goes on; the record finishes when it completes.
+          handOffs.watch(d, later, error, attempt);
+          return FINISHED;
+        }
         if (decision instanceof FailureDecision.Done) {
           if (!finishOnAck || d.claimFinish()) {
             finish(d, w);
@@ -325,6 +333,11 @@ final class HandlerInvoker<K, V> {
             failureHandler.onFailure(new FailedRecord(d.raw, error, attempt, groupId, d));
         if (decision == null) {
           throw new NullPointerException("FailureHandler returned null; return a FailureDecision");
+        }
+        if (exactlyOnce && decision instanceof FailureDecision.DoneWhen later) {
+          // The transaction that commits the offset must not start before the hand-off is done.
+          later.handedOff().toCompletableFuture().get();
+          return FailureDecision.done();
         }
         return decision;
       } catch (Throwable t) {

@@ -55,19 +55,4 @@ public final class HeaderCodec {
     }
     return ByteBuffer.wrap(h.value()).getLong();
   }
-
-  /** UTF-8 bytes of {@code s}, cut to at most {@code maxBytes} without splitting a character. */
-  static byte[] utf8Capped(String s, int maxBytes) {
-    byte[] all = utf8(s);
-    if (all.length <= maxBytes) {
-      return all;
-    }
-    int end = maxBytes;
-    while (end > 0 && (all[end] & 0xC0) == 0x80) {
-      end--; // all[end] is a continuation byte: cutting here would split a character
-    }
-    byte[] cut = new byte[end];
-    System.arraycopy(all, 0, cut, 0, end);
-    return cut;
-  }
 }

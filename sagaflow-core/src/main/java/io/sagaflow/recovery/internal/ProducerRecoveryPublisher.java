@@ -2,12 +2,17 @@ package io.sagaflow.recovery.internal;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 
-/** Plain mode: an idempotent {@code acks=all} producer; {@link #publish} blocks until acked. */
+/**
+ * Plain mode: an idempotent {@code acks=all} producer; {@link #publish} blocks until acked, {@link
+ * #publishAsync} completes when acked (or fails after {@code timeout}).
+ */
 public final class ProducerRecoveryPublisher implements RecoveryPublisher {
   private final Producer<byte[], byte[]> producer;
 
@@ -27,6 +32,23 @@ public final class ProducerRecoveryPublisher implements RecoveryPublisher {
   @Override
   public void publish(ProducerRecord<byte[], byte[]> record, Duration timeout) throws Exception {
     producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public CompletionStage<?> publishAsync(ProducerRecord<byte[], byte[]> record, Duration timeout) {
+    CompletableFuture<Object> acked = new CompletableFuture<>();
+    try {
+      producer.send(record, (metadata, error) -> {
+        if (error == null) {
+          acked.complete(metadata);
+        } else {
+          acked.completeExceptionally(error);
+        }
+      });
+    } catch (RuntimeException e) {
+      acked.completeExceptionally(e); // rejected at once: no metadata within max.block.ms, too large
+    }
+    return acked.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -33,15 +35,18 @@ import org.slf4j.LoggerFactory;
  * <p>Design note. Per call: (1) a retryable error whose attempt is below {@code inPlaceAttempts}
  * gets {@code retryAfter(backoff)} and nothing is written; (2) otherwise the record's origin and
  * tier are read from its headers; a retryable error below the last tier is written to the next
- * retry topic with a due time, anything else to the dead-letter topic of the origin topic; (3) the
- * write blocks until acked, then {@code done()}. A failed write marks health DOWN and throws, so the
- * processor keeps the record and calls again; the next successful write marks health UP. In an
- * exactly-once processor (3) is the processor's: the copy goes through the record's {@code send},
- * {@code done()} returns at once, and the processor writes the copy in a transaction of its own
- * before it finishes the record; the send's future brings the verdict (DOWN naming the topic, the
- * broker's error and the fix; or UP), and on a rejection the processor calls again. Tiers and
- * origin live in the record's headers, so the same handler serves the source topic and every retry
- * topic, and survives restarts without local state.
+ * retry topic with a due time, anything else to the dead-letter topic of the origin topic; (3) in an
+ * at-least-once processor the write is sent without waiting and the decision is {@code
+ * doneWhen(ack)}: the worker goes on, writes of many failed records share producer batches, and the
+ * processor finishes the record (its offset may be committed) only once the copy is acknowledged;
+ * outside a processor the write blocks until acked, then {@code done()}. A failed write marks health
+ * DOWN and throws (or fails the stage), so the processor keeps the record and calls again; the next
+ * successful write marks health UP. In an exactly-once processor (3) is the processor's: the copy
+ * goes through the record's {@code send}, {@code done()} returns at once, and the processor writes
+ * the copy in a transaction of its own before it finishes the record; the send's future brings the
+ * verdict (DOWN naming the topic, the broker's error and the fix; or UP), and on a rejection the
+ * processor calls again. Tiers and origin live in the record's headers, so the same handler serves
+ * the source topic and every retry topic, and survives restarts without local state.
  */
 public final class RecoveryFailureHandler implements RecoveryHandler {
   private static final Logger log = LoggerFactory.getLogger(RecoveryFailureHandler.class);
@@ -84,24 +89,29 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
       int tier = origin.tier() + 1;
       String topic = policy.retryTopic(origin.topic(), tier);
       Instant due = now.plus(policy.retryTopicDelays().get(tier - 1));
-      publish(failed, topic, "retry topic", origin, partition -> RecoveryRecords.retry(record, origin, error, topic,
-          partition, tier, attempts, due, options.maxStackTraceBytes()), timeout,
+      return publish(failed, topic, "retry topic", origin, partition -> RecoveryRecords.retry(record, origin, error,
+          topic, partition, tier, attempts, due, options.maxStackTraceBytes()), timeout,
           () -> notify(l -> l.onRetryScheduled(origin.topic(), tier, topic)));
-    } else {
-      String topic = policy.deadLetterTopic(origin.topic());
-      publish(failed, topic, "dead-letter topic", origin, partition -> RecoveryRecords.deadLetter(record, origin,
-          error, group, topic, partition, attempts, now, options.maxStackTraceBytes()), timeout,
-          () -> notify(l -> l.onDeadLettered(origin.topic(), topic, error)));
     }
-    return FailureDecision.done();
+    String topic = policy.deadLetterTopic(origin.topic());
+    return publish(failed, topic, "dead-letter topic", origin, partition -> RecoveryRecords.deadLetter(record, origin,
+        error, group, topic, partition, attempts, now, options.maxStackTraceBytes()), timeout,
+        () -> notify(l -> l.onDeadLettered(origin.topic(), topic, error)));
   }
 
   private interface RecordBuilder {
     ProducerRecord<byte[], byte[]> build(Integer partition);
   }
 
-  private void publish(FailedRecord failed, String topic, String kind, Origin origin, RecordBuilder builder,
-      Duration timeout, Runnable written) throws RecoveryPublishException {
+  /**
+   * Writes the copy and returns the decision: inside an at-least-once processor {@code doneWhen}
+   * the ack (the worker goes on; the processor finishes the record, and may commit its offset, once
+   * the copy is acknowledged); in an exactly-once processor {@code done()} at once, the processor
+   * writing the copy in a transaction of its own; outside a processor {@code done()} after a
+   * blocking write. {@code written} tells the listener once the copy is written.
+   */
+  private FailureDecision publish(FailedRecord failed, String topic, String kind, Origin origin,
+      RecordBuilder builder, Duration timeout, Runnable written) throws RecoveryPublishException {
     try {
       if (topics != null) {
         topics.ensureCompanionTopics(origin.topic(), List.of(topic));
@@ -115,22 +125,41 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
         // it with the record's offset; a topic that rejects it holds back this record only. The
         // future says how it went (after this returns done()).
         failed.record().send(copy).whenComplete((md, e) -> transactionalOutcome(topic, kind, origin, copy, e, written));
-        return;
+        return FailureDecision.done();
+      }
+      if (failed.record() != null) {
+        CompletionStage<?> acked = publisher.publishAsync(copy, timeout);
+        return FailureDecision.doneWhen(acked.handle((ok, error) -> {
+          if (error != null) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            throw new CompletionException(failure(topic, origin, cause instanceof Exception e ? e
+                : new IllegalStateException(cause)));
+          }
+          writtenAgain(topic);
+          written.run();
+          return null;
+        }));
       }
       publisher.publish(copy, timeout);
     } catch (Exception e) {
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      lastFailure.set(e);
-      notify(l -> l.onPublishFailed(topic, e));
-      throw new RecoveryPublishException("could not write failed record " + origin.topic() + "-"
-          + origin.partition() + "@" + origin.offset() + " to " + topic + " (" + why(e)
-          + "); the record stays unfinished and will be retried. Check that " + topic
-          + " exists or can be created and that the producer may write to it", e);
+      throw failure(topic, origin, e);
     }
     writtenAgain(topic);
     written.run();
+    return FailureDecision.done();
+  }
+
+  /** Records a failed write (health DOWN) and says what failed and what to check. */
+  private RecoveryPublishException failure(String topic, Origin origin, Exception e) {
+    if (e instanceof InterruptedException) {
+      Thread.currentThread().interrupt();
+    }
+    lastFailure.set(e);
+    notify(l -> l.onPublishFailed(topic, e));
+    return new RecoveryPublishException("could not write failed record " + origin.topic() + "-"
+        + origin.partition() + "@" + origin.offset() + " to " + topic + " (" + why(e)
+        + "); the record stays unfinished and will be retried. Check that " + topic
+        + " exists or can be created and that the producer may write to it", e);
   }
 
   /**

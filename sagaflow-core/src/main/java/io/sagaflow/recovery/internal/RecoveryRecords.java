@@ -2,8 +2,6 @@ package io.sagaflow.recovery.internal;
 
 import static io.sagaflow.recovery.RecoveryHeaders.*;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -80,13 +78,7 @@ final class RecoveryRecords {
       h.add(key ? DLT_KEY_EXCEPTION_MESSAGE : DLT_EXCEPTION_MESSAGE, HeaderCodec.utf8(error.getMessage()));
     }
     h.add(key ? DLT_KEY_EXCEPTION_STACKTRACE : DLT_EXCEPTION_STACKTRACE,
-        HeaderCodec.utf8Capped(stackTrace(error), maxStackTraceBytes));
-  }
-
-  private static String stackTrace(Throwable error) {
-    StringWriter out = new StringWriter();
-    error.printStackTrace(new PrintWriter(out, true));
-    return out.toString();
+        StackTraceText.utf8(error, maxStackTraceBytes));
   }
 
   private static Headers copy(Headers source) {

@@ -12,6 +12,9 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetCommitCallback;
+import org.apache.kafka.clients.consumer.RetriableCommitFailedException;
+import org.apache.kafka.clients.consumer.internals.NoAvailableBrokersException;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
@@ -25,7 +28,19 @@ class CommitterTest {
   private static final Duration INTERVAL = Duration.ofSeconds(1);
 
   private final FakeTicker ticker = new FakeTicker();
-  private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+  /** Async commits to fail as a consumer whose coordinator is gone fails them. */
+  private int failAsyncCommits;
+  private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
+    @Override
+    public synchronized void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback) {
+      if (failAsyncCommits > 0) {
+        failAsyncCommits--;
+        callback.onComplete(offsets, new RetriableCommitFailedException(new NoAvailableBrokersException()));
+        return;
+      }
+      super.commitAsync(offsets, callback);
+    }
+  };
   private int commits;
   private int aborts;
   private final MockProducer<byte[], byte[]> producer =
@@ -133,6 +148,30 @@ class CommitterTest {
   }
 
   // ---- periodic ----
+
+  @Test
+  void aRetriableAsyncCommitFailureIsSentAgainAtTheNextIntervalThoughNothingNewFinished() {
+    // The broker-outage case: the commit fails while no broker answers, the input has stopped, and
+    // the same offsets must still be committed once the coordinator is back.
+    PeriodicCommitter c = new PeriodicCommitter(parts(options()));
+    PartitionState s = assignment.put(P0, null);
+    s.tracker.register(0);
+    s.tracker.register(1);
+    s.tracker.finished(0);
+    s.outstanding = 1; // busy: only interval commits
+    c.start(ticker.nanoTime());
+    failAsyncCommits = 2;
+    for (int i = 0; i < 2; i++) {
+      ticker.advance(INTERVAL);
+      c.onTurn(ticker.nanoTime());
+      assertThat(committed()).isEmpty();
+      assertThat(s.lastCommitted).as("a failed commit is forgotten").isNull();
+    }
+
+    ticker.advance(INTERVAL);
+    c.onTurn(ticker.nanoTime());
+    assertThat(committed().get(P0).offset()).isEqualTo(1);
+  }
 
   @Test
   void periodicCommitsByTheIntervalWhileBusy() {

@@ -18,6 +18,12 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.lang.reflect.Proxy;
+import io.sagaflow.processor.ProcessorRecord;
+import io.sagaflow.recovery.RecoveryListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -31,6 +37,8 @@ class RecoveryFailureHandlerTest {
 
   static final class FakePublisher implements RecoveryPublisher {
     final List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();
+    /** Acks of publishAsync calls, completed by the test. */
+    final List<CompletableFuture<Object>> acks = new ArrayList<>();
     Exception failWith;
 
     @Override
@@ -47,7 +55,25 @@ class RecoveryFailureHandlerTest {
     }
 
     @Override
+    public CompletionStage<?> publishAsync(ProducerRecord<byte[], byte[]> record, Duration timeout) {
+      sent.add(record);
+      CompletableFuture<Object> ack = new CompletableFuture<>();
+      acks.add(ack);
+      return ack;
+    }
+
+    @Override
     public void close() {}
+  }
+
+  /** A processor's non-transactional handle of a record (at-least-once). */
+  static ProcessorRecord<?, ?> atLeastOnceHandle() {
+    return (ProcessorRecord<?, ?>) Proxy.newProxyInstance(ProcessorRecord.class.getClassLoader(),
+        new Class<?>[] {ProcessorRecord.class}, (proxy, method, args) -> switch (method.getName()) {
+          case "transactional" -> false;
+          case "toString" -> "handle";
+          default -> throw new UnsupportedOperationException(method.getName());
+        });
   }
 
   final FakePublisher publisher = new FakePublisher();
@@ -151,7 +177,51 @@ class RecoveryFailureHandlerTest {
     assertThat(trace.length).isBetween(299, 300);
     assertThat(new String(trace, java.nio.charset.StandardCharsets.UTF_8))
         .startsWith("java.lang.IllegalArgumentException: \u00e9").doesNotContain("\ufffd");
-    assertThat(HeaderCodec.utf8Capped("abc", 300)).hasSize(3);
+  }
+
+  @Test
+  void insideAProcessorTheCopyIsSentWithoutWaitingAndTheRecordIsDoneWhenItIsAcked() throws Exception {
+    List<String> deadLettered = new ArrayList<>();
+    RecoveryFailureHandler h = new RecoveryFailureHandler(RecoveryOptions.of("unused:9092", "g").withPolicy(policy)
+        .withListener(new RecoveryListener() {
+          @Override
+          public void onDeadLettered(String originTopic, String deadLetterTopic, Throwable error) {
+            deadLettered.add(deadLetterTopic);
+          }
+        }), publisher, new TopicProvisioner(null));
+    ConsumerRecord<byte[], byte[]> r = record("orders", 1, 7, new RecordHeaders());
+
+    FailureDecision d = h.onFailure(new FailedRecord(r, new IllegalArgumentException("bad"), 1, "g", atLeastOnceHandle()));
+
+    assertThat(d).isInstanceOf(FailureDecision.DoneWhen.class);
+    CompletableFuture<?> done = ((FailureDecision.DoneWhen) d).handedOff().toCompletableFuture();
+    assertThat(publisher.sent).extracting(ProducerRecord::topic).containsExactly("orders-dlt");
+    assertThat(DeadLetterHeaders.read(publisher.sent.get(0).headers()).originalOffset()).isEqualTo(7);
+    assertThat(done).isNotDone();
+    assertThat(deadLettered).isEmpty(); // not dead-lettered before the broker acked it
+
+    publisher.acks.get(0).complete("metadata");
+    assertThat(done).isCompleted();
+    assertThat(deadLettered).containsExactly("orders-dlt");
+  }
+
+  @Test
+  void aFailedAckFailsTheHandOffAndMarksHealthDownUntilALaterCopyIsAcked() throws Exception {
+    ConsumerRecord<byte[], byte[]> r = record("orders", 0, 5, new RecordHeaders());
+    FailedRecord f = new FailedRecord(r, new IllegalArgumentException("bad"), 1, "g1", atLeastOnceHandle());
+    CompletableFuture<?> first = ((FailureDecision.DoneWhen) handler.onFailure(f)).handedOff().toCompletableFuture();
+    CompletableFuture<?> second = ((FailureDecision.DoneWhen) handler.onFailure(f)).handedOff().toCompletableFuture();
+
+    publisher.acks.get(0).completeExceptionally(new org.apache.kafka.common.errors.RecordTooLargeException("too big"));
+    assertThatThrownBy(first::join).isInstanceOf(CompletionException.class)
+        .cause().isInstanceOf(RecoveryPublishException.class).hasMessageContaining("orders-0@5 to orders-dlt")
+        .hasMessageContaining("too big");
+    assertThat(handler.health()).isEqualTo(RecoveryHealth.DOWN);
+    assertThat(handler.lastPublishFailure()).get().isInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
+
+    publisher.acks.get(1).complete("metadata");
+    assertThat(second).isCompleted();
+    assertThat(handler.health()).isEqualTo(RecoveryHealth.UP);
   }
 
   /** A record of an exactly-once processor: {@code send} hands the copy over and returns {@code future}. */
