@@ -19,10 +19,13 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 
+@ExtendWith(LeakCheck.class)
 class KafkaClusterTest {
   private static final String PASSWORD = "n0t-in-any-log-7f3a";
 

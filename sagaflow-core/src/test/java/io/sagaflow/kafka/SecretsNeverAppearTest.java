@@ -17,10 +17,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.Processor;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.processor.ProcessorStatus;
@@ -37,6 +39,7 @@ import io.sagaflow.saga.SagaOptions;
  * Secrets set on every options type never show in a {@code toString}, an exception message or a
  * log line, while clients with those secrets start, work and fail.
  */
+@ExtendWith(LeakCheck.class)
 class SecretsNeverAppearTest {
   private static final String PASSWORD = "pw-never-shown-4b7c";
   private static final String OTHER_SECRET = "key-never-shown-e21a";

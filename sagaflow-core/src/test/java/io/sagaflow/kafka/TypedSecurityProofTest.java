@@ -17,9 +17,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.embedded.ListenerKind;
 import io.sagaflow.embedded.TestCertificates;
 import io.sagaflow.processor.Processor;
@@ -31,6 +33,7 @@ import io.sagaflow.processor.ProcessorStatus;
  * kind: every setting connects, produces and consumes; a wrong password and an untrusted broker
  * certificate fail within a bounded time with an error that names the cluster and the fix.
  */
+@ExtendWith(LeakCheck.class)
 class TypedSecurityProofTest {
   private static final String PLAIN_USER = "alice";
   private static final String PLAIN_PASSWORD = "alice-pw-7c1";

@@ -7,6 +7,7 @@ import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.time.Duration;
@@ -27,12 +28,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+@ExtendWith(LeakCheck.class)
 class ProcessorBackpressureTest {
   static EmbeddedKafka kafka;
 
@@ -44,11 +46,6 @@ class ProcessorBackpressureTest {
   @AfterAll
   static void stopBroker() {
     kafka.close();
-  }
-
-  @AfterEach
-  void noLeaks() throws InterruptedException {
-    KafkaTestSupport.assertNoProcessorThreads();
   }
 
   private static void fill(String topic, int partitions, int perPartition, int valueSize) {

@@ -8,16 +8,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(LeakCheck.class)
 class ProcessorBatchAndMetricsTest {
   static EmbeddedKafka kafka;
 
@@ -29,11 +31,6 @@ class ProcessorBatchAndMetricsTest {
   @AfterAll
   static void stopBroker() {
     kafka.close();
-  }
-
-  @AfterEach
-  void noLeaks() throws InterruptedException {
-    KafkaTestSupport.assertNoProcessorThreads();
   }
 
   @Test

@@ -5,6 +5,7 @@ import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +23,11 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Child-JVM processors killed with SIGKILL (and one run without Micrometer on the classpath). */
+@ExtendWith(LeakCheck.class)
 class ProcessorCrashTest {
   static EmbeddedKafka kafka;
 

@@ -8,6 +8,7 @@ import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.internal.OffsetMetadataCodec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,10 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(LeakCheck.class)
 class ProcessorOffsetsTest {
   static EmbeddedKafka kafka;
 
@@ -36,11 +38,6 @@ class ProcessorOffsetsTest {
   @AfterAll
   static void stopBroker() {
     kafka.close();
-  }
-
-  @AfterEach
-  void noLeaks() throws InterruptedException {
-    KafkaTestSupport.assertNoProcessorThreads();
   }
 
   private static List<String[]> records(int n, String keyPrefix) {

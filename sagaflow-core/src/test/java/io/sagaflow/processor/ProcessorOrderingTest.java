@@ -6,6 +6,7 @@ import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(LeakCheck.class)
 class ProcessorOrderingTest {
   static EmbeddedKafka kafka;
 
@@ -30,11 +32,6 @@ class ProcessorOrderingTest {
   @AfterAll
   static void stopBroker() {
     kafka.close();
-  }
-
-  @AfterEach
-  void noLeaks() throws InterruptedException {
-    KafkaTestSupport.assertNoProcessorThreads();
   }
 
   @Test

@@ -7,6 +7,7 @@ import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,11 +23,12 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+@ExtendWith(LeakCheck.class)
 class ProcessorRebalanceTest {
   static EmbeddedKafka kafka;
 
@@ -38,11 +40,6 @@ class ProcessorRebalanceTest {
   @AfterAll
   static void stopBroker() {
     kafka.close();
-  }
-
-  @AfterEach
-  void noLeaks() throws InterruptedException {
-    KafkaTestSupport.assertNoProcessorThreads();
   }
 
   @ParameterizedTest(name = "group.protocol={0}")

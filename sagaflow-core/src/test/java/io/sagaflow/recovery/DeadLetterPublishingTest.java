@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
 import java.nio.ByteBuffer;
@@ -15,7 +16,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,23 +31,22 @@ import org.apache.kafka.common.serialization.IntegerDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Dead-letter and retry-topic publishing against a real broker. */
+@ExtendWith(LeakCheck.class)
 class DeadLetterPublishingTest {
   static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
   static EmbeddedKafka kafka;
-  static Set<String> threadsBefore;
 
   @BeforeAll
   static void start() {
-    threadsBefore = ThreadLeaks.liveThreadNames();
     kafka = EmbeddedKafka.start();
   }
 
   @AfterAll
-  static void stop() throws Exception {
+  static void stop() {
     kafka.close();
-    ThreadLeaks.assertNoNewThreads(threadsBefore);
   }
 
   RecoveryOptions options(RetryPolicy policy) {

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
 import io.sagaflow.processor.FailureHandler;
@@ -25,26 +26,25 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The whole pipeline on a real broker: source consumer, a retry consumer that honours the
  * not-before function the way the processor will (seek back and pause the partition until due),
  * and the dead-letter topic.
  */
+@ExtendWith(LeakCheck.class)
 class RetryPipelineTest {
   static EmbeddedKafka kafka;
-  static Set<String> threadsBefore;
 
   @BeforeAll
   static void start() {
-    threadsBefore = ThreadLeaks.liveThreadNames();
     kafka = EmbeddedKafka.start();
   }
 
   @AfterAll
-  static void stop() throws Exception {
+  static void stop() {
     kafka.close();
-    ThreadLeaks.assertNoNewThreads(threadsBefore);
   }
 
   @Test

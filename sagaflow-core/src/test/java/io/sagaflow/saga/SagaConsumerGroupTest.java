@@ -11,10 +11,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 
 /** The original's group behaviour: three consumers share a 10-partition topic, each message runs once. */
+@ExtendWith(LeakCheck.class)
 class SagaConsumerGroupTest {
 
   @Test
