@@ -2,6 +2,7 @@ package io.sagaflow.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -98,10 +99,8 @@ class SecretsNeverAppearTest {
         try (Processor<String, String> p = Processor.forRecords(
             ProcessorOptions.create(cluster, "g-good", new StringDeserializer(), new StringDeserializer())
                 .withTopics("in"), r -> seen.add(r.value())).start()) {
-          long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-          while (seen.isEmpty() && System.nanoTime() < deadline && p.status().state() == ProcessorStatus.State.RUNNING) {
-            Thread.onSpinWait();
-          }
+          await("the record, or the processor stopped").atMost(Duration.ofSeconds(30))
+              .until(() -> !seen.isEmpty() || p.status().state() != ProcessorStatus.State.RUNNING);
           assertThat(seen).containsExactly("v");
         }
       }

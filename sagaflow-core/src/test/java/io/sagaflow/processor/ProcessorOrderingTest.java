@@ -65,7 +65,7 @@ class ProcessorOrderingTest {
       maxConcurrentInPartition.merge(r.partition(), c, Math::max);
       seen.computeIfAbsent(r.key(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
           .add(Integer.parseInt(r.value()));
-      Thread.sleep(5);
+      Thread.sleep(5); // part of the scenario: handlers take time, so records of a key could overlap
       concurrentInPartition.get(r.partition()).decrementAndGet();
       r1.decrementAndGet();
       done.incrementAndGet();
@@ -160,7 +160,7 @@ class ProcessorOrderingTest {
       maxPartitionsAtOnce.accumulateAndGet(partitionsAtOnce.incrementAndGet(), Math::max);
       offsets.computeIfAbsent(r.partition(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
           .add(r.offset());
-      Thread.sleep(2);
+      Thread.sleep(2); // part of the scenario: handlers take time, so partitions could overlap
       partitionsAtOnce.decrementAndGet();
       running.get(r.partition()).decrementAndGet();
       all.countDown();

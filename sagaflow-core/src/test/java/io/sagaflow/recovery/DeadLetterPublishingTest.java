@@ -3,6 +3,7 @@ package io.sagaflow.recovery;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
@@ -252,17 +253,10 @@ class DeadLetterPublishingTest {
         assertThat(handler.lastPublishFailure()).isPresent();
 
         strict.createTopic("payments-dlt", 1);
-        FailureDecision decision = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (decision == null) { // the processor would keep calling with backoff, like this
-          try {
-            decision = handler.onFailure(failed);
-          } catch (RecoveryPublishException e) {
-            if (System.nanoTime() > deadline) {
-              throw e;
-            }
-          }
-        }
+        // The processor would keep calling with backoff, like this, until the topic takes the record.
+        FailureDecision decision = await("the dead letter written").atMost(Duration.ofSeconds(30))
+            .pollInSameThread().ignoreException(RecoveryPublishException.class)
+            .until(() -> handler.onFailure(failed), d -> d != null);
         assertThat(decision).isEqualTo(FailureDecision.done());
         assertThat(handler.health()).isEqualTo(RecoveryHealth.UP);
       }
