@@ -111,8 +111,18 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback, Bef
     }
   }
 
-  /** The live threads and listening ports at one moment. */
-  static final class Snapshot {
+  /**
+   * The live threads and listening ports at one moment: the check itself, for test frameworks
+   * other than JUnit 5 (TestNG, as the Reactive Streams TCK uses).
+   *
+   * <pre>{@code
+   * LeakCheck.Snapshot before = LeakCheck.Snapshot.take();
+   * ... // start and close a broker and clients
+   * assertThat(before.threadsLeft(LeakCheck.GRACE, false)).isEmpty();
+   * assertThat(before.portsLeftListening()).isEmpty();
+   * }</pre>
+   */
+  public static final class Snapshot {
     private final Set<Long> threadIds;
     private final Set<Integer> listeningPorts;
 
@@ -121,7 +131,8 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback, Bef
       this.listeningPorts = listeningPorts;
     }
 
-    static Snapshot take() {
+    /** The threads and ports of now. */
+    public static Snapshot take() {
       Set<Long> ids = Thread.getAllStackTraces().keySet().stream().map(Thread::threadId).collect(Collectors.toSet());
       return new Snapshot(ids, ListeningPorts.ofThisProcess());
     }
@@ -130,7 +141,7 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback, Bef
      * Names of the threads started since this snapshot that are still alive after waiting up to
      * {@code grace} for them to end; {@code clientsOnly} limits the check to client threads.
      */
-    List<String> threadsLeft(Duration grace, boolean clientsOnly) throws InterruptedException {
+    public List<String> threadsLeft(Duration grace, boolean clientsOnly) throws InterruptedException {
       long deadline = System.nanoTime() + grace.toNanos();
       for (Thread t : newThreads(clientsOnly)) {
         long left = deadline - System.nanoTime();
@@ -154,7 +165,7 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback, Bef
     }
 
     /** Ports that listen now (after the threads have been waited for) and did not at the snapshot. */
-    Set<Integer> portsLeftListening() {
+    public Set<Integer> portsLeftListening() {
       Set<Integer> now = ListeningPorts.ofThisProcess();
       now.removeAll(listeningPorts);
       return now;
