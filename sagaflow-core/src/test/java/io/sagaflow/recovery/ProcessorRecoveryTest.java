@@ -103,7 +103,8 @@ class ProcessorRecoveryTest {
                 .withTopics(Recovery.retryTopics(topic, policy))
                 .withNotBefore(Recovery.retryDueTime()), handler).start()) {
           int good = total - poison.size() - alwaysFails.size();
-          await("every good record processed (" + processed.size() + "/" + good + ")").atMost(Duration.ofSeconds(60)).until(() -> processed.size() == good);
+          await("every good record processed (" + processed.size() + "/" + good + ")").atMost(Duration.ofSeconds(60))
+              .until(() -> processed.size() == good);
           List<ConsumerRecord<byte[], byte[]>> dead = readAll(kafka.bootstrapServers(), topic + "-dlt",
               poison.size() + alwaysFails.size());
           Set<Integer> deadOffsets = new java.util.TreeSet<>();
@@ -128,7 +129,8 @@ class ProcessorRecoveryTest {
           assertThat(dead).hasSize(expectedDead.size());
           assertThat(processed.values()).allSatisfy(c -> assertThat(c).isEqualTo(1));
           assertThat(poison).allSatisfy(n -> assertThat(attempts).doesNotContainKey(n));
-          await("the main group committed everything").atMost(Duration.ofSeconds(60)).until(() -> committed(main, topic) == total);
+          await("the main group committed everything").atMost(Duration.ofSeconds(60))
+              .until(() -> committed(main, topic) == total);
         }
       }
     }
@@ -155,10 +157,13 @@ class ProcessorRecoveryTest {
               .withOrdering(Ordering.UNORDERED)
               .withFailureHandler(recovery)
               .withCommitInterval(Duration.ofMillis(100)), r -> processed.add(r.value())).start()) {
-        await("the records around the poison pill are processed").atMost(Duration.ofSeconds(60)).until(() -> processed.size() == 19);
-        await("health DOWN while the DLT cannot be written").atMost(Duration.ofSeconds(60)).until(() -> recovery.health() == RecoveryHealth.DOWN);
+        await("the records around the poison pill are processed").atMost(Duration.ofSeconds(60))
+            .until(() -> processed.size() == 19);
+        await("health DOWN while the DLT cannot be written").atMost(Duration.ofSeconds(60))
+            .until(() -> recovery.health() == RecoveryHealth.DOWN);
         // The poison pill at offset 5 is not handed off, so the committed offset stays on it.
-        await("committed offset held at the unrecovered record").atMost(Duration.ofSeconds(60)).until(() -> committed(p, topic) == 5);
+        await("committed offset held at the unrecovered record").atMost(Duration.ofSeconds(60))
+            .until(() -> committed(p, topic) == 5);
         // And it stays there for a while (a negative check: nothing should happen).
         await("the offset held").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
             .until(() -> committed(p, topic) == 5);
@@ -166,7 +171,8 @@ class ProcessorRecoveryTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
           admin.createTopics(List.of(new NewTopic(topic + "-dlt", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
-        await("the offset moves once the dead letter is written").atMost(Duration.ofSeconds(60)).until(() -> committed(p, topic) == 20);
+        await("the offset moves once the dead letter is written").atMost(Duration.ofSeconds(60))
+            .until(() -> committed(p, topic) == 20);
         assertThat(recovery.health()).isEqualTo(RecoveryHealth.UP);
         assertThat(readAll(kafka.bootstrapServers(), topic + "-dlt", 1)).singleElement()
             .satisfies(d -> assertThat(new String(d.value(), UTF_8)).isEqualTo("bad"));

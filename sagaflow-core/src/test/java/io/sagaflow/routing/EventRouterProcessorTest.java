@@ -193,9 +193,11 @@ class EventRouterProcessorTest {
     try (RecoveryHandler recovery = Recovery.handler(RecoveryOptions.of(kafka.bootstrapServers(), group).withPolicy(policy));
         Processor<byte[], byte[]> processor =
             Processor.forRecords(options(group, topic, recovery), router.asRecordHandler()).start()) {
-      await("the good record after the bad ones is handled").atMost(Duration.ofSeconds(60)).until(() -> handled.size() == 1);
+      await("the good record after the bad ones is handled").atMost(Duration.ofSeconds(60))
+          .until(() -> handled.size() == 1);
       assertThat(handled).containsExactly(new OrderCreated("o-5", 0));
-      await("everything committed").atMost(Duration.ofSeconds(60)).until(() -> committed(group, topic) == values.size());
+      await("everything committed").atMost(Duration.ofSeconds(60))
+          .until(() -> committed(group, topic) == values.size());
     }
 
     List<ConsumerRecord<byte[], byte[]>> dead = readAll(topic + "-dlt", 4);
@@ -268,7 +270,8 @@ class EventRouterProcessorTest {
       assertThat(got).as("one output per input, none from the failed attempts").hasSize(total);
       assertThat(orderIds).hasSize(total);
       assertThat(failedAfterSending.get()).isEqualTo(total / 10);
-      await("the input offsets committed in the transactions").atMost(Duration.ofSeconds(60)).until(() -> committed(group, in) == total);
+      await("the input offsets committed in the transactions").atMost(Duration.ofSeconds(60))
+          .until(() -> committed(group, in) == total);
     }
   }
 

@@ -156,7 +156,9 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback, Bef
       List<Thread> out = new ArrayList<>();
       for (Thread t : Thread.getAllStackTraces().keySet()) {
         String name = t.getName();
-        boolean watched = clientsOnly ? CLIENT_THREADS.matcher(name).matches() : !SHARED_THREADS.matcher(name).matches();
+        boolean watched = clientsOnly
+            ? CLIENT_THREADS.matcher(name).matches()
+            : !SHARED_THREADS.matcher(name).matches();
         if (t.isAlive() && watched && !threadIds.contains(t.threadId())) {
           out.add(t);
         }

@@ -187,7 +187,8 @@ class EmbeddedKafkaTest {
   }
 
   private static void awaitCount(AtomicInteger counter, int target) {
-    await("acks").atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(counter.get()).isGreaterThanOrEqualTo(target));
+    await("acks").atMost(Duration.ofSeconds(60))
+        .untilAsserted(() -> assertThat(counter.get()).isGreaterThanOrEqualTo(target));
   }
 
   static KafkaProducer<String, String> producer(String bootstrap) {

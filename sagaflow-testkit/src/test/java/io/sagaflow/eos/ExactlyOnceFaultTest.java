@@ -175,7 +175,8 @@ class ExactlyOnceFaultTest {
         }
       }
       long total = expected.size();
-      await("no stall: everything committed").atMost(Duration.ofSeconds(120)).until(() -> committed(kafka, group) == total);
+      await("no stall: everything committed").atMost(Duration.ofSeconds(120))
+          .until(() -> committed(kafka, group) == total);
       assertThat(endOffsets(kafka, in, 6)).isEqualTo(total);
     }
     assertExactlyOnce(kafka, out, expected);
