@@ -3,6 +3,7 @@ package io.sagaflow.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +11,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import picocli.CommandLine;
 
 /** Runs the real harness (orchestrator, child JVM, raw system) with a tiny record count. */
+@ExtendWith(LeakCheck.class)
 class BenchHarnessTest {
   private static EmbeddedKafka kafka;
 

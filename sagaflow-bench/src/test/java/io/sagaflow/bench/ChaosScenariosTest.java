@@ -13,6 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.sagaflow.embedded.LeakCheck;
 
 import picocli.CommandLine;
 
@@ -22,6 +24,7 @@ import picocli.CommandLine;
  * promise does not hold today is here too, disabled, naming what fails and which item of issue 14
  * fixes it: enable it with the fix.
  */
+@ExtendWith(LeakCheck.class)
 class ChaosScenariosTest {
 
   /** What a scenario printed and returned. */

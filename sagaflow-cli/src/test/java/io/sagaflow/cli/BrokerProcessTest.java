@@ -1,6 +1,7 @@
 package io.sagaflow.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,8 +24,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.sagaflow.embedded.LeakCheck;
 
 /** {@code sagaflow broker} as its own process: serves clients, stops cleanly on SIGTERM. */
+@ExtendWith(LeakCheck.class)
 class BrokerProcessTest {
 
   @Test
@@ -70,12 +74,13 @@ class BrokerProcessTest {
       try (KafkaConsumer<String, String> consumer =
           new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
         consumer.subscribe(List.of("hello"));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (values.isEmpty() && System.nanoTime() < deadline) {
-          for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-            values.add(r.value());
-          }
-        }
+        await("the record").atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ofMillis(1))
+            .until(() -> {
+              for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                values.add(r.value());
+              }
+              return !values.isEmpty();
+            });
       }
       assertThat(values).containsExactly("from a client");
 

@@ -9,13 +9,16 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.sagaflow.cli.SagaflowCliTest.Run;
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 
 /** {@code --command-config FILE}: Kafka's client-settings file on every command that connects. */
+@ExtendWith(LeakCheck.class)
 class CommandConfigTest {
   private static final String PASSWORD = "cli-pw-never-printed-51c0";
   private static EmbeddedKafka kafka;

@@ -2,6 +2,7 @@ package io.sagaflow.cli;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -17,8 +18,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.recovery.Recovery;
 import io.sagaflow.recovery.RecoveryHandler;
@@ -26,6 +29,7 @@ import io.sagaflow.recovery.RecoveryOptions;
 import io.sagaflow.recovery.RetryPolicy;
 import picocli.CommandLine;
 
+@ExtendWith(LeakCheck.class)
 class DlqCommandTest {
   private static EmbeddedKafka kafka;
 
@@ -111,9 +115,18 @@ class DlqCommandTest {
       List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
       c.assign(parts);
       c.seekToBeginning(parts);
-      long deadline = System.nanoTime() + Duration.ofSeconds(expected == 0 ? 1 : 30).toNanos();
-      while ((expected == 0 || out.size() < expected) && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
+      if (expected == 0) { // nothing may arrive: read for a second, the caller checks
+        await("a second of " + topic).during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10)).pollInSameThread()
+            .pollInterval(Duration.ofMillis(1)).until(() -> {
+              c.poll(Duration.ofMillis(100)).forEach(out::add);
+              return true;
+            });
+      } else {
+        await(expected + " records of " + topic).atMost(Duration.ofSeconds(30)).pollInSameThread()
+            .pollInterval(Duration.ofMillis(1)).until(() -> {
+              c.poll(Duration.ofMillis(100)).forEach(out::add);
+              return out.size() >= expected;
+            });
       }
     }
     return out;

@@ -8,10 +8,13 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import picocli.CommandLine;
 
+@ExtendWith(LeakCheck.class)
 class SagaflowCliTest {
   private static EmbeddedKafka kafka;
 

@@ -2,6 +2,7 @@ package io.sagaflow.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -19,10 +20,13 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 
+@ExtendWith(LeakCheck.class)
 class KafkaClusterTest {
   private static final String PASSWORD = "n0t-in-any-log-7f3a";
 
@@ -131,12 +135,13 @@ class KafkaClusterTest {
     try (KafkaConsumer<String, String> consumer =
         new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
       consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          out.add(r.value());
-        }
-      }
+      await(expected + " records").atMost(Duration.ofSeconds(30)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+              out.add(r.value());
+            }
+            return out.size() >= expected;
+          });
     }
     return out;
   }

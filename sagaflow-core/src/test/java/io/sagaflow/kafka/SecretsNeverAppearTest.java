@@ -2,6 +2,7 @@ package io.sagaflow.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -17,10 +18,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.Processor;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.processor.ProcessorStatus;
@@ -37,6 +40,7 @@ import io.sagaflow.saga.SagaOptions;
  * Secrets set on every options type never show in a {@code toString}, an exception message or a
  * log line, while clients with those secrets start, work and fail.
  */
+@ExtendWith(LeakCheck.class)
 class SecretsNeverAppearTest {
   private static final String PASSWORD = "pw-never-shown-4b7c";
   private static final String OTHER_SECRET = "key-never-shown-e21a";
@@ -95,10 +99,8 @@ class SecretsNeverAppearTest {
         try (Processor<String, String> p = Processor.forRecords(
             ProcessorOptions.create(cluster, "g-good", new StringDeserializer(), new StringDeserializer())
                 .withTopics("in"), r -> seen.add(r.value())).start()) {
-          long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-          while (seen.isEmpty() && System.nanoTime() < deadline && p.status().state() == ProcessorStatus.State.RUNNING) {
-            Thread.onSpinWait();
-          }
+          await("the record, or the processor stopped").atMost(Duration.ofSeconds(30))
+              .until(() -> !seen.isEmpty() || p.status().state() != ProcessorStatus.State.RUNNING);
           assertThat(seen).containsExactly("v");
         }
       }

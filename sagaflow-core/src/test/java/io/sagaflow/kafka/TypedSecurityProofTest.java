@@ -2,6 +2,7 @@ package io.sagaflow.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,9 +18,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.embedded.ListenerKind;
 import io.sagaflow.embedded.TestCertificates;
 import io.sagaflow.processor.Processor;
@@ -31,6 +34,7 @@ import io.sagaflow.processor.ProcessorStatus;
  * kind: every setting connects, produces and consumes; a wrong password and an untrusted broker
  * certificate fail within a bounded time with an error that names the cluster and the fix.
  */
+@ExtendWith(LeakCheck.class)
 class TypedSecurityProofTest {
   private static final String PLAIN_USER = "alice";
   private static final String PLAIN_PASSWORD = "alice-pw-7c1";
@@ -179,19 +183,21 @@ class TypedSecurityProofTest {
   private static String readOne(KafkaCluster cluster, String topic) {
     try (KafkaConsumer<byte[], byte[]> consumer = cluster.newConsumer("proof-reader", Map.of())) {
       List<TopicPartition> partitions = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (partitions.isEmpty() && System.nanoTime() < deadline) {
-        consumer.partitionsFor(topic, Duration.ofSeconds(10))
-            .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-      }
+      await("the partitions of " + topic).atMost(Duration.ofSeconds(30)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            consumer.partitionsFor(topic, Duration.ofSeconds(10))
+                .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            return !partitions.isEmpty();
+          });
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      while (System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          return new String(r.value(), java.nio.charset.StandardCharsets.UTF_8);
-        }
-      }
-      throw new AssertionError("nothing read from " + topic + " within 30 s");
+      List<ConsumerRecord<byte[], byte[]>> read = new ArrayList<>();
+      await("a record of " + topic).atMost(Duration.ofSeconds(30)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            return !read.isEmpty();
+          });
+      return new String(read.get(0).value(), java.nio.charset.StandardCharsets.UTF_8);
     }
   }
 }

@@ -8,6 +8,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A processor in a child JVM for crash tests. Appends "partition@offset" for every processed record
@@ -43,7 +45,7 @@ public final class ChildProcessorMain {
               .withShutdownHook(true);
       Processor<String, String> processor = Processor.forRecords(options, r -> {
         if (sleepMs > 0) {
-          Thread.sleep(sleepMs);
+          Thread.sleep(sleepMs); // part of the scenario: a handler that takes time
         }
         byte[] line = (r.partition() + "@" + r.offset() + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (file) {
@@ -53,9 +55,11 @@ public final class ChildProcessorMain {
       }).start();
       System.out.println("STARTED");
       if (stopAfter > 0) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (processed.get() < stopAfter && System.nanoTime() < deadline) {
-          Thread.sleep(20);
+        try {
+          Awaitility.await("processed " + stopAfter).atMost(Duration.ofSeconds(60))
+              .until(() -> processed.get() >= stopAfter);
+        } catch (ConditionTimeoutException e) {
+          // closed all the same: the parent reads PROCESSED and fails on a short count
         }
         processor.close();
         System.out.println("PROCESSED=" + processed.get() + " STATE=" + processor.status().state());

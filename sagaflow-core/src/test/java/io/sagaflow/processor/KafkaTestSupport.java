@@ -1,7 +1,5 @@
 package io.sagaflow.processor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.sagaflow.embedded.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -9,8 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -25,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
 
 /** Shared helpers for processor tests against the embedded broker. */
 final class KafkaTestSupport {
@@ -96,41 +93,12 @@ final class KafkaTestSupport {
     return om == null ? -1 : om.offset();
   }
 
-  static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
-      }
-      Thread.sleep(20);
-    }
+  /** Waits (Awaitility) until {@code condition} holds; fails naming {@code what} after {@code timeout}. */
+  static void await(String what, Duration timeout, BooleanSupplier condition) {
+    Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
   }
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
+  static void await(String what, BooleanSupplier condition) {
     await(what, Duration.ofSeconds(60), condition);
-  }
-
-  static Set<String> liveThreadNames() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(Thread::isAlive)
-        .map(Thread::getName)
-        .collect(Collectors.toCollection(TreeSet::new));
-  }
-
-  /** Fails if a thread named like ours (or a Kafka client thread) outlives the test. */
-  static void assertNoProcessorThreads() throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    Set<String> left;
-    do {
-      left = liveThreadNames().stream()
-          .filter(n -> n.startsWith("sagaflow-") || n.startsWith("kafka-coordinator-heartbeat")
-              || n.startsWith("consumer_background_thread"))
-          .collect(Collectors.toSet());
-      if (left.isEmpty()) {
-        return;
-      }
-      Thread.sleep(50);
-    } while (System.nanoTime() < deadline);
-    assertThat(left).as("processor threads left running").isEmpty();
   }
 }

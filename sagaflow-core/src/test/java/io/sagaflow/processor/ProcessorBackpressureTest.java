@@ -7,8 +7,7 @@ import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
+import io.sagaflow.embedded.LeakCheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +25,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+@ExtendWith(LeakCheck.class)
 class ProcessorBackpressureTest {
   static EmbeddedKafka kafka;
 
@@ -44,11 +45,6 @@ class ProcessorBackpressureTest {
   @AfterAll
   static void stopBroker() {
     kafka.close();
-  }
-
-  @AfterEach
-  void noLeaks() throws InterruptedException {
-    KafkaTestSupport.assertNoProcessorThreads();
   }
 
   private static void fill(String topic, int partitions, int perPartition, int valueSize) {
@@ -78,13 +74,9 @@ class ProcessorBackpressureTest {
     }).start()) {
       await("all four partitions paused", () -> p.status().assignedPartitions().size() == 4
           && p.status().pausedPartitions().size() == 4);
-      long maxSeen = 0;
-      for (int i = 0; i < 50; i++) { // sample while the handler stays blocked
-        maxSeen = Math.max(maxSeen, p.status().inFlight());
-        Thread.sleep(10);
-      }
-      assertThat(maxSeen).isLessThanOrEqualTo(50);
-      assertThat(started.get()).isEqualTo(50);
+      // The bound is reached (50 started) and, while the handler stays blocked, never exceeded.
+      Awaitility.await("in flight held at the bound").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
+          .until(() -> p.status().inFlight() == 50 && started.get() == 50);
       release.countDown();
       await("everything processed", () -> started.get() == 2000);
       await("resumed", () -> p.status().pausedPartitions().isEmpty());
@@ -121,18 +113,23 @@ class ProcessorBackpressureTest {
     AtomicInteger running = new AtomicInteger();
     AtomicInteger maxRunning = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
+    CountDownLatch gate = new CountDownLatch(1);
     ProcessorOptions<String, String> opts = options(kafka, unique("g"), topic)
         .withOrdering(Ordering.UNORDERED)
         .withMaxInFlight(20)
         .withKafkaProperty(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG, PolledCounter.class.getName());
     try (Processor<String, String> p = Processor.forRecords(opts, r -> {
       maxRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
-      Thread.sleep(1); // long enough for the limit to be reached on every poll
+      gate.await(); // held until the test saw the limit reached: 2000 records would take far more
       running.decrementAndGet();
       done.incrementAndGet();
     }).start()) {
+      await("the limit reached", () -> running.get() == 20);
+      Awaitility.await("the limit held").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
+          .until(() -> running.get() == 20);
+      gate.countDown();
       await("everything processed", () -> done.get() == 2000);
-      assertThat(maxRunning.get()).isLessThanOrEqualTo(20);
+      assertThat(maxRunning.get()).as("most handlers running at once").isEqualTo(20);
       // Records over the limit were kept, not rewound and fetched again.
       assertThat(PolledCounter.POLLED.get(topic).get()).isEqualTo(2000);
     }
@@ -164,9 +161,20 @@ class ProcessorBackpressureTest {
         coldDone.incrementAndGet();
       }
     }).start()) {
-      // Partition 0's queued records may hold at most a fair share of the 20 slots, never all.
-      await("partition 1 flows while partition 0 is blocked", () -> coldDone.get() == 300);
-      assertThat(p.status().inFlight()).isBetween(1L, 20L);
+      // Partition 0's queued records hold at most a fair share of the 20 slots while partition 1
+      // has records waiting, never all: so partition 1 flows while partition 0 is blocked.
+      long[] maxInFlight = new long[1];
+      Awaitility.await("partition 1 flows while partition 0 is blocked").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(5)).until(() -> {
+            maxInFlight[0] = Math.max(maxInFlight[0], p.status().inFlight());
+            return coldDone.get() == 300;
+          });
+      // With partition 1 drained, partition 0 takes the free room: the bound is reached, never passed.
+      Awaitility.await("the room used by partition 0").atMost(Duration.ofSeconds(30))
+          .until(() -> p.status().inFlight() == 20);
+      Awaitility.await("the bound held").during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
+          .until(() -> p.status().inFlight() == 20);
+      assertThat(maxInFlight[0]).as("most in flight seen").isLessThanOrEqualTo(20);
       release.countDown();
     }
   }
@@ -188,14 +196,21 @@ class ProcessorBackpressureTest {
           && p.status().pausedPartitions().size() == 2);
       Thread poll = Thread.getAllStackTraces().keySet().stream()
           .filter(t -> t.getName().equals("sagaflow-poll-" + group + "-0")).findFirst().orElseThrow();
-      ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-      long cpu0 = mx.getThreadCpuTime(poll.threadId());
-      long wall0 = System.nanoTime();
-      Thread.sleep(500); // the span over which CPU use is measured, not a synchronisation
-      long cpu = mx.getThreadCpuTime(poll.threadId()) - cpu0;
-      long wall = System.nanoTime() - wall0;
-      // Parked until a completion: a few wake-ups per 20 ms; a busy loop would use the whole span.
-      assertThat(cpu).isLessThan(wall / 4);
+      // Where the poll thread is, sampled 100 times: a loop that waits for a completion is parked
+      // (it wakes for a moment every 20 ms); a busy loop is never parked. A thread that waits for
+      // a CPU on a loaded machine is not parked either, so load can only make a busy loop look
+      // worse, and the bound leaves a waiting loop room for that.
+      int[] samples = new int[2]; // {taken, parked}
+      Awaitility.await("100 samples").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+          .until(() -> {
+            samples[0]++;
+            if (parkedForCompletions(poll)) {
+              samples[1]++;
+            }
+            return samples[0] == 100;
+          });
+      assertThat(samples[1]).as("samples (of 100) that found the poll thread parked").isGreaterThanOrEqualTo(25);
+      assertThat(p.status().inFlight()).as("still full: nothing finished while sampling").isEqualTo(10);
       release.countDown();
     }
   }
@@ -286,15 +301,13 @@ class ProcessorBackpressureTest {
       p.start();
       await("all partitions paused with no demand", () -> p.status().assignedPartitions().size() == 3
           && p.status().pausedPartitions().size() == 3);
-      for (int i = 0; i < 20; i++) {
-        assertThat(p.status().inFlight()).isLessThanOrEqualTo(16);
-        Thread.sleep(10);
-      }
-      assertThat(received).isEmpty();
+      // Without demand: the prefetch is filled, never passed, and nothing is delivered.
+      Awaitility.await("the prefetch filled and held").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(30))
+          .until(() -> p.status().inFlight() == 16 && received.isEmpty());
       subscription.get().request(5);
       await("five delivered", () -> received.size() == 5);
-      Thread.sleep(200); // nothing beyond the demand may arrive
-      assertThat(received).hasSize(5);
+      Awaitility.await("nothing beyond the demand").during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(10))
+          .until(() -> received.size() == 5);
       received.forEach(ProcessorRecord::ack);
       subscription.get().request(Long.MAX_VALUE);
       await("all delivered", () -> received.size() == 300);
@@ -336,5 +349,19 @@ class ProcessorBackpressureTest {
       assertThat(p.status().state()).isEqualTo(ProcessorStatus.State.RUNNING);
       assertThat(p.status().lastError()).isEmpty();
     }
+  }
+
+  /** Whether {@code t} is parked in the poll loop's wait for completions. */
+  private static boolean parkedForCompletions(Thread t) {
+    Thread.State state = t.getState();
+    if (state != Thread.State.TIMED_WAITING && state != Thread.State.WAITING) {
+      return false;
+    }
+    for (StackTraceElement e : t.getStackTrace()) {
+      if (e.getMethodName().equals("parkForCompletions")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -4,8 +4,10 @@ import static io.sagaflow.processor.KafkaTestSupport.await;
 import static io.sagaflow.processor.KafkaTestSupport.options;
 import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,8 +30,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Exactly-once mode in one JVM: outputs of failed attempts and aborted transactions never show. */
+@ExtendWith(LeakCheck.class)
 class ProcessorExactlyOnceTest {
   static EmbeddedKafka kafka;
 
@@ -69,16 +73,14 @@ class ProcessorExactlyOnceTest {
     List<ConsumerRecord<String, String>> out = new ArrayList<>();
     try (var c = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
       c.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      long quietUntil = Long.MAX_VALUE;
-      while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
-          out.add(r);
-        }
-        if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
-          quietUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        }
-      }
+      // Until the expected records arrived, and a second more: a duplicate would show up.
+      await("expected records").atMost(Duration.ofSeconds(90)).during(Duration.ofSeconds(1)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+              out.add(r);
+            }
+            return out.size() >= expected;
+          });
     }
     return out;
   }

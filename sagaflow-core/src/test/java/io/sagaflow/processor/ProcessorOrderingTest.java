@@ -6,6 +6,7 @@ import static io.sagaflow.processor.KafkaTestSupport.unique;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(LeakCheck.class)
 class ProcessorOrderingTest {
   static EmbeddedKafka kafka;
 
@@ -30,11 +32,6 @@ class ProcessorOrderingTest {
   @AfterAll
   static void stopBroker() {
     kafka.close();
-  }
-
-  @AfterEach
-  void noLeaks() throws InterruptedException {
-    KafkaTestSupport.assertNoProcessorThreads();
   }
 
   @Test
@@ -68,7 +65,7 @@ class ProcessorOrderingTest {
       maxConcurrentInPartition.merge(r.partition(), c, Math::max);
       seen.computeIfAbsent(r.key(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
           .add(Integer.parseInt(r.value()));
-      Thread.sleep(5);
+      Thread.sleep(5); // part of the scenario: handlers take time, so records of a key could overlap
       concurrentInPartition.get(r.partition()).decrementAndGet();
       r1.decrementAndGet();
       done.incrementAndGet();
@@ -163,7 +160,7 @@ class ProcessorOrderingTest {
       maxPartitionsAtOnce.accumulateAndGet(partitionsAtOnce.incrementAndGet(), Math::max);
       offsets.computeIfAbsent(r.partition(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
           .add(r.offset());
-      Thread.sleep(2);
+      Thread.sleep(2); // part of the scenario: handlers take time, so partitions could overlap
       partitionsAtOnce.decrementAndGet();
       running.get(r.partition()).decrementAndGet();
       all.countDown();

@@ -3,9 +3,11 @@ package io.sagaflow.recovery;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
 import java.nio.ByteBuffer;
@@ -15,7 +17,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,23 +32,22 @@ import org.apache.kafka.common.serialization.IntegerDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Dead-letter and retry-topic publishing against a real broker. */
+@ExtendWith(LeakCheck.class)
 class DeadLetterPublishingTest {
   static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
   static EmbeddedKafka kafka;
-  static Set<String> threadsBefore;
 
   @BeforeAll
   static void start() {
-    threadsBefore = ThreadLeaks.liveThreadNames();
     kafka = EmbeddedKafka.start();
   }
 
   @AfterAll
-  static void stop() throws Exception {
+  static void stop() {
     kafka.close();
-    ThreadLeaks.assertNoNewThreads(threadsBefore);
   }
 
   RecoveryOptions options(RetryPolicy policy) {
@@ -253,17 +253,10 @@ class DeadLetterPublishingTest {
         assertThat(handler.lastPublishFailure()).isPresent();
 
         strict.createTopic("payments-dlt", 1);
-        FailureDecision decision = null;
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (decision == null) { // the processor would keep calling with backoff, like this
-          try {
-            decision = handler.onFailure(failed);
-          } catch (RecoveryPublishException e) {
-            if (System.nanoTime() > deadline) {
-              throw e;
-            }
-          }
-        }
+        // The processor would keep calling with backoff, like this, until the topic takes the record.
+        FailureDecision decision = await("the dead letter written").atMost(Duration.ofSeconds(30))
+            .pollInSameThread().ignoreException(RecoveryPublishException.class)
+            .until(() -> handler.onFailure(failed), d -> d != null);
         assertThat(decision).isEqualTo(FailureDecision.done());
         assertThat(handler.health()).isEqualTo(RecoveryHealth.UP);
       }

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.FailedRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -19,22 +19,21 @@ import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Listing and replaying dead letters against a real broker, including interrupted replays. */
+@ExtendWith(LeakCheck.class)
 class DeadLettersReplayTest {
   static EmbeddedKafka kafka;
-  static Set<String> threadsBefore;
 
   @BeforeAll
   static void start() {
-    threadsBefore = ThreadLeaks.liveThreadNames();
     kafka = EmbeddedKafka.start();
   }
 
   @AfterAll
-  static void stop() throws Exception {
+  static void stop() {
     kafka.close();
-    ThreadLeaks.assertNoNewThreads(threadsBefore);
   }
 
   /** Dead-letters {@code n} records of {@code topic} (3 partitions): even ones with IllegalArgumentException. */

@@ -2,6 +2,7 @@ package io.sagaflow.recovery;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +12,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -26,15 +26,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.Ordering;
 import io.sagaflow.processor.Processor;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.processor.RecordHandler;
 
 /** The recovery pipeline with the real Processor: main consumer, retry-topic consumer, dead letters. */
+@ExtendWith(LeakCheck.class)
 class ProcessorRecoveryTest {
   /** Values are {@code v<number>}; anything else is a poison pill. */
   static final class NumberDeserializer implements Deserializer<Integer> {
@@ -100,7 +103,8 @@ class ProcessorRecoveryTest {
                 .withTopics(Recovery.retryTopics(topic, policy))
                 .withNotBefore(Recovery.retryDueTime()), handler).start()) {
           int good = total - poison.size() - alwaysFails.size();
-          await(() -> processed.size() == good, "every good record processed (" + processed.size() + "/" + good + ")");
+          await("every good record processed (" + processed.size() + "/" + good + ")").atMost(Duration.ofSeconds(60))
+              .until(() -> processed.size() == good);
           List<ConsumerRecord<byte[], byte[]>> dead = readAll(kafka.bootstrapServers(), topic + "-dlt",
               poison.size() + alwaysFails.size());
           Set<Integer> deadOffsets = new java.util.TreeSet<>();
@@ -125,7 +129,8 @@ class ProcessorRecoveryTest {
           assertThat(dead).hasSize(expectedDead.size());
           assertThat(processed.values()).allSatisfy(c -> assertThat(c).isEqualTo(1));
           assertThat(poison).allSatisfy(n -> assertThat(attempts).doesNotContainKey(n));
-          await(() -> committed(main, topic) == total, "the main group committed everything");
+          await("the main group committed everything").atMost(Duration.ofSeconds(60))
+              .until(() -> committed(main, topic) == total);
         }
       }
     }
@@ -152,17 +157,22 @@ class ProcessorRecoveryTest {
               .withOrdering(Ordering.UNORDERED)
               .withFailureHandler(recovery)
               .withCommitInterval(Duration.ofMillis(100)), r -> processed.add(r.value())).start()) {
-        await(() -> processed.size() == 19, "the records around the poison pill are processed");
-        await(() -> recovery.health() == RecoveryHealth.DOWN, "health DOWN while the DLT cannot be written");
+        await("the records around the poison pill are processed").atMost(Duration.ofSeconds(60))
+            .until(() -> processed.size() == 19);
+        await("health DOWN while the DLT cannot be written").atMost(Duration.ofSeconds(60))
+            .until(() -> recovery.health() == RecoveryHealth.DOWN);
         // The poison pill at offset 5 is not handed off, so the committed offset stays on it.
-        await(() -> committed(p, topic) == 5, "committed offset held at the unrecovered record");
-        Thread.sleep(500); // and it stays there (a negative check: nothing should happen)
-        assertThat(committed(p, topic)).isEqualTo(5);
+        await("committed offset held at the unrecovered record").atMost(Duration.ofSeconds(60))
+            .until(() -> committed(p, topic) == 5);
+        // And it stays there for a while (a negative check: nothing should happen).
+        await("the offset held").during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+            .until(() -> committed(p, topic) == 5);
 
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
           admin.createTopics(List.of(new NewTopic(topic + "-dlt", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
-        await(() -> committed(p, topic) == 20, "the offset moves once the dead letter is written");
+        await("the offset moves once the dead letter is written").atMost(Duration.ofSeconds(60))
+            .until(() -> committed(p, topic) == 20);
         assertThat(recovery.health()).isEqualTo(RecoveryHealth.UP);
         assertThat(readAll(kafka.bootstrapServers(), topic + "-dlt", 1)).singleElement()
             .satisfies(d -> assertThat(new String(d.value(), UTF_8)).isEqualTo("bad"));
@@ -176,13 +186,6 @@ class ProcessorRecoveryTest {
         .mapToLong(Map.Entry::getValue).sum();
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
 
   private static void produce(String bootstrap, List<ProducerRecord<byte[], byte[]>> records) throws Exception {
     Properties p = new Properties();
@@ -204,15 +207,12 @@ class ProcessorRecoveryTest {
           .map(i -> new TopicPartition(topic, i.partition())).toList();
       c.assign(parts);
       c.seekToBeginning(parts);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
-      // Read a little longer to catch duplicates.
-      long settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-      while (System.nanoTime() < settle) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
+      // Until the expected records arrived, and half a second more: a duplicate would show up.
+      await("expected records").atMost(Duration.ofSeconds(30)).during(Duration.ofMillis(500)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            c.poll(Duration.ofMillis(100)).forEach(out::add);
+            return out.size() >= expected;
+          });
     }
     return out;
   }

@@ -2,8 +2,10 @@ package io.sagaflow.recovery;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
 import io.sagaflow.processor.FailureHandler;
@@ -15,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,26 +28,25 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The whole pipeline on a real broker: source consumer, a retry consumer that honours the
  * not-before function the way the processor will (seek back and pause the partition until due),
  * and the dead-letter topic.
  */
+@ExtendWith(LeakCheck.class)
 class RetryPipelineTest {
   static EmbeddedKafka kafka;
-  static Set<String> threadsBefore;
 
   @BeforeAll
   static void start() {
-    threadsBefore = ThreadLeaks.liveThreadNames();
     kafka = EmbeddedKafka.start();
   }
 
   @AfterAll
-  static void stop() throws Exception {
+  static void stop() {
     kafka.close();
-    ThreadLeaks.assertNoNewThreads(threadsBefore);
   }
 
   @Test
@@ -109,45 +111,43 @@ class RetryPipelineTest {
     try (KafkaConsumer<byte[], byte[]> consumer = TestHarness.consumer(kafka.bootstrapServers(), group)) {
       consumer.subscribe(topics);
       Map<TopicPartition, Instant> pausedUntil = new HashMap<>();
-      int done = 0;
-      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      while (done < count) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("processed " + done + " of " + count + " retry records");
-        }
-        Instant now = Instant.now();
-        List<TopicPartition> due = pausedUntil.entrySet().stream().filter(e -> !e.getValue().isAfter(now))
-            .map(Map.Entry::getKey).toList();
-        due.forEach(pausedUntil::remove);
-        consumer.resume(due);
-        Set<TopicPartition> skip = new java.util.HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-          if (skip.contains(tp)) {
-            continue;
-          }
-          Instant at = notBefore.apply(r);
-          if (at.isAfter(Instant.now())) {
-            consumer.seek(tp, r.offset());
-            consumer.pause(List.of(tp));
-            pausedUntil.put(tp, at);
-            skip.add(tp);
-            continue;
-          }
-          Predicate<Throwable> failed = e -> e != null;
-          int attempt = 1;
-          Throwable error;
-          while (failed.test(error = work.apply(r))) {
-            FailureDecision d = handler.onFailure(new FailedRecord(r, error, attempt, group));
-            if (d.equals(FailureDecision.done())) {
-              break;
+      AtomicInteger done = new AtomicInteger();
+      await("processed " + count + " retry records").atMost(Duration.ofSeconds(90)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            Instant now = Instant.now();
+            List<TopicPartition> due = pausedUntil.entrySet().stream().filter(e -> !e.getValue().isAfter(now))
+                .map(Map.Entry::getKey).toList();
+            due.forEach(pausedUntil::remove);
+            consumer.resume(due);
+            Set<TopicPartition> skip = new java.util.HashSet<>();
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+              TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+              if (skip.contains(tp)) {
+                continue;
+              }
+              Instant at = notBefore.apply(r);
+              if (at.isAfter(Instant.now())) {
+                consumer.seek(tp, r.offset());
+                consumer.pause(List.of(tp));
+                pausedUntil.put(tp, at);
+                skip.add(tp);
+                continue;
+              }
+              Predicate<Throwable> failed = e -> e != null;
+              int attempt = 1;
+              Throwable error;
+              while (failed.test(error = work.apply(r))) {
+                FailureDecision d = handler.onFailure(new FailedRecord(r, error, attempt, group));
+                if (d.equals(FailureDecision.done())) {
+                  break;
+                }
+                attempt++;
+              }
+              consumer.commitSync(Map.of(tp, new OffsetAndMetadata(r.offset() + 1)));
+              done.incrementAndGet();
             }
-            attempt++;
-          }
-          consumer.commitSync(Map.of(tp, new OffsetAndMetadata(r.offset() + 1)));
-          done++;
-        }
-      }
+            return done.get() >= count;
+          });
     }
   }
 }

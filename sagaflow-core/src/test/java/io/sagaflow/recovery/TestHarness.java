@@ -1,5 +1,7 @@
 package io.sagaflow.recovery;
 
+import static org.awaitility.Awaitility.await;
+
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
 import io.sagaflow.processor.FailureHandler;
@@ -9,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -32,35 +35,33 @@ final class TestHarness {
       Function<ConsumerRecord<byte[], byte[]>, Throwable> work) throws Exception {
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, group)) {
       consumer.subscribe(List.of(topic));
-      int done = 0;
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (done < count) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("consumed " + done + " of " + count + " records of " + topic);
-        }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          int attempt = 1;
-          while (true) {
-            Throwable error = work.apply(r);
-            if (error == null) {
-              break;
+      AtomicInteger done = new AtomicInteger();
+      await("consumed " + count + " records of " + topic).atMost(Duration.ofSeconds(60)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+              int attempt = 1;
+              while (true) {
+                Throwable error = work.apply(r);
+                if (error == null) {
+                  break;
+                }
+                FailureDecision d = handler.onFailure(new FailedRecord(r, error, attempt, group));
+                // Only the factory methods are used, so this compiles whichever way the processor
+                // branch shapes the RetryAfter/Done/Stop implementations. The in-place wait is skipped:
+                // the delay is the processor's business, and the decision itself is asserted elsewhere.
+                if (d.equals(FailureDecision.done())) {
+                  break;
+                } else if (d.equals(FailureDecision.stop())) {
+                  throw new AssertionError("unexpected stop decision");
+                }
+                attempt++;
+              }
+              consumer.commitSync(Map.of(new TopicPartition(r.topic(), r.partition()),
+                  new org.apache.kafka.clients.consumer.OffsetAndMetadata(r.offset() + 1)));
+              done.incrementAndGet();
             }
-            FailureDecision d = handler.onFailure(new FailedRecord(r, error, attempt, group));
-            // Only the factory methods are used, so this compiles whichever way the processor
-            // branch shapes the RetryAfter/Done/Stop implementations. The in-place wait is skipped:
-            // the delay is the processor's business, and the decision itself is asserted elsewhere.
-            if (d.equals(FailureDecision.done())) {
-              break;
-            } else if (d.equals(FailureDecision.stop())) {
-              throw new AssertionError("unexpected stop decision");
-            }
-            attempt++;
-          }
-          consumer.commitSync(Map.of(new TopicPartition(r.topic(), r.partition()),
-              new org.apache.kafka.clients.consumer.OffsetAndMetadata(r.offset() + 1)));
-          done++;
-        }
-      }
+            return done.get() >= count;
+          });
     }
   }
 
@@ -80,27 +81,23 @@ final class TestHarness {
   static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic, int expected) {
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, null)) {
       List<TopicPartition> tps = new ArrayList<>();
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (tps.isEmpty()) {
-        var infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-        if (infos != null) {
-          infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
-        }
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("topic " + topic + " not found");
-        }
-      }
+      await("topic " + topic).atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ofMillis(1))
+          .until(() -> {
+            var infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+            if (infos != null) {
+              infos.forEach(i -> tps.add(new TopicPartition(topic, i.partition())));
+            }
+            return !tps.isEmpty();
+          });
       consumer.assign(tps);
       consumer.seekToBeginning(tps);
       List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-      // Drain a little longer so a duplicate would show up.
-      long extra = System.nanoTime() + Duration.ofMillis(500).toNanos();
-      while (System.nanoTime() < extra) {
-        consumer.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
+      // Until the expected records arrived, and half a second more so that a duplicate would show up.
+      await(expected + " records of " + topic).atMost(Duration.ofSeconds(30)).during(Duration.ofMillis(500))
+          .pollInSameThread().pollInterval(Duration.ofMillis(1)).until(() -> {
+            consumer.poll(Duration.ofMillis(100)).forEach(out::add);
+            return out.size() >= expected;
+          });
       return out;
     }
   }

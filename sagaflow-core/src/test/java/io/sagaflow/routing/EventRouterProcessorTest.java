@@ -2,6 +2,7 @@ package io.sagaflow.routing;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -32,11 +32,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.ExactlyOnce;
 import io.sagaflow.processor.Ordering;
 import io.sagaflow.processor.Processor;
@@ -48,6 +50,7 @@ import io.sagaflow.recovery.RecoveryOptions;
 import io.sagaflow.recovery.RetryPolicy;
 
 /** An {@link EventRouter} on a real Processor with the recovery pipeline, against the embedded broker. */
+@ExtendWith(LeakCheck.class)
 class EventRouterProcessorTest {
   record OrderCreated(String orderId, int quantity) {}
 
@@ -123,7 +126,7 @@ class EventRouterProcessorTest {
         Processor<byte[], byte[]> processor = Processor.forRecords(
             options(group, topic, recovery).withKafkaProperty("client.id", "billing-client"),
             router.asRecordHandler()).start()) {
-      await(() -> data.size() == 5, "every event handled (" + data + ")");
+      await("every event handled (" + data + ")").atMost(Duration.ofSeconds(60)).until(() -> data.size() == 5);
       assertThat(data).containsExactly(
           new OrderCreated("o-1", 2), "second handler: o-1", 0, false, "");
 
@@ -190,9 +193,11 @@ class EventRouterProcessorTest {
     try (RecoveryHandler recovery = Recovery.handler(RecoveryOptions.of(kafka.bootstrapServers(), group).withPolicy(policy));
         Processor<byte[], byte[]> processor =
             Processor.forRecords(options(group, topic, recovery), router.asRecordHandler()).start()) {
-      await(() -> handled.size() == 1, "the good record after the bad ones is handled");
+      await("the good record after the bad ones is handled").atMost(Duration.ofSeconds(60))
+          .until(() -> handled.size() == 1);
       assertThat(handled).containsExactly(new OrderCreated("o-5", 0));
-      await(() -> committed(group, topic) == values.size(), "everything committed");
+      await("everything committed").atMost(Duration.ofSeconds(60))
+          .until(() -> committed(group, topic) == values.size());
     }
 
     List<ConsumerRecord<byte[], byte[]>> dead = readAll(topic + "-dlt", 4);
@@ -265,7 +270,8 @@ class EventRouterProcessorTest {
       assertThat(got).as("one output per input, none from the failed attempts").hasSize(total);
       assertThat(orderIds).hasSize(total);
       assertThat(failedAfterSending.get()).isEqualTo(total / 10);
-      await(() -> committed(group, in) == total, "the input offsets committed in the transactions");
+      await("the input offsets committed in the transactions").atMost(Duration.ofSeconds(60))
+          .until(() -> committed(group, in) == total);
     }
   }
 
@@ -281,13 +287,6 @@ class EventRouterProcessorTest {
     return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("timed out waiting for: %s", what).isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
 
   private static long committed(String group, String topic) {
     try (Admin admin = Admin.create(kafka.clientProperties())) {
@@ -310,14 +309,12 @@ class EventRouterProcessorTest {
           .map(i -> new TopicPartition(topic, i.partition())).toList();
       c.assign(parts);
       c.seekToBeginning(parts);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
-      long settle = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-      while (System.nanoTime() < settle) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
+      // Until the expected records arrived, and half a second more: a duplicate would show up.
+      await("expected records").atMost(Duration.ofSeconds(30)).during(Duration.ofMillis(500)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            c.poll(Duration.ofMillis(100)).forEach(out::add);
+            return out.size() >= expected;
+          });
     }
     return out;
   }
@@ -331,14 +328,12 @@ class EventRouterProcessorTest {
     List<ConsumerRecord<String, String>> out = new ArrayList<>();
     try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
       c.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      long quietUntil = Long.MAX_VALUE;
-      while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
-        if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
-          quietUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        }
-      }
+      // Until the expected records arrived, and a second more: a duplicate would show up.
+      await("expected records").atMost(Duration.ofSeconds(60)).during(Duration.ofSeconds(1)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            c.poll(Duration.ofMillis(100)).forEach(out::add);
+            return out.size() >= expected;
+          });
     }
     return out;
   }

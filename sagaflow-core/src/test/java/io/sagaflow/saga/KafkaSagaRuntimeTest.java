@@ -2,10 +2,12 @@ package io.sagaflow.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.TopicAdministrator;
 import io.sagaflow.kafka.TopicSpec;
@@ -39,9 +41,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestInfo;
 
 /** The Kafka-facing pieces against a real (embedded) broker. */
+@ExtendWith(LeakCheck.class)
 class KafkaSagaRuntimeTest {
   private static EmbeddedKafka kafka;
   private static final AtomicInteger UNIQUE = new AtomicInteger();
@@ -102,10 +106,11 @@ class KafkaSagaRuntimeTest {
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (records.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
+      await("expected records").atMost(Duration.ofSeconds(30)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return records.size() >= expected;
+          });
       return records;
     }
   }

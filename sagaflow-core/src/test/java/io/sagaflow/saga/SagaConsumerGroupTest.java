@@ -1,20 +1,23 @@
 package io.sagaflow.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 
 /** The original's group behaviour: three consumers share a 10-partition topic, each message runs once. */
+@ExtendWith(LeakCheck.class)
 class SagaConsumerGroupTest {
 
   @Test
@@ -38,20 +41,14 @@ class SagaConsumerGroupTest {
           consumers.add(runtime.consumer("GROUP_WORK", Integer.class, count,
               SagaConsumerOptions.of("group-work", "GROUP_WORK-dlt")));
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!consumers.stream().allMatch(SagaConsumer::isAssigned)) {
-          assertThat(System.nanoTime()).as("all three consumers assigned").isLessThan(deadline);
-          Thread.sleep(20);
-        }
+        await("all three consumers assigned").atMost(Duration.ofSeconds(60))
+            .until(() -> consumers.stream().allMatch(SagaConsumer::isAssigned));
         List<String> transactions = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
           transactions.add(runtimes.get(0).start("GROUP_WORK", i));
         }
-        while (runsPerTransaction.size() < 100) {
-          assertThat(System.nanoTime()).as("all 100 messages processed, have %d", runsPerTransaction.size())
-              .isLessThan(deadline);
-          Thread.sleep(20);
-        }
+        await("all 100 messages processed").atMost(Duration.ofSeconds(60))
+            .untilAsserted(() -> assertThat(runsPerTransaction).hasSize(100));
         assertThat(runsPerTransaction.keySet()).containsExactlyInAnyOrderElementsOf(transactions);
         assertThat(runsPerTransaction.values()).allSatisfy(n -> assertThat(n.get()).isEqualTo(1));
         assertThat(runsPerConsumer.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(100);

@@ -1,9 +1,11 @@
 package io.sagaflow.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,10 +33,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.TestInfo;
 
 /** The plain saga consumer (the stand-in for the Processor) against a real broker. */
 @SuppressWarnings("try") // consumers in try-with-resources run by themselves
+@ExtendWith(LeakCheck.class)
 class SagaConsumerTest {
   private static EmbeddedKafka kafka;
   private static final AtomicInteger UNIQUE = new AtomicInteger();
@@ -92,10 +96,11 @@ class SagaConsumerTest {
       consumer.assign(parts);
       consumer.seekToBeginning(parts);
       List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (records.size() < expected && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-      }
+      await("expected records").atMost(Duration.ofSeconds(60)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            return records.size() >= expected;
+          });
       return records;
     }
   }

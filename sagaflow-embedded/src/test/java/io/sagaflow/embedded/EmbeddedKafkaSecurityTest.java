@@ -1,6 +1,7 @@
 package io.sagaflow.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 import javax.net.ssl.SSLHandshakeException;
@@ -28,12 +28,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every secured listener proved with raw Kafka clients: a record produced and consumed through
  * it, and a wrong password, an untrusted broker and a missing client certificate refused with the
  * matching error within a bounded time. One broker with all listeners serves the whole class.
  */
+@ExtendWith(LeakCheck.class)
 class EmbeddedKafkaSecurityTest {
   private static final String PLAIN_USER = "alice";
   private static final String PLAIN_PASSWORD = "alice-secret";
@@ -42,12 +44,10 @@ class EmbeddedKafkaSecurityTest {
   /** Failed logins must surface within this (clients below block at most 10 s). */
   private static final Duration FAILS_WITHIN = Duration.ofSeconds(30);
 
-  private static Set<String> threadsBefore;
   private static EmbeddedKafka kafka;
 
   @BeforeAll
   static void startBroker() {
-    threadsBefore = ThreadLeaks.liveThreadNames();
     kafka = EmbeddedKafka.start(EmbeddedKafkaOptions.defaults()
         .withSaslPlainUser(PLAIN_USER, PLAIN_PASSWORD)
         .withScramUser(SCRAM_USER, SCRAM_PASSWORD)
@@ -69,7 +69,6 @@ class EmbeddedKafkaSecurityTest {
     for (int port : ports) {
       assertThat(portIsFree(port)).as("port %d freed", port).isTrue();
     }
-    ThreadLeaks.assertNoNewThreads(threadsBefore);
   }
 
   @Test
@@ -222,10 +221,11 @@ class EmbeddedKafkaSecurityTest {
     try (KafkaConsumer<String, String> consumer =
         new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer())) {
       consumer.subscribe(List.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (got.isEmpty() && System.nanoTime() < deadline) {
-        consumer.poll(Duration.ofMillis(200)).forEach(got::add);
-      }
+      await("a record through " + topic).atMost(Duration.ofSeconds(30)).pollInSameThread()
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            consumer.poll(Duration.ofMillis(200)).forEach(got::add);
+            return !got.isEmpty();
+          });
     }
     assertThat(got).extracting(ConsumerRecord::value).containsExactly("v-" + topic);
   }

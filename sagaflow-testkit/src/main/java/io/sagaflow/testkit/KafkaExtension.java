@@ -2,6 +2,7 @@ package io.sagaflow.testkit;
 
 import java.util.Objects;
 
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
@@ -32,10 +33,11 @@ import io.sagaflow.embedded.EmbeddedKafkaOptions;
  * }</pre>
  *
  * <p>Use unique topic and group names per test: the broker is shared by the tests of a class.
- * JUnit closes it with the class's extension store (stored values that are {@code AutoCloseable}
- * are closed when their context ends).
+ * It is closed in this extension's {@code afterAll}, so that an extension registered before this
+ * one, such as sagaflow-embedded's {@link io.sagaflow.embedded.LeakCheck}
+ * ({@code @ExtendWith({LeakCheck.class, KafkaExtension.class})}), sees it stopped.
  */
-public final class KafkaExtension implements BeforeAllCallback, ParameterResolver {
+public final class KafkaExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaExtension.class);
 
   private final EmbeddedKafkaOptions options;
@@ -57,6 +59,14 @@ public final class KafkaExtension implements BeforeAllCallback, ParameterResolve
   @Override
   public void beforeAll(ExtensionContext context) {
     kafka(context);
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    EmbeddedKafka kafka = context.getStore(NAMESPACE).remove("kafka", EmbeddedKafka.class);
+    if (kafka != null) {
+      kafka.close();
+    }
   }
 
   /** The broker of the test class running in {@code context}. */

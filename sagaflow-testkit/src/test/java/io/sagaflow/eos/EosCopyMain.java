@@ -48,7 +48,7 @@ public final class EosCopyMain {
       }
       r.send(new ProducerRecord<>(out, r.key(), r.value()));
       if (sleepMs > 0) {
-        Thread.sleep(sleepMs);
+        Thread.sleep(sleepMs); // part of the scenario: a handler that takes time (so a zombie has work open)
       }
       if (failPercent > 0 && ThreadLocalRandom.current().nextInt(100) < failPercent) {
         throw new IllegalStateException("injected failure after a send");

@@ -1,9 +1,11 @@
 package io.sagaflow.eos;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.ExactlyOnce;
 import io.sagaflow.processor.Ordering;
 import io.sagaflow.processor.Processor;
@@ -20,7 +22,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -31,12 +32,14 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Exactly-once processing under faults, checked by an independent {@code read_committed} reader:
  * a processor SIGKILLed mid-run, a zombie frozen until the group moved on, repeated rebalances.
  */
+@ExtendWith(LeakCheck.class) // registered before the KafkaExtension field: checks after the broker stopped
 class ExactlyOnceFaultTest {
   /** The broker aborts timed-out transactions of dead or frozen producers within a second. */
   @RegisterExtension
@@ -77,16 +80,6 @@ class ExactlyOnceFaultTest {
     }
   }
 
-  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
-      }
-      Thread.sleep(50);
-    }
-  }
-
   private static void assertExactlyOnce(EmbeddedKafka kafka, String out, List<String> expected) {
     DeliveryCheck.Report report = DeliveryCheck.read(kafka.bootstrapServers(), out, expected, Duration.ofSeconds(2));
     assertThat(report.lost()).as("lost, e.g. %s", report.lostSample()).isZero();
@@ -112,13 +105,15 @@ class ExactlyOnceFaultTest {
     List<String> expected = produce(kafka, in, 100_000, 1000);
     try (ChildJvm first = copier(kafka, in, out, group, "copier-a", 1, 0, 10_000)) {
       first.awaitLine(l -> l.equals("PROCESSING"), Duration.ofSeconds(60));
-      await("the first copier committed a part", Duration.ofSeconds(120), () -> committed(kafka, group) >= 20_000);
+      await("the first copier committed a part").atMost(Duration.ofSeconds(120))
+          .until(() -> committed(kafka, group) >= 20_000);
       first.kill(); // SIGKILL with a transaction open
       assertThat(committed(kafka, group)).isLessThan(expected.size());
     }
     // Same transactional id prefix: the restarted copier aborts its predecessor's open transaction at once.
     try (ChildJvm second = copier(kafka, in, out, group, "copier-a", 1, 0, 10_000)) {
-      await("everything committed", Duration.ofSeconds(180), () -> committed(kafka, group) == expected.size());
+      await("everything committed").atMost(Duration.ofSeconds(180))
+          .until(() -> committed(kafka, group) == expected.size());
       assertThat(second.terminate(Duration.ofSeconds(60))).as("exit status after SIGTERM").isEqualTo(143);
     }
     assertExactlyOnce(kafka, out, expected);
@@ -134,13 +129,14 @@ class ExactlyOnceFaultTest {
     List<String> expected = produce(kafka, in, 20_000, 60);
     try (ChildJvm zombie = copier(kafka, in, out, group, "zombie-a", 0, 5, 3000)) {
       zombie.awaitLine(l -> l.equals("PROCESSING"), Duration.ofSeconds(60));
-      await("the zombie-to-be committed a part", Duration.ofSeconds(60), () -> committed(kafka, group) >= 2000);
+      await("the zombie-to-be committed a part").atMost(Duration.ofSeconds(60))
+          .until(() -> committed(kafka, group) >= 2000);
       zombie.suspend(); // frozen mid-transaction: no heartbeats, no commits
       long frozenAt = committed(kafka, group);
       assertThat(frozenAt).isLessThan(expected.size());
       try (ChildJvm survivor = copier(kafka, in, out, group, "survivor-b", 0, 0, 3000)) {
-        await("the survivor took over and committed everything", Duration.ofSeconds(120),
-            () -> committed(kafka, group) == expected.size());
+        await("the survivor took over and committed everything").atMost(Duration.ofSeconds(120))
+            .until(() -> committed(kafka, group) == expected.size());
         zombie.resume(); // wakes up believing it owns its partitions, with its transaction open
         zombie.awaitLine(l -> l.contains("transaction failed") || l.contains("lost ["), Duration.ofSeconds(60));
         assertThat(survivor.terminate(Duration.ofSeconds(60))).as("exit status after SIGTERM").isEqualTo(143);
@@ -173,13 +169,14 @@ class ExactlyOnceFaultTest {
         try (Processor<byte[], byte[]> visitor = Processor.forRecords(options,
             r -> r.send(new ProducerRecord<>(out, r.key(), r.value()))).start()) {
           long target = expected.size();
-          await("the visitor shares the work", Duration.ofSeconds(60),
-              () -> visitor.status().assignedPartitions().size() > 0 && committed(kafka, group) >= target / 2);
+          await("the visitor shares the work").atMost(Duration.ofSeconds(60))
+              .until(() -> visitor.status().assignedPartitions().size() > 0 && committed(kafka, group) >= target / 2);
           expected.addAll(produceMore(kafka, in, 5000, 50, seq));
         }
       }
       long total = expected.size();
-      await("no stall: everything committed", Duration.ofSeconds(120), () -> committed(kafka, group) == total);
+      await("no stall: everything committed").atMost(Duration.ofSeconds(120))
+          .until(() -> committed(kafka, group) == total);
       assertThat(endOffsets(kafka, in, 6)).isEqualTo(total);
     }
     assertExactlyOnce(kafka, out, expected);

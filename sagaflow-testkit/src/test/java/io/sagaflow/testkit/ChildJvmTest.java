@@ -3,6 +3,7 @@ package io.sagaflow.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +13,7 @@ class ChildJvmTest {
     public static void main(String[] args) throws InterruptedException {
       System.out.println("READY " + args[0]);
       System.out.flush();
-      Thread.sleep(Duration.ofMinutes(5));
+      new CountDownLatch(1).await(); // until killed
     }
   }
 

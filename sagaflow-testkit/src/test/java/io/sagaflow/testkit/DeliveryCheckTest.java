@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 
-@ExtendWith({KafkaExtension.class, LeakCheck.class})
+@ExtendWith({LeakCheck.class, KafkaExtension.class})
 class DeliveryCheckTest {
 
   @Test

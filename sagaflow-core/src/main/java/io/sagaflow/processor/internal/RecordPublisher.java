@@ -2,6 +2,7 @@ package io.sagaflow.processor.internal;
 
 import io.sagaflow.processor.ProcessorRecord;
 import java.util.Iterator;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * every partition while it is full, so with no demand nothing is fetched beyond the prefetch.
  * One delivery thread calls {@code onNext} serially, in fetch order (offset order per partition).
  * Records are finished when the subscriber calls {@link ProcessorRecord#ack()}.
+ *
+ * <p>Once the subscription ends (cancelled, failed, completed) nothing more is buffered, the
+ * records still buffered are dropped unfinished (never committed: the group's next consumer gets
+ * them), so that a close does not wait for them, and the subscriber is no longer referenced. The
+ * Reactive Streams TCK checks this class ({@code RecordPublisherTckTest}).
  */
 final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V>> {
   private static final Logger LOG = LoggerFactory.getLogger(RecordPublisher.class);
@@ -28,6 +34,8 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
   private volatile Subscription subscription;
   private volatile HandlerInvoker<K, V> invoker;
   private volatile boolean terminated;
+  /** The subscription ended (cancelled, failed or completed): nothing more is buffered. */
+  private volatile boolean ended;
   private volatile Throwable terminalError;
 
   RecordPublisher(int prefetch) {
@@ -40,6 +48,7 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
 
   @Override
   public void subscribe(Flow.Subscriber<? super ProcessorRecord<K, V>> subscriber) {
+    Objects.requireNonNull(subscriber, "subscriber (Reactive Streams rule 1.9)");
     if (!subscribed.compareAndSet(false, true)) {
       subscriber.onSubscribe(new Flow.Subscription() {
         @Override
@@ -58,9 +67,9 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
     Thread.ofVirtual().name("sagaflow-publisher").start(s);
   }
 
-  /** Poll thread: how many more records may be buffered. */
+  /** Poll thread: how many more records may be buffered (none once the subscription ended). */
   long capacity() {
-    return prefetch - (long) size.get();
+    return ended ? 0 : prefetch - (long) size.get();
   }
 
   /** Poll thread. */
@@ -101,7 +110,8 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
   }
 
   final class Subscription extends CompletionReporter implements Flow.Subscription, Runnable {
-    private final Flow.Subscriber<? super ProcessorRecord<K, V>> subscriber;
+    /** Null once the subscription ended: a cancelled subscriber must become unreachable (rule 3.13). */
+    private volatile Flow.Subscriber<? super ProcessorRecord<K, V>> subscriber;
     private final AtomicLong demand = new AtomicLong();
     private volatile boolean cancelled;
     private volatile Throwable badRequest;
@@ -126,39 +136,66 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
       wake();
     }
 
+    /**
+     * Delivers until the subscription ends, then drops what is buffered (and what a poll thread
+     * still adds) until the processor terminates: records nobody will receive leave the in-flight
+     * count unfinished, never committed, so that a close does not wait for them.
+     */
     @Override
     public void run() {
       thread = Thread.currentThread();
       try {
-        while (!cancelled) {
-          if (badRequest != null) {
-            cancelled = true;
-            subscriber.onError(badRequest);
-            return;
-          }
-          Delivery<K, V> d = demand.get() > 0 ? buffer.poll() : null;
-          if (d != null) {
-            size.decrementAndGet();
-            deliver(d);
-            flush();
-            continue;
-          }
-          if (terminated && (buffer.isEmpty() || demand.get() == 0)) {
-            Throwable error = terminalError;
-            if (error != null) {
-              subscriber.onError(error);
-            } else {
-              subscriber.onComplete();
-            }
-            return;
-          }
-          LockSupport.parkNanos(this, 100_000_000L);
-        }
+        deliverUntilTheEnd();
       } catch (Throwable t) {
         LOG.error("Subscriber failed; cancelling its subscription", t);
         cancelled = true;
       } finally {
+        subscriber = null; // a subscriber that is done with us must become unreachable (rule 3.13)
+        ended = true;
+        dropUntilTerminated();
+      }
+    }
+
+    private void deliverUntilTheEnd() {
+      Flow.Subscriber<? super ProcessorRecord<K, V>> subscriber = this.subscriber;
+      while (!cancelled) {
+        if (badRequest != null) {
+          cancelled = true;
+          subscriber.onError(badRequest);
+          return;
+        }
+        Delivery<K, V> d = demand.get() > 0 ? buffer.poll() : null;
+        if (d != null) {
+          size.decrementAndGet();
+          deliver(d);
+          flush();
+          continue;
+        }
+        if (terminated && (buffer.isEmpty() || demand.get() == 0)) {
+          Throwable error = terminalError;
+          if (error != null) {
+            subscriber.onError(error);
+          } else {
+            subscriber.onComplete();
+          }
+          return;
+        }
+        LockSupport.parkNanos(this, 100_000_000L);
+      }
+    }
+
+    private void dropUntilTerminated() {
+      while (true) {
+        Delivery<K, V> d;
+        while ((d = buffer.poll()) != null) {
+          size.decrementAndGet();
+          dropped(d);
+        }
         flush();
+        if (terminated) {
+          return;
+        }
+        LockSupport.parkNanos(this, 100_000_000L);
       }
     }
 
@@ -171,7 +208,10 @@ final class RecordPublisher<K, V> implements Flow.Publisher<ProcessorRecord<K, V
         return; // a poison pill went to the failure handler instead of the subscriber
       }
       demand.decrementAndGet();
-      subscriber.onNext(d);
+      Flow.Subscriber<? super ProcessorRecord<K, V>> s = subscriber;
+      if (s != null) {
+        s.onNext(d);
+      }
     }
   }
 }

@@ -20,6 +20,8 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A poll loop on a {@link MockConsumer} and a {@link FakeTicker}, driven turn by turn from the
@@ -113,14 +115,19 @@ final class LoopHarness {
 
   /** Runs turns until {@code done}, for at most 10 s of real time; false if it never got there. */
   boolean turnUntil(BooleanSupplier done) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (!done.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        return false;
-      }
-      loop.turn();
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInSameThread().pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(1)).until(() -> {
+            if (done.getAsBoolean()) {
+              return true;
+            }
+            loop.turn();
+            return done.getAsBoolean();
+          });
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
     }
-    return true;
   }
 
   AtomicLong inFlight() {

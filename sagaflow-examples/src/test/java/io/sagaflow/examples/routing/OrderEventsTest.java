@@ -1,6 +1,7 @@
 package io.sagaflow.examples.routing;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -14,12 +15,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 
+@ExtendWith(LeakCheck.class)
 class OrderEventsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,13 +48,14 @@ class OrderEventsTest {
       List<String> invoices = new ArrayList<>();
       try (KafkaConsumer<String, String> c = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer())) {
         c.subscribe(List.of(OrderEvents.INVOICES));
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (invoices.size() < 2 && System.nanoTime() < deadline) {
-          for (ConsumerRecord<String, String> rec : c.poll(Duration.ofMillis(100))) {
-            JsonNode envelope = JSON.readTree(rec.value()); // field order of the JSON is not fixed
-            invoices.add(rec.key() + " " + envelope.path("event").asText() + " " + envelope.path("data"));
-          }
-        }
+        await("two invoices").atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ofMillis(1))
+            .until(() -> {
+              for (ConsumerRecord<String, String> rec : c.poll(Duration.ofMillis(100))) {
+                JsonNode envelope = JSON.readTree(rec.value()); // field order of the JSON is not fixed
+                invoices.add(rec.key() + " " + envelope.path("event").asText() + " " + envelope.path("data"));
+              }
+              return invoices.size() >= 2;
+            });
       }
       assertThat(invoices).containsExactlyInAnyOrder(
           "o-1 InvoiceRequested {\"orderId\":\"o-1\",\"quantity\":2}",

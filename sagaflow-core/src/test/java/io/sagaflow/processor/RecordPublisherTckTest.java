@@ -1,0 +1,196 @@
+package io.sagaflow.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.reactivestreams.tck.TestEnvironment;
+import org.reactivestreams.tck.flow.FlowPublisherVerification;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.AfterMethod;
+import org.testng.annotations.BeforeClass;
+
+/**
+ * The Reactive Streams TCK (TestNG, run on the JUnit Platform by the TestNG engine) against
+ * {@link Processor#forPublisher}.
+ *
+ * <p>A processor's stream never ends by itself: it completes when the processor is closed. So each
+ * publisher of {@code n} elements is a processor over a fresh topic holding exactly {@code n}
+ * records, wrapped by {@link FiniteTopic}, which subscribes the TCK's subscriber directly (the
+ * subscription it gets is the processor's own) and closes the processor once {@code n} records were
+ * delivered. Every signal the TCK sees is the processor's.
+ *
+ * <p>The failed publisher is a processor whose topic name Kafka rejects: its poll loop stops with
+ * that error before fetching anything, and the publisher signals it with {@code onError}.
+ *
+ * <p>The multi-subscriber rules (1.11, optional) are reported as skipped: the publisher accepts one
+ * subscriber and rejects others with {@code onError} (rule 1.9), as its Javadoc says.
+ */
+public class RecordPublisherTckTest extends FlowPublisherVerification<ProcessorRecord<String, String>> {
+  /** Kafka round trips: a processor joins its group and fetches before the first element. */
+  private static final long TIMEOUT_MILLIS = 20_000;
+  /** How long the TCK waits to be sure that a signal does not come. */
+  private static final long NO_SIGNALS_MILLIS = 300;
+  /** How often the TCK looks for an expected signal (its default is the whole timeout). */
+  private static final long POLL_MILLIS = 10;
+  /** The largest publisher the TCK may ask for: that many records are produced for it. */
+  private static final long MAX_ELEMENTS = 100;
+
+  private static final AtomicInteger SEQ = new AtomicInteger();
+
+  private EmbeddedKafka kafka;
+  private KafkaProducer<byte[], byte[]> producer;
+  private LeakCheck.Snapshot beforeClass;
+  private final List<Processor<String, String>> processors = new CopyOnWriteArrayList<>();
+
+  public RecordPublisherTckTest() {
+    super(new TestEnvironment(TIMEOUT_MILLIS, NO_SIGNALS_MILLIS, POLL_MILLIS), 2_000);
+  }
+
+  @BeforeClass
+  public void startBroker() {
+    beforeClass = LeakCheck.Snapshot.take();
+    kafka = EmbeddedKafka.start();
+    producer = KafkaTestSupport.producer(kafka);
+  }
+
+  @AfterMethod
+  public void closeProcessors() throws InterruptedException {
+    for (Processor<String, String> p : processors) {
+      p.close(Duration.ofSeconds(20));
+    }
+    processors.clear();
+  }
+
+  @AfterClass
+  public void stopBrokerAndCheckForLeaks() throws InterruptedException {
+    producer.close();
+    kafka.close();
+    assertThat(beforeClass.threadsLeft(LeakCheck.GRACE, false)).as("threads left running").isEmpty();
+    assertThat(beforeClass.portsLeftListening()).as("ports left listening").isEmpty();
+  }
+
+  @Override
+  public long maxElementsFromPublisher() {
+    return MAX_ELEMENTS;
+  }
+
+  @Override
+  public Flow.Publisher<ProcessorRecord<String, String>> createFlowPublisher(long elements) {
+    String topic = "tck-" + SEQ.incrementAndGet();
+    kafka.createTopic(topic, 1);
+    try {
+      for (long i = 0; i < elements; i++) {
+        producer.send(new ProducerRecord<>(topic, 0, KafkaTestSupport.bytes("k" + i), KafkaTestSupport.bytes("v" + i)))
+            .get(30, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("could not produce the records of " + topic, e);
+    }
+    return new FiniteTopic(processor(topic), elements);
+  }
+
+  @Override
+  public Flow.Publisher<ProcessorRecord<String, String>> createFailedFlowPublisher() {
+    // Not a legal topic name: the consumer refuses the subscription, and the poll loop stops with it.
+    Processor<String, String> p = processor("not a topic name!");
+    return subscriber -> {
+      p.publisher().subscribe(subscriber);
+      p.start();
+    };
+  }
+
+  @Override
+  public void optional_spec111_maySupportMultiSubscribe() {
+    throw new org.testng.SkipException("one subscriber per processor (rule 1.9 rejects others with onError)");
+  }
+
+  private Processor<String, String> processor(String topic) {
+    ProcessorOptions<String, String> options = ProcessorOptions.create(kafka.bootstrapServers(),
+            "tck-g-" + SEQ.incrementAndGet(), new StringDeserializer(), new StringDeserializer())
+        .withTopics(topic)
+        .withPublisherPrefetch(16)
+        .withCommitInterval(Duration.ofMillis(100))
+        .withShutdownTimeout(Duration.ofSeconds(10));
+    Processor<String, String> p = Processor.forPublisher(options);
+    processors.add(p);
+    return p;
+  }
+
+  /**
+   * A processor over a topic of {@code elements} records that closes itself (so that its publisher
+   * completes) once it delivered them all. The first subscriber gets the processor's subscription
+   * itself; records are acknowledged as they pass.
+   */
+  private static final class FiniteTopic implements Flow.Publisher<ProcessorRecord<String, String>> {
+    private final Processor<String, String> processor;
+    private final long elements;
+    private final AtomicInteger subscribers = new AtomicInteger();
+
+    FiniteTopic(Processor<String, String> processor, long elements) {
+      this.processor = processor;
+      this.elements = elements;
+    }
+
+    @Override
+    public void subscribe(Flow.Subscriber<? super ProcessorRecord<String, String>> subscriber) {
+      if (subscriber == null || subscribers.getAndIncrement() > 0) {
+        processor.publisher().subscribe(subscriber); // the processor's own checks (rules 1.9, 2.13)
+        return;
+      }
+      processor.publisher().subscribe(new Counting(subscriber));
+      processor.start();
+      if (elements == 0) {
+        closeSoon();
+      }
+    }
+
+    private void closeSoon() {
+      Thread.ofPlatform().name("tck-closer").start(() -> processor.close(Duration.ofSeconds(10)));
+    }
+
+    /** Passes every signal on unchanged (the subscription too); acks records and counts them. */
+    private final class Counting implements Flow.Subscriber<ProcessorRecord<String, String>> {
+      private final AtomicLong delivered = new AtomicLong();
+      private final Flow.Subscriber<? super ProcessorRecord<String, String>> downstream;
+
+      Counting(Flow.Subscriber<? super ProcessorRecord<String, String>> downstream) {
+        this.downstream = downstream;
+      }
+
+      @Override
+      public void onSubscribe(Flow.Subscription subscription) {
+        downstream.onSubscribe(subscription);
+      }
+
+      @Override
+      public void onNext(ProcessorRecord<String, String> item) {
+        item.ack();
+        downstream.onNext(item);
+        if (delivered.incrementAndGet() == elements) {
+          closeSoon();
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        downstream.onError(t);
+      }
+
+      @Override
+      public void onComplete() {
+        downstream.onComplete();
+      }
+    }
+  }
+}
