@@ -1,5 +1,7 @@
 package io.sagaflow.processor;
 
+import io.sagaflow.embedded.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static io.sagaflow.processor.KafkaTestSupport.bytes;
 import static io.sagaflow.processor.KafkaTestSupport.committed;
 import static io.sagaflow.processor.KafkaTestSupport.endOffsets;
@@ -47,6 +49,7 @@ import org.junit.jupiter.api.Test;
  * runs again, health is DOWN naming the topic and the fix, and once the limit is lifted the dead
  * letter is written once and health is UP by itself.
  */
+@ExtendWith(LeakCheck.class)
 class ExactlyOnceDeadLetterOutageTest {
   private static final int PARTITIONS = 6;
   private static final int KEYS = 60;

@@ -1,5 +1,7 @@
 package io.sagaflow.saga;
 
+import io.sagaflow.embedded.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.TestInfo;
  * their checked exceptions, typed all and race, typed and text payloads.
  */
 @SuppressWarnings("try") // consumers in try-with-resources run by themselves
+@ExtendWith(LeakCheck.class)
 class SagaApiTest {
   private static EmbeddedKafka kafka;
   private static final AtomicInteger UNIQUE = new AtomicInteger();

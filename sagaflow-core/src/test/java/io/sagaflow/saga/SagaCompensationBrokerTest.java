@@ -1,5 +1,7 @@
 package io.sagaflow.saga;
 
+import io.sagaflow.embedded.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A saga consumer whose saga fails: its compensation puts reach Kafka, then it is dead-lettered. */
+@ExtendWith(LeakCheck.class)
 class SagaCompensationBrokerTest {
   private static EmbeddedKafka kafka;
 

@@ -1,5 +1,7 @@
 package io.sagaflow.saga;
 
+import io.sagaflow.embedded.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -52,6 +54,7 @@ import org.junit.jupiter.api.TestInfo;
  * actions, topic administration, the default dead-letter topic and a switched-off timeout.
  */
 @SuppressWarnings("try") // consumers in try-with-resources run by themselves
+@ExtendWith(LeakCheck.class)
 class SagaWireTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static EmbeddedKafka kafka;
@@ -71,29 +74,9 @@ class SagaWireTest {
     kafka.close();
   }
 
-  private Set<String> threadsBefore;
-
   @BeforeEach
   void names(TestInfo info) {
     prefix = info.getTestMethod().orElseThrow().getName() + "-" + UNIQUE.incrementAndGet() + "-";
-    threadsBefore = clientThreads();
-  }
-
-  /** Every client a test opens (runtimes, consumers, administrators, probes) is closed by its end. */
-  @AfterEach
-  void noClientThreadIsLeft() {
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-      Set<String> leaked = clientThreads();
-      leaked.removeAll(threadsBefore);
-      assertThat(leaked).as("client threads left running").isEmpty();
-    });
-  }
-
-  private static Set<String> clientThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-        .filter(n -> n.startsWith("sagaflow-") || n.startsWith("kafka-admin-client-thread")
-            || n.startsWith("kafka-producer-network-thread") || n.contains("| sagaflow-"))
-        .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
   }
 
   private static ClusterOptions cluster() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.Saga;
 import io.sagaflow.saga.SagaOptions;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A test waits for a {@code take(topic)} to listen with no warm-up channel and no sleep: once
  * {@link SubscriptionProbe#awaitListening} returns, a reply written by the test is seen.
  */
-@ExtendWith({KafkaExtension.class, LeakCheck.class})
+@ExtendWith({LeakCheck.class, KafkaExtension.class})
 class SubscriptionProbeTest {
 
   private static SagaOptions options(EmbeddedKafka kafka) {

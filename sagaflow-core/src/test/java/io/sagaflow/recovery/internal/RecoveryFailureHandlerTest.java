@@ -188,7 +188,7 @@ class RecoveryFailureHandlerTest {
           public void onDeadLettered(String originTopic, String deadLetterTopic, Throwable error) {
             deadLettered.add(deadLetterTopic);
           }
-        }), publisher, new TopicProvisioner(null));
+        }), publisher, null);
     ConsumerRecord<byte[], byte[]> r = record("orders", 1, 7, new RecordHeaders());
 
     FailureDecision d = h.onFailure(new FailedRecord(r, new IllegalArgumentException("bad"), 1, "g", atLeastOnceHandle()));

@@ -1,5 +1,7 @@
 package io.sagaflow.examples.interop;
 
+import io.sagaflow.embedded.LeakCheck;
+import org.junit.jupiter.api.extension.ExtendWith;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -55,6 +57,7 @@ import org.junit.jupiter.api.Test;
  *
  * Skipped, with the reason, only where Node or npm is missing or the npm registry is unreachable.
  */
+@ExtendWith(LeakCheck.class)
 class NodeInteropTest {
   private static final String KAFKA_SAGAS = "17.1.0";
   private static final String KAFKAJS = "1.15.0";
