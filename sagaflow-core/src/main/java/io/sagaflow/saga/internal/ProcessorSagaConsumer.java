@@ -88,10 +88,15 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
     consumer.putIfAbsent(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     FailureHandler failures = failed -> {
       FailureDecision decision = recovery.onFailure(failed);
+      // No in-place retries and no retry topics: a finished failure is a written dead letter,
+      // written now (done) or once its write is acknowledged (doneWhen: the record finishes then).
+      Runnable count = () -> deadLetters.deadLettered(failed.raw().topic(), failed.raw().partition(),
+          failed.raw().offset(), deadLetterTopic, failed.error());
+      if (decision instanceof FailureDecision.DoneWhen later) {
+        return FailureDecision.doneWhen(later.handedOff().thenRun(count));
+      }
       if (decision instanceof FailureDecision.Done) {
-        // No in-place retries and no retry topics: a finished failure is a written dead letter.
-        deadLetters.deadLettered(failed.raw().topic(), failed.raw().partition(), failed.raw().offset(),
-            deadLetterTopic, failed.error());
+        count.run();
       }
       return decision;
     };
