@@ -1,11 +1,16 @@
 package io.sagaflow.bench;
 
+import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,6 +30,8 @@ import io.sagaflow.saga.SagaConsumerOptions;
 import io.sagaflow.saga.SagaOptions;
 import io.sagaflow.saga.SagaRuntime;
 import io.sagaflow.saga.Sagas;
+import io.sagaflow.testkit.NodePackages;
+import org.apache.kafka.common.errors.TopicExistsException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -35,12 +42,18 @@ import picocli.CommandLine.Option;
  * {@code --concurrency} allows) and at a fixed offered load, where latency is measured from each
  * saga's scheduled start so that a slow moment is not hidden (no coordinated omission). Each
  * measured run follows an unmeasured warm-up at the same kind of load.
+ *
+ * <p>In the same run, after Sagaflow, the peer {@code kafka-sagas} (npm) runs the same round trip in two
+ * Node processes against the same broker, once per setting ({@link KafkaSagasPeer}); then RATIO lines
+ * compare Sagaflow with each. Where Node, npm or the npm registry is missing, it prints SKIP instead.
  */
 @Command(name = "saga", mixinStandardHelpOptions = true,
     description = "Saga request/reply round trips: saturated rate and latency at an offered load.")
 final class SagaBenchCommand implements Callable<Integer> {
   private static final String REQUEST = "BENCH_SAGA_REQUEST";
   private static final String REPLY = "BENCH_SAGA_REPLY";
+  /** How long a requester saga waits for its reply, in both systems. */
+  private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
 
   @Option(names = "--bootstrap-servers", description = "Use this broker instead of starting an embedded one")
   String bootstrapServers;
@@ -81,7 +94,51 @@ final class SagaBenchCommand implements Callable<Integer> {
       + "(BREAKDOWN lines: percentiles of each segment, from timestamps taken inside the sagas)")
   boolean breakdown;
 
+  @Option(names = "--systems", split = ",", defaultValue = "sagaflow,kafka-sagas",
+      description = "Systems to run, in this order: sagaflow, kafka-sagas (default ${DEFAULT-VALUE})")
+  List<String> systems;
+
+  @Option(names = "--kafka-sagas-settings", split = ",", defaultValue = "default,best",
+      description = "kafka-sagas settings to run: default (the package's producer flush intervals: 1,000 ms for "
+          + "the requester's ThrottledProducer, 100 ms for the echo TopicSagaConsumer's), best (both at "
+          + "--kafka-sagas-flush-ms) (default ${DEFAULT-VALUE})")
+  List<String> kafkaSagasSettings;
+
+  @Option(names = "--kafka-sagas-flush-ms", defaultValue = "1",
+      description = "flushIntervalMs of both kafka-sagas producers in the best setting; 1 is the lowest the package "
+          + "takes (default ${DEFAULT-VALUE})")
+  int kafkaSagasFlushMs;
+
+  @Option(names = "--kafka-sagas-concurrency", defaultValue = "50",
+      description = "kafka-sagas sagas in flight in its warm-up and saturated run: its echo saga consumer runs one "
+          + "saga at a time, so more only queue (past ~10 s of queue they time out) (default ${DEFAULT-VALUE})")
+  int kafkaSagasConcurrency;
+
+  @Option(names = "--kafka-sagas-seconds", defaultValue = "30",
+      description = "The kafka-sagas saturated run stops starting sagas after --sagas or after this long "
+          + "(default ${DEFAULT-VALUE})")
+  int kafkaSagasSeconds;
+
+  @Option(names = "--kafka-sagas-warmup-seconds", defaultValue = "5",
+      description = "Closed-loop warm-up of kafka-sagas before its saturated run (default ${DEFAULT-VALUE})")
+  int kafkaSagasWarmupSeconds;
+
+  @Option(names = "--node", defaultValue = "node", description = "The node program (default ${DEFAULT-VALUE})")
+  String node;
+
+  @Option(names = "--npm", defaultValue = "npm", description = "The npm program (default ${DEFAULT-VALUE})")
+  String npm;
+
+  @Option(names = "--npm-dir", paramLabel = "DIR",
+      description = "Where kafka-sagas and kafkajs are installed (reused when there); default: "
+          + "kafka-sagas-17.1.0-kafkajs-1.15.0 next to the bench jar, else under the temp dir")
+  Path npmDir;
+
+  PrintStream out = System.out;
+
   private final RequestCounters counters = new RequestCounters();
+  private final List<SagaResult> results = new ArrayList<>();
+  private int failures;
 
   /** Timestamps of the paced run's sagas by segment, when --breakdown is on; null otherwise. */
   private static volatile long[][] stamps;
@@ -97,17 +154,116 @@ final class SagaBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (bootstrapServers != null) {
-      return run(bootstrapServers);
+    for (String system : systems) {
+      if (!List.of("sagaflow", KafkaSagasPeer.SYSTEM).contains(system)) {
+        throw new IllegalArgumentException("unknown system '" + system + "' in --systems: use sagaflow, kafka-sagas");
+      }
     }
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      kafka.createTopic(REQUEST, 6);
-      kafka.createTopic(REPLY, 6);
-      return run(kafka.bootstrapServers());
+    List<KafkaSagasPeer.Setting> settings = new ArrayList<>();
+    for (String setting : kafkaSagasSettings) {
+      settings.add(switch (setting) {
+        case "default" -> KafkaSagasPeer.Setting.defaults();
+        case "best" -> KafkaSagasPeer.Setting.best(kafkaSagasFlushMs);
+        default -> throw new IllegalArgumentException(
+            "unknown kafka-sagas setting '" + setting + "' in --kafka-sagas-settings: use default, best");
+      });
+    }
+    NodePackages.Ready peer = systems.contains(KafkaSagasPeer.SYSTEM) ? preparePeer() : null;
+    if (!systems.contains("sagaflow") && peer == null) {
+      return failures == 0 ? 0 : 1;
+    }
+    if (bootstrapServers != null) {
+      run(bootstrapServers, peer, settings);
+    } else {
+      try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+        run(kafka.bootstrapServers(), peer, settings);
+      }
+    }
+    return failures == 0 ? 0 : 1;
+  }
+
+  /** Installs kafka-sagas (or finds it); null, with a SKIP or FAILED line, when it cannot run. */
+  private NodePackages.Ready preparePeer() throws InterruptedException {
+    Path dir = npmDir != null ? npmDir : KafkaSagasPeer.defaultNpmDir();
+    out.println("bench: kafka-sagas " + KafkaSagasPeer.PACKAGES + " in " + dir);
+    switch (KafkaSagasPeer.prepare(node, npm, dir)) {
+      case NodePackages.Ready ready -> {
+        return ready;
+      }
+      case NodePackages.Unavailable u -> out.println("SKIP system=" + KafkaSagasPeer.SYSTEM + " reason=\"" + quoted(u.reason()) + "\"");
+      case NodePackages.Failed f -> {
+        failures++;
+        out.println("FAILED system=" + KafkaSagasPeer.SYSTEM + " reason=\"" + quoted(f.reason()) + "\"");
+      }
+    }
+    return null;
+  }
+
+  private static String quoted(String reason) {
+    return reason.strip().replace('"', '\'').replaceAll("\\s*\\R\\s*", " | ");
+  }
+
+  private void run(String bootstrap, NodePackages.Ready peer, List<KafkaSagasPeer.Setting> settings) throws Exception {
+    if (systems.contains("sagaflow")) {
+      createTopicIfAbsent(bootstrap, REQUEST);
+      createTopicIfAbsent(bootstrap, REPLY);
+      runSagaflow(bootstrap);
+    }
+    if (peer != null) {
+      KafkaSagasPeer kafkaSagas = new KafkaSagasPeer(node, peer.directory(), out);
+      KafkaSagasPeer.Load load = new KafkaSagasPeer.Load(kafkaSagasWarmupSeconds, saturatedSagas, kafkaSagasConcurrency,
+          kafkaSagasSeconds, rate, pacedSeconds, (int) REPLY_TIMEOUT.toMillis());
+      for (KafkaSagasPeer.Setting setting : settings) {
+        out.println("bench: running kafka-sagas (node " + peer.nodeVersion() + "), setting " + setting.label());
+        try {
+          kafkaSagas.run(bootstrap, setting, load).forEach(r -> {
+            results.add(r);
+            out.println(r.format());
+          });
+        } catch (IllegalStateException e) {
+          failures++;
+          out.println("FAILED system=" + KafkaSagasPeer.SYSTEM + " setting=" + setting.label() + " reason=\""
+              + quoted(e.getMessage()) + "\"");
+        }
+      }
+    }
+    printRatios();
+  }
+
+  private static void createTopicIfAbsent(String bootstrap, String topic) throws Exception {
+    try {
+      DataProducer.createTopic(bootstrap, topic, 6);
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw e;
+      }
     }
   }
 
-  private int run(String bootstrap) throws Exception {
+  /** Sagaflow against each kafka-sagas setting, per scenario: rates and latencies, Sagaflow's divided by the peer's. */
+  private void printRatios() {
+    for (SagaResult s : results.stream().filter(r -> r.system().equals("sagaflow")).toList()) {
+      for (SagaResult k : results.stream().filter(r -> !r.system().equals("sagaflow") && r.scenario().equals(s.scenario())).toList()) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "RATIO scenario=%s setting=%s", s.scenario(),
+            k.setting()));
+        line.append(" rate_sagaflow/").append(k.system()).append('=').append(ratio(s.rate(), k.rate()));
+        if (!s.scenario().endsWith("-saturated")) {
+          line.append(" p50_sagaflow/").append(k.system()).append('=').append(ratio(s.p50Ms(), k.p50Ms()));
+          line.append(" p99_sagaflow/").append(k.system()).append('=').append(ratio(s.p99Ms(), k.p99Ms()));
+          // At an offered load, a latency is comparable only where the peer kept up with it.
+          boolean keptUp = k.failed() == 0 && k.rate() >= 0.95 * rate;
+          line.append(' ').append(k.system()).append("_reached_offered_rate=").append(keptUp ? "yes" : "no");
+        }
+        out.println(line);
+      }
+    }
+  }
+
+  private static String ratio(double a, double b) {
+    return b <= 0 ? "-" : String.format(Locale.ROOT, a / b >= 0.1 ? "%.2f" : "%.4f", a / b);
+  }
+
+  private void runSagaflow(String bootstrap) throws Exception {
     SagaOptions base = SagaOptions.defaults().withKafkaProperty("bootstrap.servers", bootstrap);
     for (Map.Entry<String, String> p : kafkaProperties.entrySet()) {
       base = base.withKafkaProperty(p.getKey(), p.getValue());
@@ -123,7 +279,7 @@ final class SagaBenchCommand implements Callable<Integer> {
       ctx.put(REQUEST, action.payload());
       stamp(1, action.payload());
       Branch<Action<Integer>> reply = Branch.of("reply", Effects.take(replies));
-      RaceResult r = ctx.race(reply, Branch.of("timeout", Effects.delay(Duration.ofSeconds(10))));
+      RaceResult r = ctx.race(reply, Branch.of("timeout", Effects.delay(REPLY_TIMEOUT)));
       stamp(4, action.payload());
       if (!r.won(reply)) {
         throw new IllegalStateException("no reply within 10 s");
@@ -159,10 +315,9 @@ final class SagaBenchCommand implements Callable<Integer> {
       }
       printMetrics("saga-roundtrip-" + rate, (long) rate * pacedSeconds);
     }
-    return 0;
   }
 
-  private static void saturated(SagaRuntime runtime, Saga<Integer> requester, int sagas, int concurrency,
+  private void saturated(SagaRuntime runtime, Saga<Integer> requester, int sagas, int concurrency,
       String scenario, boolean print) throws InterruptedException {
     Semaphore permits = new Semaphore(concurrency);
     long[] latencies = new long[sagas];
@@ -208,12 +363,12 @@ final class SagaBenchCommand implements Callable<Integer> {
         !timed ? "" : quiet >= 2 ? ", JIT quiet" : ", JIT still compiling");
   }
 
-  private static long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds)
+  private long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds)
       throws InterruptedException {
     return paced(runtime, requester, rate, seconds, "saga-roundtrip-" + rate, true);
   }
 
-  private static long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds, String scenario,
+  private long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds, String scenario,
       boolean print) throws InterruptedException {
     int sagas = rate * seconds;
     long[] latencies = new long[sagas];
@@ -249,7 +404,7 @@ final class SagaBenchCommand implements Callable<Integer> {
   }
 
   /** Percentiles of each segment of the paced round trips (scheduled, then the stamps in order). */
-  private static void printBreakdown(long[] scheduled) {
+  private void printBreakdown(long[] scheduled) {
     long[][] s = stamps;
     String[] names = new String[STAMPS.length + 1];
     names[0] = "scheduled";
@@ -266,7 +421,7 @@ final class SagaBenchCommand implements Callable<Integer> {
       }
       long[] sorted = Arrays.copyOf(d, n);
       Arrays.sort(sorted);
-      System.out.printf(Locale.ROOT, "BREAKDOWN %s->%s p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f%n",
+      out.printf(Locale.ROOT, "BREAKDOWN %s->%s p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f%n",
           names[seg], names[seg + 1], percentile(sorted, 0.5) / 1e6, percentile(sorted, 0.9) / 1e6,
           percentile(sorted, 0.99) / 1e6, n == 0 ? 0 : sorted[n - 1] / 1e6);
     }
@@ -279,13 +434,13 @@ final class SagaBenchCommand implements Callable<Integer> {
     counters.reset();
   }
 
-  private static void print(String scenario, int sagas, double seconds, long[] latencies, int failures) {
+  private void print(String scenario, int sagas, double seconds, long[] latencies, int failed) {
     long[] sorted = latencies.clone();
     Arrays.sort(sorted);
-    System.out.printf(Locale.ROOT,
-        "RESULT system=sagaflow scenario=%s sagas=%d seconds=%.2f rate=%.0f p50_ms=%.2f p99_ms=%.2f%s%n",
-        scenario, sagas, seconds, sagas / seconds, percentile(sorted, 0.50) / 1e6, percentile(sorted, 0.99) / 1e6,
-        failures == 0 ? "" : " failed=" + failures);
+    SagaResult result = new SagaResult("sagaflow", scenario, sagas, seconds, percentile(sorted, 0.50) / 1e6,
+        percentile(sorted, 0.99) / 1e6, failed, null);
+    results.add(result);
+    out.println(result.format());
   }
 
   private static long percentile(long[] sorted, double p) {
