@@ -7,14 +7,16 @@ import io.sagaflow.embedded.LeakCheck;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** Runs the real harness (orchestrator, child JVM, raw system) with a tiny record count. */
+/** Runs the real harness (orchestrator, child JVM, raw system; the saga bench) with tiny counts. */
 @ExtendWith(LeakCheck.class)
 class BenchHarnessTest {
   private static EmbeddedKafka kafka;
@@ -55,5 +57,43 @@ class BenchHarnessTest {
     assertThat(line.seconds()).isPositive();
     assertThat(line.p99Millis()).isPresent();
     assertThat(line.heapMb()).isPositive();
+  }
+
+  @Test
+  void sagaBenchPrintsSkipForKafkaSagasWithoutNodeAndStillRunsSagaflow(@TempDir Path npmDir) throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    SagaBenchCommand command = new SagaBenchCommand();
+    new CommandLine(command).parseArgs(
+        "--bootstrap-servers", kafka.bootstrapServers(),
+        "--node", npmDir.resolve("no-such-node").toString(),
+        "--npm-dir", npmDir.toString(),
+        "--sagas", "100",
+        "--concurrency", "20",
+        "--rate", "50",
+        "--paced-seconds", "1",
+        "--paced-warmup-seconds", "0");
+    command.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+
+    int exit = command.call();
+
+    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(exit).isZero();
+    assertThat(lines).filteredOn(l -> l.startsWith("SKIP ")).singleElement().asString()
+        .startsWith("SKIP system=kafka-sagas reason=\"node cannot be started (" + npmDir.resolve("no-such-node"));
+    assertThat(lines).filteredOn(l -> l.startsWith("RESULT ")).satisfiesExactly(
+        l -> assertThat(l).startsWith("RESULT system=sagaflow scenario=saga-roundtrip-saturated sagas=100 "),
+        l -> assertThat(l).startsWith("RESULT system=sagaflow scenario=saga-roundtrip-50 sagas=50 "));
+    assertThat(lines).noneMatch(l -> l.startsWith("RATIO") || l.startsWith("FAILED"));
+  }
+
+  @Test
+  void aStatsLineOfTheNodeRequesterBecomesAResultLineInSagaflowsFormat() {
+    SagaResult r = SagaResult.fromStats(
+        "STATS scenario=saga-roundtrip-1000 sagas=1500 failed=8500 seconds=20.004 p50_ms=10012.500 p99_ms=10340.125",
+        "kafka-sagas", "best|flush=1ms");
+
+    assertThat(r.rate()).isCloseTo(1500 / 20.004, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(r.format()).isEqualTo("RESULT system=kafka-sagas scenario=saga-roundtrip-1000 sagas=1500 seconds=20.00 "
+        + "rate=75 p50_ms=10012.50 p99_ms=10340.13 failed=8500 setting=best|flush=1ms");
   }
 }
