@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionChannel;
@@ -19,9 +18,9 @@ import io.sagaflow.saga.SagaConsumerOptions;
 import io.sagaflow.saga.SagaOptions;
 import io.sagaflow.saga.SagaRuntime;
 import io.sagaflow.saga.Sagas;
+import io.sagaflow.testkit.NodePackages;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -62,9 +60,6 @@ class NodeInteropTest {
   private static final String KAFKA_SAGAS = "17.1.0";
   private static final String KAFKAJS = "1.15.0";
   private static final String PREFIX = "iop-";
-  private static final Pattern NETWORK_FAILURE = Pattern.compile(
-      "ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|ECONNRESET|ENETUNREACH|EHOSTUNREACH|network|proxy",
-      Pattern.CASE_INSENSITIVE);
 
   private static EmbeddedKafka kafka;
   private static Path npmDir;
@@ -78,19 +73,10 @@ class NodeInteropTest {
   @BeforeAll
   static void installPackagesAndStartKafka() throws Exception {
     npmDir = Path.of("target", "kafka-sagas-" + KAFKA_SAGAS + "-kafkajs-" + KAFKAJS).toAbsolutePath();
-    String node = run(List.of("node", "--version"), Path.of("."), 30);
-    Assumptions.assumeTrue(node != null, "node is not installed (no `node` on the PATH): Node interop not tested");
-    if (!installed("kafka-sagas", KAFKA_SAGAS) || !installed("kafkajs", KAFKAJS)) {
-      Files.createDirectories(npmDir);
-      String out = run(List.of("npm", "install", "--prefix", npmDir.toString(), "--no-audit", "--no-fund",
-          "--no-save", "--no-package-lock", "kafka-sagas@" + KAFKA_SAGAS, "kafkajs@" + KAFKAJS), npmDir, 300);
-      Assumptions.assumeTrue(out != null, "npm is not installed: Node interop not tested");
-      if (!installed("kafka-sagas", KAFKA_SAGAS) || !installed("kafkajs", KAFKAJS)) {
-        Assumptions.assumeFalse(NETWORK_FAILURE.matcher(out).find(),
-            () -> "the npm registry is unreachable: Node interop not tested. npm said:\n" + out);
-        throw new AssertionError("npm install of kafka-sagas@" + KAFKA_SAGAS + " and kafkajs@" + KAFKAJS
-            + " failed:\n" + out);
-      }
+    switch (NodePackages.install(npmDir, Map.of("kafka-sagas", KAFKA_SAGAS, "kafkajs", KAFKAJS))) {
+      case NodePackages.Ready ready -> { }
+      case NodePackages.Unavailable u -> Assumptions.abort(u.reason() + ": Node interop not tested");
+      case NodePackages.Failed f -> throw new AssertionError(f.reason());
     }
     try (InputStream script = NodeInteropTest.class.getResourceAsStream("/interop/node-sagas.js")) {
       Files.copy(Objects.requireNonNull(script, "interop/node-sagas.js"), npmDir.resolve("node-sagas.js"),
@@ -103,32 +89,6 @@ class NodeInteropTest {
   static void stopKafka() {
     if (kafka != null) {
       kafka.close();
-    }
-  }
-
-  private static boolean installed(String name, String version) throws IOException {
-    Path manifest = npmDir.resolve("node_modules").resolve(name).resolve("package.json");
-    return Files.exists(manifest)
-        && new ObjectMapper().readTree(manifest.toFile()).path("version").asText().equals(version);
-  }
-
-  /** Runs a command; its output, or null when the program cannot be started. */
-  private static String run(List<String> command, Path dir, int timeoutSeconds) throws Exception {
-    Process p;
-    try {
-      p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-    } catch (IOException e) {
-      return null;
-    }
-    try {
-      p.getOutputStream().close();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s");
-      }
-      return new String(out, StandardCharsets.UTF_8);
-    } finally {
-      stop(p);
     }
   }
 
