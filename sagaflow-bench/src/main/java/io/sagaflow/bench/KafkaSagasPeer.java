@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.sagaflow.testkit.NodePackages;
@@ -142,13 +143,14 @@ final class KafkaSagasPeer {
    *
    * @throws IllegalStateException when a process fails or prints no results (the reason in the message)
    */
-  List<SagaResult> run(String bootstrap, Setting setting, Load load) throws Exception {
+  List<SagaResult> run(String bootstrap, Setting setting, Load load) throws IOException, ExecutionException, InterruptedException {
     String suffix = setting.name() + "-" + System.currentTimeMillis();
     String request = "BENCH_KS_REQUEST-" + suffix;
     String reply = "BENCH_KS_REPLY-" + suffix;
     DataProducer.createTopic(bootstrap, request, PARTITIONS);
     DataProducer.createTopic(bootstrap, reply, PARTITIONS);
-    try (NodeProcess echo = NodeProcess.start(this, "echo", List.of(bootstrap, request, reply, setting.scriptArgument()))) {
+    List<String> echoArgs = List.of(bootstrap, request, reply, setting.scriptArgument());
+    try (NodeProcess echo = NodeProcess.start(this, "echo", echoArgs)) {
       echo.awaitReady(Duration.ofSeconds(60));
       try (NodeProcess requester = NodeProcess.start(this, "requester",
           List.of(bootstrap, request, reply, setting.scriptArgument(), load.toJson()))) {

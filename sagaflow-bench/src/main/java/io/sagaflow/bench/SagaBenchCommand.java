@@ -1,5 +1,6 @@
 package io.sagaflow.bench;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -190,7 +191,8 @@ final class SagaBenchCommand implements Callable<Integer> {
       case NodePackages.Ready ready -> {
         return ready;
       }
-      case NodePackages.Unavailable u -> out.println("SKIP system=" + KafkaSagasPeer.SYSTEM + " reason=\"" + quoted(u.reason()) + "\"");
+      case NodePackages.Unavailable u ->
+          out.println("SKIP system=" + KafkaSagasPeer.SYSTEM + " reason=\"" + quoted(u.reason()) + "\"");
       case NodePackages.Failed f -> {
         failures++;
         out.println("FAILED system=" + KafkaSagasPeer.SYSTEM + " reason=\"" + quoted(f.reason()) + "\"");
@@ -220,10 +222,10 @@ final class SagaBenchCommand implements Callable<Integer> {
             results.add(r);
             out.println(r.format());
           });
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | IOException | ExecutionException e) {
           failures++;
           out.println("FAILED system=" + KafkaSagasPeer.SYSTEM + " setting=" + setting.label() + " reason=\""
-              + quoted(e.getMessage()) + "\"");
+              + quoted(String.valueOf(e instanceof ExecutionException ? e.getCause() : e.getMessage())) + "\"");
         }
       }
     }
@@ -243,7 +245,9 @@ final class SagaBenchCommand implements Callable<Integer> {
   /** Sagaflow against each kafka-sagas setting, per scenario: rates and latencies, Sagaflow's divided by the peer's. */
   private void printRatios() {
     for (SagaResult s : results.stream().filter(r -> r.system().equals("sagaflow")).toList()) {
-      for (SagaResult k : results.stream().filter(r -> !r.system().equals("sagaflow") && r.scenario().equals(s.scenario())).toList()) {
+      List<SagaResult> peers = results.stream()
+          .filter(r -> !r.system().equals("sagaflow") && r.scenario().equals(s.scenario())).toList();
+      for (SagaResult k : peers) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "RATIO scenario=%s setting=%s", s.scenario(),
             k.setting()));
         line.append(" rate_sagaflow/").append(k.system()).append('=').append(ratio(s.rate(), k.rate()));
