@@ -88,9 +88,12 @@ final class KafkaSagasPeer {
           pacedSeconds, timeoutMs);
     }
 
-    /** An upper bound of the requester's run: every phase plus one saga timeout after each, and start-up. */
+    /**
+     * An upper bound of the requester's run: every phase plus one saga timeout after each, start-up and the
+     * first round trip (up to 60 s).
+     */
     Duration budget() {
-      return Duration.ofSeconds(warmupSeconds + seconds + pacedSeconds + 60).plusMillis(4L * timeoutMs);
+      return Duration.ofSeconds(warmupSeconds + seconds + pacedSeconds + 120).plusMillis(4L * timeoutMs);
     }
   }
 
