@@ -96,7 +96,7 @@ final class SagaBenchCommand implements Callable<Integer> {
   boolean breakdown;
 
   @Option(names = "--systems", split = ",", defaultValue = "sagaflow,kafka-sagas",
-      description = "Systems to run, in this order: sagaflow, kafka-sagas (default ${DEFAULT-VALUE})")
+      description = "Systems to run: sagaflow, kafka-sagas (Sagaflow runs first) (default ${DEFAULT-VALUE})")
   List<String> systems;
 
   @Option(names = "--kafka-sagas-settings", split = ",", defaultValue = "default,best",
