@@ -45,6 +45,7 @@ final class JournalIndex implements AutoCloseable {
 
   private final KafkaCluster cluster;
   private final Duration refresh;
+  private final Duration timeout;
   private final JournalCodec codec = new JournalCodec(new ObjectMapper());
   private final Map<String, SagaRun> runs = new ConcurrentHashMap<>();
   private final Set<String> topics = ConcurrentHashMap.newKeySet();
@@ -53,9 +54,10 @@ final class JournalIndex implements AutoCloseable {
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private volatile String problem;
 
-  JournalIndex(KafkaCluster cluster, Duration refresh) {
+  JournalIndex(KafkaCluster cluster, Duration refresh, Duration timeout) {
     this.cluster = cluster;
     this.refresh = refresh;
+    this.timeout = timeout;
     this.thread = Thread.ofPlatform().name("sagaflow-ui-journal").daemon().unstarted(this::run);
   }
 
@@ -112,11 +114,11 @@ final class JournalIndex implements AutoCloseable {
 
   private void discover(KafkaConsumer<byte[], byte[]> c, Set<TopicPartition> assigned) {
     try {
-      Set<String> names = cluster.admin().listTopics().names().get(10, TimeUnit.SECONDS);
+      Set<String> names = cluster.admin().listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<TopicPartition> added = new ArrayList<>();
       for (String t : names) {
         if (t.endsWith(SUFFIX) && topics.add(t)) {
-          c.partitionsFor(t, Duration.ofSeconds(10)).forEach(p -> added.add(new TopicPartition(t, p.partition())));
+          c.partitionsFor(t, timeout).forEach(p -> added.add(new TopicPartition(t, p.partition())));
         }
       }
       if (!added.isEmpty()) {

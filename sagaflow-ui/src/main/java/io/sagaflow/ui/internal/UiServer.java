@@ -25,7 +25,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,8 +73,8 @@ public final class UiServer implements AutoCloseable {
     this.server = server;
     this.executor = executor;
     this.loopback = loopback;
-    Duration timeout = Duration.ofSeconds(10);
-    this.journal = new JournalIndex(cluster, options.refresh());
+    Duration timeout = options.timeout();
+    this.journal = new JournalIndex(cluster, options.refresh(), timeout);
     this.groups = new GroupsView(cluster, timeout);
     this.deadLetters = new DeadLettersView(cluster, timeout);
   }
@@ -96,8 +97,9 @@ public final class UiServer implements AutoCloseable {
       throw new IllegalStateException("cannot listen on " + options.bind() + ":" + options.port() + ": " + e.getMessage(), e);
     }
     AtomicInteger n = new AtomicInteger();
-    ExecutorService executor = Executors.newFixedThreadPool(4,
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
         r -> Thread.ofPlatform().name("sagaflow-ui-http-" + n.incrementAndGet()).daemon().unstarted(r));
+    executor.prestartAllCoreThreads(); // all made now, by whoever starts the server, not by a later request
     KafkaCluster cluster = KafkaCluster.create(options.cluster());
     UiServer ui = new UiServer(options, cluster, http, executor, address.isLoopbackAddress());
     http.createContext("/", ui::handle);

@@ -50,6 +50,15 @@ function showError(message) {
   document.getElementById('live').classList.toggle('stale', !!message);
 }
 
+// Whether a view got the same data as last time: then the DOM stays as it is (no flicker, text
+// selections and open details survive the polling).
+function unchanged(view, data) {
+  const json = JSON.stringify(data);
+  if (view.last === json) return true;
+  view.last = json;
+  return false;
+}
+
 function pill(status) { return el('span', { class: 'pill ' + status, 'data-status': status }, status); }
 function time(iso) { return iso ? new Date(iso).toISOString().replace('T', ' ').replace('Z', '') : '-'; }
 function ms(n) { return n < 1000 ? n + ' ms' : (n / 1000).toFixed(n < 10000 ? 2 : 1) + ' s'; }
@@ -91,7 +100,7 @@ const sagasView = {
     const f = this.filters;
     const qs = new URLSearchParams(f).toString();
     const data = await api('/api/sagas?' + qs);
-    if (state.view !== this) return;
+    if (state.view !== this || unchanged(this, data)) return;
     this.fillSelect('filter-status', ['running', 'waiting', 'compensating', 'completed', 'failed', 'malformed'], f.status);
     this.fillSelect('filter-saga', data.sagas, f.saga);
     this.fillSelect('filter-topic', data.topics, f.topic);
@@ -137,7 +146,7 @@ const sagaView = {
       }
       throw e;
     }
-    if (state.view !== this) return;
+    if (state.view !== this || unchanged(this, s)) return;
     const head = el('div', { class: 'card' },
       el('h2', {}, 'Saga ', s.saga || '?', ' ', pill(s.status)),
       el('dl', { class: 'kv' },
@@ -252,7 +261,7 @@ const dlqView = {
       return;
     }
     const data = await api('/api/dlq?' + this.query());
-    if (state.view !== this) return;
+    if (state.view !== this || unchanged(this, data)) return;
     document.getElementById('dlq-count').textContent = data.matched + ' matching' + (data.shown < data.matched ? ' (first ' + data.shown + ' shown)' : '');
     body.replaceChildren(...data.letters.map(l => el('tr', { class: 'letter', 'data-key': l.key },
       el('td', { class: 'mono' }, data.topic + '-' + l.partition + '@' + l.offset),
@@ -319,6 +328,7 @@ function route() {
     a.classList.toggle('active', a.id === 'nav-' + (name === 'saga' ? 'sagas' : name));
   }
   state.view = view;
+  view.last = null;
   const main = document.getElementById('view');
   main.replaceChildren();
   view.mount(main);
