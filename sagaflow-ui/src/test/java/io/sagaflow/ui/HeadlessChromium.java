@@ -28,13 +28,17 @@ final class HeadlessChromium {
 
   private HeadlessChromium() {}
 
-  /** A new headless browser; skips the calling test class when none can be had. */
-  static ChromeDriver start() {
+  /** Installs the browser if it can; skips the calling test class when it cannot. */
+  static void require() {
     String why = ensureInstalled();
     if (why != null) {
       System.out.println("[browser tests skipped] " + why);
       Assumptions.abort(why);
     }
+  }
+
+  /** A new headless browser ({@link #require()} first). */
+  static ChromeDriver start() {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(BROWSER.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",

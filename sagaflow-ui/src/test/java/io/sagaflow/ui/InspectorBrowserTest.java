@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -63,6 +64,7 @@ class InspectorBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private static CompletableFuture<ChromeDriver> starting;
   private static ChromeDriver browser;
   private static EmbeddedKafka kafka;
   private static KafkaProducer<byte[], byte[]> producer;
@@ -71,7 +73,8 @@ class InspectorBrowserTest {
 
   @BeforeAll
   static void runThePizzaDemoAndStartThePage() throws Exception {
-    browser = HeadlessChromium.start(); // skips the class before anything else starts when no browser can be had
+    HeadlessChromium.require(); // skips the class before anything starts when no browser can be had
+    starting = CompletableFuture.supplyAsync(HeadlessChromium::start); // meanwhile, the broker and the demo
     kafka = EmbeddedKafka.start();
     ClusterOptions cluster = ClusterOptions.of(kafka.bootstrapServers());
     PizzaDemo.Summary summary = PizzaDemo.run(new PizzaDemo.Config(cluster, PizzaDemo.Role.ALL, 5,
@@ -101,6 +104,7 @@ class InspectorBrowserTest {
           .all().get();
     }
     ui = SagaflowUi.start(UiOptions.of(cluster).withPort(0).withAllowReplay(true).withRefresh(Duration.ofMillis(300)));
+    browser = starting.join();
   }
 
   /** Runs the demo does not have: one still waiting, one compensating, one failed with markup, one malformed. */
@@ -160,6 +164,9 @@ class InspectorBrowserTest {
     }
     if (producer != null) {
       producer.close();
+    }
+    if (browser == null && starting != null) {
+      browser = starting.join();
     }
     if (browser != null) {
       browser.quit();

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -84,8 +85,9 @@ final class JournalIndex implements AutoCloseable {
   }
 
   private void run() {
-    try (KafkaConsumer<byte[], byte[]> c = cluster.newConsumer("ui-journal",
-        Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"))) {
+    KafkaConsumer<byte[], byte[]> c = cluster.newConsumer("ui-journal",
+        Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"));
+    try {
       consumer = c;
       if (closed.getCount() == 0) {
         return;
@@ -109,6 +111,9 @@ final class JournalIndex implements AutoCloseable {
       // closing
     } catch (RuntimeException e) {
       problem = "the journal reader stopped: " + e + "; restart `sagaflow ui`";
+    } finally {
+      // Bounded: with the broker gone, the default close would wait 30 s for fetch sessions to end.
+      c.close(CloseOptions.timeout(timeout));
     }
   }
 

@@ -65,6 +65,7 @@ public final class UiServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final boolean loopback;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private UiServer(UiOptions options, KafkaCluster cluster, HttpServer server, ExecutorService executor,
       boolean loopback) {
@@ -134,6 +135,8 @@ public final class UiServer implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         error(ex, 503, "the server is stopping");
+      } catch (IOException e) {
+        LOG.debug("could not answer {}", ex.getRequestURI(), e); // the browser went away mid-answer
       } catch (Exception e) {
         LOG.warn("request {} failed", ex.getRequestURI().getPath(), e);
         error(ex, 500, "the server failed to answer: " + e);
@@ -333,16 +336,22 @@ public final class UiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     server.stop(0);
-    executor.shutdownNow();
+    executor.shutdown(); // requests in flight finish (each waits for Kafka at most options.timeout())
     journal.close();
     deadLetters.close();
     try {
-      executor.awaitTermination(10, TimeUnit.SECONDS);
+      if (!executor.awaitTermination(options.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
+        executor.shutdownNow();
+      }
     } catch (InterruptedException e) {
+      executor.shutdownNow();
       Thread.currentThread().interrupt();
     }
-    cluster.close();
+    cluster.close(options.timeout()); // bounded: with the broker gone, pending admin calls would hold it 30 s
   }
 
   /** Answered with 404 and its message. */

@@ -66,7 +66,10 @@ function param(name) { return new URLSearchParams(location.hash.split('?')[1] ||
 
 // ------------------------------------------------------------------ sagas
 
+// Each view numbers its requests (seq): typing in a filter and the polling overlap, and an older
+// answer arriving late must not overwrite a newer one.
 const sagasView = {
+  seq: 0,
   filters: { status: '', saga: '', topic: '', q: '' },
   mount(main) {
     const f = this.filters;
@@ -99,8 +102,9 @@ const sagasView = {
   async refresh() {
     const f = this.filters;
     const qs = new URLSearchParams(f).toString();
+    const seq = ++this.seq;
     const data = await api('/api/sagas?' + qs);
-    if (state.view !== this || unchanged(this, data)) return;
+    if (state.view !== this || seq !== this.seq || unchanged(this, data)) return;
     this.fillSelect('filter-status', ['running', 'waiting', 'compensating', 'completed', 'failed', 'malformed'], f.status);
     this.fillSelect('filter-saga', data.sagas, f.saga);
     this.fillSelect('filter-topic', data.topics, f.topic);
@@ -186,6 +190,7 @@ const sagaView = {
 // ------------------------------------------------------------------ consumer groups
 
 const groupsView = {
+  slower: 2,
   mount(main) {
     main.append(el('h2', {}, 'Consumer groups'), el('div', { id: 'groups-note', class: 'note' }), el('div', { id: 'groups' }));
   },
@@ -224,7 +229,7 @@ const groupsView = {
 // ------------------------------------------------------------------ dead letters
 
 const dlqView = {
-  topic: '', exception: '', key: '',
+  topic: '', exception: '', key: '', slower: 3, seq: 0,
   mount(main) {
     const allow = state.info && state.info.allowReplay;
     main.append(el('h2', {}, 'Dead letters'),
@@ -247,8 +252,9 @@ const dlqView = {
     return new URLSearchParams({ topic: this.topic, exception: this.exception, key: this.key }).toString();
   },
   async refresh() {
+    const seq = ++this.seq;
     const topics = (await api('/api/dlq/topics')).topics;
-    if (state.view !== this) return;
+    if (state.view !== this || seq !== this.seq) return;
     if (!topics.includes(this.topic)) this.topic = topics[0] || '';
     const s = document.getElementById('dlq-topic');
     if ([...s.options].map(o => o.value).join() !== topics.join()) s.replaceChildren(...topics.map(t => el('option', { value: t }, t)));
@@ -261,7 +267,7 @@ const dlqView = {
       return;
     }
     const data = await api('/api/dlq?' + this.query());
-    if (state.view !== this || unchanged(this, data)) return;
+    if (state.view !== this || seq !== this.seq || unchanged(this, data)) return;
     document.getElementById('dlq-count').textContent = data.matched + ' matching' + (data.shown < data.matched ? ' (first ' + data.shown + ' shown)' : '');
     body.replaceChildren(...data.letters.map(l => el('tr', { class: 'letter', 'data-key': l.key },
       el('td', { class: 'mono' }, data.topic + '-' + l.partition + '@' + l.offset),
@@ -343,7 +349,9 @@ async function poll() {
   } catch (e) {
     if (view === state.view) showError(e.message);
   }
-  if (view === state.view) state.timer = setTimeout(poll, (state.info && state.info.refreshMillis) || 1000);
+  // Lag and dead letters cost the cluster more to read (a consumer scans a dead-letter topic): slower.
+  const every = ((state.info && state.info.refreshMillis) || 1000) * (view.slower || 1);
+  if (view === state.view) state.timer = setTimeout(poll, every);
 }
 
 async function start() {
