@@ -42,7 +42,7 @@ final class HeadlessChromium {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(BROWSER.toFile());
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--window-size=1300,950", "--no-first-run", "--disable-extensions");
+        "--window-size=1300,1150", "--no-first-run", "--disable-extensions");
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(DRIVER.toFile())
         .usingAnyFreePort()

@@ -199,7 +199,10 @@ class InspectorBrowserTest {
     assertThat(text("#timeline li[data-id='4/race/failed']")).as("the kitchen's answer, taken by the race's winning branch")
         .contains(PizzaTopics.CREATE_FAILED, "the oven refuses to bake pineapple");
     assertThat(text("#timeline li[data-id='5']")).contains(PizzaTopics.ORDER_FAILED);
+    assertThat(text("#timeline li[data-id='4']")).contains("won by failed");
     assertThat(text("#timeline li[data-id='4/race/timeout']")).as("the timeout's deadline").contains("deadline");
+    assertThat(attrs("#timeline li[data-id='4/race/timeout']", "data-status")).as("the losing branch")
+        .containsExactly("unfinished");
     assertThat(text("#saga h2 .pill")).isEqualTo("completed");
     HeadlessChromium.screenshot(browser, "ui-timeline");
 

@@ -143,13 +143,15 @@ record SagaRun(String journalTopic, int partition, long offset, String runKey, S
       x.put("kind", e.kind().wireName());
       x.put("detail", e.detail());
       x.put("describe", e.describe());
-      x.put("status", e.status().name().toLowerCase(Locale.ROOT));
+      // A pending entry of an ended run never finished (a race's losing branch, cancelled).
+      x.put("status", e.status() == JournalEntry.Status.PENDING && !live() ? "unfinished"
+          : e.status().name().toLowerCase(Locale.ROOT));
       x.put("compensation", isCompensation(e));
       x.put("at", e.at().toString());
       x.put("offsetMillis", e.at().toEpochMilli() - journal.startedAt().toEpochMilli());
       x.put("durationMillis", e.status() == JournalEntry.Status.PENDING && live()
           ? Math.max(0, now.toEpochMilli() - e.at().toEpochMilli()) : e.durationMillis());
-      x.put("result", Json.preview(e.result()));
+      x.put("result", resultPreview(e));
       x.put("resultType", e.resultType());
       x.put("error", e.failure() == null ? null : Json.cut(describe(e.failure())));
       x.put("deadline", e.deadline() == null ? null : e.deadline().toString());
@@ -169,6 +171,18 @@ record SagaRun(String journalTopic, int partition, long offset, String runKey, S
       }
     }
     return n;
+  }
+
+  /** A result as a reader wants it: a take's payload, a race's winner, else the JSON. */
+  private static String resultPreview(JournalEntry e) {
+    if (e.result() == null) {
+      return null;
+    }
+    return switch (e.resultType()) {
+      case "action" -> Json.preview(e.result().get("p"));
+      case "race" -> "won by " + e.result().path("k").asText();
+      default -> Json.preview(e.result());
+    };
   }
 
   private static String waitText(JournalEntry e) {

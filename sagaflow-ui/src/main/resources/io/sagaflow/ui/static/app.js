@@ -181,7 +181,7 @@ const sagaView = {
         e.deadline ? el('span', { class: 'muted deadline' }, 'deadline ' + time(e.deadline)) : null),
       e.result !== null && e.result !== undefined ? el('pre', { class: 'result' }, e.result) : null,
       e.error ? el('pre', { class: 'error' }, e.error) : null)));
-    box.replaceChildren(head, waiting, el('h2', {}, 'Timeline'),
+    box.replaceChildren(...[head, waiting].filter(Boolean), el('h2', {}, 'Timeline'),
       s.effects && s.effects.length ? effects : el('p', { class: 'muted' }, 'No effects journaled.'));
     showError(s.problem);
   }
