@@ -22,6 +22,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 
@@ -107,11 +108,12 @@ final class JournalIndex implements AutoCloseable {
           apply(r);
         }
       }
-    } catch (WakeupException | InterruptedException e) {
+    } catch (WakeupException | InterruptException | InterruptedException e) {
       // closing
     } catch (RuntimeException e) {
       problem = "the journal reader stopped: " + e + "; restart `sagaflow ui`";
     } finally {
+      Thread.interrupted(); // only close() interrupts; the consumer's close must not see it
       // Bounded: with the broker gone, the default close would wait 30 s for fetch sessions to end.
       c.close(CloseOptions.timeout(timeout));
     }
@@ -133,8 +135,7 @@ final class JournalIndex implements AutoCloseable {
       }
       problem = null;
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new WakeupException();
+      throw new WakeupException(); // close() interrupts: stop (the flag stays clear so the consumer can close)
     } catch (WakeupException e) {
       throw e;
     } catch (Exception e) {
@@ -201,8 +202,9 @@ final class JournalIndex implements AutoCloseable {
     closed.countDown();
     KafkaConsumer<byte[], byte[]> c = consumer;
     if (c != null) {
-      c.wakeup();
+      c.wakeup(); // out of poll
     }
+    thread.interrupt(); // out of a wait for the admin client (the broker may be gone)
     try {
       thread.join(Duration.ofSeconds(15));
     } catch (InterruptedException e) {
