@@ -81,6 +81,7 @@ final class PizzaOptions {
    */
   private int runWithPage(PizzaDemo.Role r, PizzaDemo.Config d, ClusterOptions given, PrintStream out)
       throws InterruptedException {
+    new PizzaDemo.Config(given, r, orders, interval, d.oven(), d.drive(), timeout); // checks the options first
     EmbeddedKafka embedded = null;
     SagaflowUi page = null;
     try {
