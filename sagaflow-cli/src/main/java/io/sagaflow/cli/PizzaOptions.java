@@ -10,7 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 
+import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.examples.pizza.PizzaDemo;
+import io.sagaflow.ui.SagaflowUi;
+import io.sagaflow.ui.UiOptions;
 import picocli.CommandLine.Option;
 
 /** The pizza demo's options, shared by {@code demo} and {@code demo pizza}. */
@@ -40,6 +43,13 @@ final class PizzaOptions {
       description = "How long the order saga waits for the kitchen and the driver (default ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(names = "--ui", description = "Serve the web inspector (as `sagaflow ui`) while the demo runs, and keep the"
+      + " broker and the page up after the orders end, until Ctrl-C.")
+  boolean ui;
+
+  @Option(names = "--ui-port", defaultValue = "8080", description = "Port of the page with --ui (default ${DEFAULT-VALUE}).")
+  int uiPort;
+
   int run(CommandLine commandLine) throws InterruptedException {
     PrintWriter writer = commandLine.getOut();
     PizzaDemo.Role r;
@@ -55,11 +65,56 @@ final class PizzaOptions {
     } else if (commandConfig != null) {
       throw needsBootstrap(commandLine);
     }
-    PizzaDemo.Config c = new PizzaDemo.Config(cluster, r, orders, interval, d.oven(), d.drive(), timeout);
     PrintStream out = new PrintStream(new WriterOutputStream(writer), true, StandardCharsets.UTF_8);
+    if (ui) {
+      return runWithPage(r, d, cluster, out);
+    }
+    PizzaDemo.Config c = new PizzaDemo.Config(cluster, r, orders, interval, d.oven(), d.drive(), timeout);
     PizzaDemo.Summary summary = PizzaDemo.run(c, out);
     out.flush();
     return summary.ok() ? 0 : 1;
+  }
+
+  /**
+   * The demo with the inspector: the broker (embedded unless given) is started here rather than by
+   * the demo, so that it and the page outlive the orders; both stop at Ctrl-C.
+   */
+  private int runWithPage(PizzaDemo.Role r, PizzaDemo.Config d, ClusterOptions given, PrintStream out)
+      throws InterruptedException {
+    new PizzaDemo.Config(given, r, orders, interval, d.oven(), d.drive(), timeout); // checks the options first
+    EmbeddedKafka embedded = null;
+    SagaflowUi page = null;
+    try {
+      ClusterOptions cluster = given;
+      if (cluster == null) {
+        embedded = EmbeddedKafka.start();
+        cluster = ClusterOptions.of("embedded", embedded.bootstrapServers());
+      }
+      page = SagaflowUi.start(UiOptions.of(cluster).withPort(uiPort));
+      out.printf("Web inspector: %s (read-only)%n", page.url());
+      PizzaDemo.Summary summary = PizzaDemo.run(
+          new PizzaDemo.Config(cluster, r, orders, interval, d.oven(), d.drive(), timeout), out);
+      out.println();
+      out.printf("The orders %s. The broker (%s) and the page (%s) stay up: Ctrl-C to stop.%n",
+          summary.ok() ? "ended" : "ended with problems", cluster.bootstrapServers(), page.url());
+      out.flush();
+      EmbeddedKafka broker = embedded;
+      SagaflowUi shown = page;
+      UiCommand.awaitCtrlC(() -> {
+        shown.close();
+        if (broker != null) {
+          broker.close();
+        }
+      });
+      return summary.ok() ? 0 : 1;
+    } finally {
+      if (page != null) {
+        page.close();
+      }
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
   }
 
   private static CommandLine.ParameterException needsBootstrap(CommandLine commandLine) {

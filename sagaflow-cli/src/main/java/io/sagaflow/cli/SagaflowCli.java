@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       BrokerCommand.class,
       LagCommand.class,
       DlqCommand.class,
+      UiCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SagaflowCli implements Runnable {

@@ -65,12 +65,13 @@ public final class LeakCheck implements BeforeAllCallback, AfterAllCallback, Bef
    * Threads that outlive any one test class and that no test owns: the JDK's pools and helpers,
    * JUnit's timeout watcher, and the meter pool of Kafka's process-wide Yammer registry
    * (KafkaYammerMetrics), made by the first broker meter in the JVM and never stopped by a broker,
-   * and the JDK's shared timer behind {@code CompletableFuture.orTimeout}.
+   * the JDK's shared timer behind {@code CompletableFuture.orTimeout}, and Selenium's static
+   * {@code UrlChecker} pool (browser tests), whose idle threads end only after 60 s.
    */
   private static final Pattern SHARED_THREADS = Pattern.compile(
       "ForkJoinPool.*|process reaper.*|Attach Listener|Common-Cleaner|Cleaner-.*|VirtualThread-unblocker"
           + "|Read-Poller|Write-Poller|InnocuousThread-.*|junit-jupiter-timeout-watcher"
-          + "|metrics-meter-tick-thread-.*|CompletableFutureDelayScheduler");
+          + "|metrics-meter-tick-thread-.*|CompletableFutureDelayScheduler|UrlChecker-.*");
 
   /** Created by JUnit ({@code @ExtendWith(LeakCheck.class)}). */
   public LeakCheck() {}

@@ -1,0 +1,2 @@
+/** Implementation of the web inspector; not API. */
+package io.sagaflow.ui.internal;
