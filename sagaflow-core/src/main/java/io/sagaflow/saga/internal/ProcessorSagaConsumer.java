@@ -3,6 +3,7 @@ package io.sagaflow.saga.internal;
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.TopicAdministrator;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,10 @@ import io.sagaflow.processor.Ordering;
 import io.sagaflow.processor.Processor;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.processor.ProcessorRecord;
+import io.sagaflow.processor.ProcessorStatus;
 import io.sagaflow.recovery.Recovery;
 import io.sagaflow.recovery.RecoveryHandler;
+import io.sagaflow.recovery.RecoveryHealth;
 import io.sagaflow.recovery.RecoveryOptions;
 import io.sagaflow.recovery.RecoveryPublishException;
 import io.sagaflow.recovery.RetryPolicy;
@@ -154,6 +157,20 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
   @Override
   public long deadLetters() {
     return deadLetters.count();
+  }
+
+  @Override
+  public ProcessorStatus status() {
+    ProcessorStatus s = processor.status();
+    if (recovery.health() == RecoveryHealth.UP) {
+      return s;
+    }
+    List<String> problems = new ArrayList<>(s.problems());
+    problems.add("dead letters cannot be written: " + recovery.lastPublishFailure().map(Throwable::getMessage)
+        .orElse("the last write failed"));
+    return new ProcessorStatus(s.state(), s.assignedPartitions(), s.pausedPartitions(), s.userPausedPartitions(),
+        s.inFlight(), s.bufferedBytes(), s.committedOffsets(), s.lastError(), s.stalledRecords(),
+        ProcessorStatus.Health.DOWN, problems);
   }
 
   /** Lets running sagas finish within the drain timeout, commits, closes. */
