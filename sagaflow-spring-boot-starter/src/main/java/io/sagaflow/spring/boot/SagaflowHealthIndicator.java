@@ -52,9 +52,12 @@ public final class SagaflowHealthIndicator implements HealthIndicator {
         RecoveryHandler r = l.recovery().get();
         Map<String, Object> rd = new LinkedHashMap<>();
         rd.put("health", r.health().name());
+        rd.put("topics", l.recoveryTopics());
         if (r.health() == RecoveryHealth.DOWN) {
           up = false;
-          r.lastPublishFailure().ifPresent(e -> rd.put("lastFailure", String.valueOf(e.getMessage())));
+          // The topics it writes and the broker's error: a dead-letter topic that rejects the records.
+          r.lastPublishFailure().ifPresent(e -> rd.put("lastFailure", e.getClass().getSimpleName() + ": "
+              + e.getMessage()));
         }
         d.put("recovery", rd);
       }

@@ -77,8 +77,8 @@ public record SagaflowProperties(
    * @param mechanism PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER
    * @param username the user (not for OAUTHBEARER)
    * @param password the password (not for OAUTHBEARER)
-   * @param properties OAUTHBEARER settings, passed as they are (sasl.jaas.config, {@code
-   *     sasl.login.callback.handler.class}, ...)
+   * @param properties OAUTHBEARER settings, passed as they are (sasl.jaas.config,
+   *     sasl.login.callback.handler.class, ...)
    */
   public record Sasl(String mechanism, String username, String password, Map<String, String> properties) {
     /** Normalizes an absent map to an empty one. */
@@ -187,8 +187,8 @@ public record SagaflowProperties(
       Double jitter, List<Duration> retryTopicDelays, String deadLetterSuffix) {}
 
   /**
-   * The saga runtime: io.sagaflow.saga.SagaOptions, and the saga consumers of {@code
-   * SagaConsumerDefinition} beans.
+   * The saga runtime: io.sagaflow.saga.SagaOptions, and the saga consumers of
+   * SagaConsumerDefinition beans.
    *
    * @param cluster the cluster of the runtime; unset: sagaflow.cluster
    * @param sagaTimeout how long a saga run may take before it is cancelled (default 10m)

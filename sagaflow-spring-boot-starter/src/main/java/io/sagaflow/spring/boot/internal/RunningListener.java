@@ -24,6 +24,7 @@ public final class RunningListener {
   private final ListenerEndpoint endpoint;
   private final String groupId;
   private final RecoveryHandler recovery;
+  private final List<String> recoveryTopics = new ArrayList<>();
   private final List<Processor<Object, Object>> processors = new ArrayList<>();
 
   private RunningListener(ListenerEndpoint endpoint, String groupId, RecoveryHandler recovery) {
@@ -72,6 +73,8 @@ public final class RunningListener {
             }
           }
           retryTopics.addAll(policy.retryTopics(topic));
+          running.recoveryTopics.addAll(policy.retryTopics(topic));
+          running.recoveryTopics.add(policy.deadLetterTopic(topic));
         }
         if (!retryTopics.isEmpty()) {
           running.processors.add(Processor.forRecords(options.withGroupId(groupId + "-retries")
@@ -108,6 +111,11 @@ public final class RunningListener {
   /** The recovery handler, if recovery is on. */
   public Optional<RecoveryHandler> recovery() {
     return Optional.ofNullable(recovery);
+  }
+
+  /** The retry and dead-letter topics recovery writes to (empty when recovery is off). */
+  public List<String> recoveryTopics() {
+    return List.copyOf(recoveryTopics);
   }
 
   /** Drains the processors (in parallel) within {@code timeout}, then closes recovery. */
