@@ -91,7 +91,7 @@ class SagaflowListenerTest {
     final Queue<Purchase> purchases = new ConcurrentLinkedQueue<>();
     final Queue<String> sagaOutputs = new ConcurrentLinkedQueue<>();
 
-    @SagaflowListener(topics = "purchases", groupId = "billing", concurrency = "50")
+    @SagaflowListener(topics = "billing-purchases", groupId = "billing", concurrency = "50")
     void bill(Purchase purchase) {
       purchases.add(purchase);
     }
@@ -118,12 +118,12 @@ class SagaflowListenerTest {
 
   @Test
   void listenersReceiveRecordsPublishMetricsAndASagaConsumerRuns(EmbeddedKafka kafka) {
-    createTopics(kafka, "purchases", "to-ship", "shipped");
+    createTopics(kafka, "billing-purchases", "to-ship", "shipped");
     runner.withUserConfiguration(ListenerConfig.class).withPropertyValues("test.output-topic=shipped")
         .run(context -> {
           assertThat(context).hasNotFailed();
           for (int i = 0; i < 5; i++) {
-            send(context, "purchases", "user-" + i, "{\"id\":\"p" + i + "\",\"item\":\"mug\",\"cents\":" + (100 + i)
+            send(context, "billing-purchases", "user-" + i, "{\"id\":\"p" + i + "\",\"item\":\"mug\",\"cents\":" + (100 + i)
                 + ",\"unknownField\":true}");
           }
           Listeners listeners = context.getBean(Listeners.class);
@@ -255,7 +255,7 @@ class SagaflowListenerTest {
     final CountDownLatch release = new CountDownLatch(1);
     final AtomicInteger finished = new AtomicInteger();
 
-    @SagaflowListener(topics = "reports", groupId = "reporting")
+    @SagaflowListener(topics = "reports", groupId = "reporting", retry = "once")
     void handle(String value) throws InterruptedException {
       entered.countDown();
       release.await(); // an interrupt here (a drain that gave up) would leave finished at 0
