@@ -175,10 +175,10 @@ public final class SagaflowContainer implements SmartLifecycle {
     Duration timeout = drainTimeout();
     List<Thread> closing = new ArrayList<>();
     for (RunningListener l : toClose) {
-      closing.add(Thread.ofVirtual().name("sagaflow-drain-" + l.id()).start(() -> l.close(timeout)));
+      closing.add(Thread.ofVirtual().name("starter-drain-" + l.id()).start(() -> l.close(timeout)));
     }
     for (SagaConsumer s : sagas) {
-      closing.add(Thread.ofVirtual().name("sagaflow-drain-saga").start(s::close));
+      closing.add(Thread.ofVirtual().name("starter-drain-saga").start(s::close));
     }
     try {
       for (Thread t : closing) {

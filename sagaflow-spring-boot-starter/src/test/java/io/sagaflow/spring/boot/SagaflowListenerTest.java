@@ -11,7 +11,6 @@ import io.sagaflow.kafka.KafkaCluster;
 import io.sagaflow.processor.ProcessorRecord;
 import io.sagaflow.recovery.DeadLetterHeaders;
 import io.sagaflow.saga.SagaRuntime;
-import io.sagaflow.spring.boot.example.PurchasesBootApp;
 import io.sagaflow.testkit.KafkaExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -289,13 +288,6 @@ class SagaflowListenerTest {
       assertThat(committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum())
           .as("the drained record's offset is committed").isEqualTo(1);
     });
-  }
-
-  // ---- the example application -----------------------------------------------------------------
-
-  @Test
-  void theBootExampleConsumesEveryPurchaseOnceAndReportsHealthAndMetrics(EmbeddedKafka kafka) {
-    assertThat(PurchasesBootApp.run(kafka.bootstrapServers(), 100)).as("the example's exit code").isZero();
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

@@ -122,8 +122,10 @@ public final class RunningListener {
   public void close(Duration timeout) {
     try {
       List<Thread> closing = new ArrayList<>();
+      // Not named sagaflow-*: a processor closed from such a virtual thread takes the call for one from
+      // its own handler, and returns without waiting for the drain.
       for (Processor<Object, Object> p : processors) {
-        closing.add(Thread.ofVirtual().name("sagaflow-close-" + endpoint.id()).start(() -> p.close(timeout)));
+        closing.add(Thread.ofVirtual().name("starter-drain-" + endpoint.id()).start(() -> p.close(timeout)));
       }
       for (Thread t : closing) {
         t.join();
