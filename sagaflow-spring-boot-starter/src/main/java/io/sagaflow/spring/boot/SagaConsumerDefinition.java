@@ -45,12 +45,26 @@ public record SagaConsumerDefinition<P>(String topic, Class<P> payloadType, Saga
     Objects.requireNonNull(options, "options");
   }
 
-  /** A consumer of {@code topic} with {@link SagaConsumerOptions#of(String) default options}. */
+  /**
+   * A consumer of {@code topic} with {@link SagaConsumerOptions#of(String) default options}.
+   *
+   * @param topic the input topic
+   * @param payloadType the type the actions' payloads are mapped to
+   * @param saga the saga
+   * @param groupId the consumer group
+   * @param <P> the payload type
+   * @return the definition
+   */
   public static <P> SagaConsumerDefinition<P> of(String topic, Class<P> payloadType, Saga<P> saga, String groupId) {
     return new SagaConsumerDefinition<>(topic, payloadType, saga, groupId, UnaryOperator.identity());
   }
 
-  /** This definition with its options refined by {@code options} (in-flight bound, dead-letter topic, ...). */
+  /**
+   * This definition with its options refined by {@code options} (in-flight bound, dead-letter topic, ...).
+   *
+   * @param options refines {@link SagaConsumerOptions#of(String)}
+   * @return a new definition
+   */
   public SagaConsumerDefinition<P> withOptions(UnaryOperator<SagaConsumerOptions> options) {
     return new SagaConsumerDefinition<>(topic, payloadType, saga, groupId, options);
   }

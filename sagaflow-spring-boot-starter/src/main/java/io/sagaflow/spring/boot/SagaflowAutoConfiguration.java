@@ -54,6 +54,9 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(SagaflowProperties.class)
 public class SagaflowAutoConfiguration {
 
+  /** Created by Spring Boot from the auto-configuration imports. */
+  public SagaflowAutoConfiguration() {}
+
   /** Finds the {@link SagaflowListener} methods. Static: a post-processor is created before other beans. */
   @Bean
   static ListenerMethodPostProcessor sagaflowListenerMethodPostProcessor() {

@@ -20,7 +20,7 @@ public final class SagaflowClusters {
     this.defaultName = defaultName;
   }
 
-  /** The names of the configured clusters. */
+  /** {@return the names of the configured clusters} */
   public Set<String> names() {
     return new TreeMap<>(clusters).keySet();
   }
@@ -28,6 +28,8 @@ public final class SagaflowClusters {
   /**
    * The cluster named {@code name}, or the default one for a null or empty name.
    *
+   * @param name the cluster's name under {@code sagaflow.clusters}, or null or empty
+   * @return its options
    * @throws IllegalStateException when there is no such cluster; the message says how to configure it
    */
   public ClusterOptions get(String name) {
@@ -46,6 +48,7 @@ public final class SagaflowClusters {
    * The default cluster: {@code sagaflow.cluster}, else the only one configured, else the one named
    * {@value ClusterOptions#DEFAULT_NAME}.
    *
+   * @return its options
    * @throws IllegalStateException when none applies; the message says what to set
    */
   public ClusterOptions defaultCluster() {

@@ -205,7 +205,12 @@ public final class SagaflowContainer implements SmartLifecycle {
     return running;
   }
 
-  /** The status of a listener's processor by its id ({@code <bean>.<method>} unless named), if it runs. */
+  /**
+   * The status of a listener's processor, if it runs.
+   *
+   * @param listenerId the listener's id: {@code <bean>.<method>} unless {@link SagaflowListener#id()} names it
+   * @return its processor's status, or empty when no such listener runs
+   */
   public synchronized Optional<ProcessorStatus> status(String listenerId) {
     return listeners.stream().filter(l -> l.id().equals(listenerId)).findFirst().map(l -> l.statuses().get(0));
   }

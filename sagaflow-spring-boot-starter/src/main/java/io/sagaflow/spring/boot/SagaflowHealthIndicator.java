@@ -30,7 +30,11 @@ public final class SagaflowHealthIndicator implements HealthIndicator {
 
   private final SagaflowContainer container;
 
-  /** The health of the parts {@code container} runs. */
+  /**
+   * The health of the parts {@code container} runs.
+   *
+   * @param container the container of the listeners and saga consumers
+   */
   public SagaflowHealthIndicator(SagaflowContainer container) {
     this.container = container;
   }

@@ -42,21 +42,23 @@ import java.lang.annotation.Target;
 @Documented
 public @interface SagaflowListener {
 
-  /** A name for the processor in health details and logs; default {@code <bean>.<method>}. */
+  /** {@return a name for the processor in health details and logs; default {@code <bean>.<method>}} */
   String id() default "";
 
-  /** The topics to consume. */
+  /** {@return the topics to consume} */
   String[] topics();
 
-  /** The consumer group; default {@code sagaflow.processor.group-id}, else {@code spring.application.name}. */
+  /** {@return the consumer group; default {@code sagaflow.processor.group-id}, else {@code spring.application.name}} */
   String groupId() default "";
 
-  /** The cluster, by its name under {@code sagaflow.clusters}; default {@code sagaflow.cluster}. */
+  /** {@return the cluster, by its name under {@code sagaflow.clusters}; default {@code sagaflow.cluster}} */
   String cluster() default "";
 
   /**
    * The ordering; none given means {@code sagaflow.processor.ordering} (KEY by default): one record at
    * a time per key.
+   *
+   * @return the ordering, or none for the default
    */
   Ordering[] ordering() default {};
 
@@ -65,15 +67,19 @@ public @interface SagaflowListener {
    * default {@code sagaflow.processor.max-in-flight}. Unlike Spring Kafka, this is not a number of
    * consumer threads: Sagaflow handles records of one partition concurrently (per key with KEY
    * ordering). For more KafkaConsumers, see {@link #consumers()}.
+   *
+   * @return the in-flight bound, or empty for the default
    */
   String concurrency() default "";
 
-  /** KafkaConsumers, each with its own poll thread; default {@code sagaflow.processor.consumers} (1). */
+  /** {@return the number of KafkaConsumers, each with its own poll thread; default {@code sagaflow.processor.consumers} (1)} */
   String consumers() default "";
 
   /**
    * The retry policy: the name of a {@link io.sagaflow.recovery.RetryPolicy} bean, or of a policy under
    * {@code sagaflow.recovery.policies}; default the policy of {@code sagaflow.recovery.retry}.
+   *
+   * @return the policy's name, or empty for the default
    */
   String retry() default "";
 }
