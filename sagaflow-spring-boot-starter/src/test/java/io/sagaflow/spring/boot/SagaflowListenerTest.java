@@ -191,22 +191,36 @@ class SagaflowListenerTest {
 
   @Test
   void healthIsDownWhileTheDeadLetterTopicRejectsWrites(EmbeddedKafka kafka) throws Exception {
-    createTopics(kafka, "payments");
-    admin(kafka, a -> a.createTopics(List.of(new NewTopic("payments-dlt", 2, (short) 1)
-        .configs(Map.of("max.message.bytes", "200")))).all().get(30, TimeUnit.SECONDS));
-    runner.withBean(Rejecting.class).run(context -> {
-      assertThat(context).hasNotFailed();
-      send(context, "payments", "pay-1", "x".repeat(300));
-      await().atMost(Duration.ofSeconds(20)).until(() -> health(context).getStatus().getCode().equals("DOWN"));
-      assertThat(String.valueOf(health(context).getDetails().get("listeners")))
-          .contains("payments-dlt", "RecordTooLargeException");
+    createTopics(kafka, "payments", "refunds");
+    admin(kafka, a -> a.createTopics(List.of(
+        new NewTopic("payments-dlt", 2, (short) 1).configs(Map.of("max.message.bytes", "200")),
+        new NewTopic("refunds-dlt", 2, (short) 1).configs(Map.of("max.message.bytes", "200"))))
+        .all().get(30, TimeUnit.SECONDS));
+    SagaConsumerDefinition<String> refunds = SagaConsumerDefinition.of("refunds", String.class,
+        (action, ctx) -> {
+          throw new IllegalStateException("refund refused: " + action.payload());
+        }, "refunds-service");
+    runner.withBean(Rejecting.class).withBean("refundSaga", SagaConsumerDefinition.class, () -> refunds)
+        .run(context -> {
+          assertThat(context).hasNotFailed();
+          send(context, "payments", "pay-1", "x".repeat(300));
+          context.getBean(SagaRuntime.class).start("refunds", "y".repeat(300));
+          await().atMost(Duration.ofSeconds(20)).until(() -> health(context).getStatus().getCode().equals("DOWN")
+              && String.valueOf(health(context).getDetails().get("sagaConsumers")).contains("health=DOWN"));
+          assertThat(String.valueOf(health(context).getDetails().get("listeners")))
+              .contains("topics=[payments-dlt]", "RecordTooLargeException");
+          assertThat(String.valueOf(health(context).getDetails().get("sagaConsumers")))
+              .contains("refundSaga", "dead letters cannot be written");
 
-      admin(kafka, a -> a.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC,
-          "payments-dlt"), List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"),
-          AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS));
-      await().atMost(Duration.ofSeconds(30)).until(() -> health(context).getStatus().getCode().equals("UP"));
-      assertThat(readAll(kafka, "payments-dlt", 1)).hasSize(1);
-    });
+          for (String dlt : List.of("payments-dlt", "refunds-dlt")) {
+            admin(kafka, a -> a.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, dlt),
+                List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048576"),
+                AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS));
+          }
+          await().atMost(Duration.ofSeconds(30)).until(() -> health(context).getStatus().getCode().equals("UP"));
+          assertThat(readAll(kafka, "payments-dlt", 1)).hasSize(1);
+          assertThat(readAll(kafka, "refunds-dlt", 1)).hasSize(1);
+        });
   }
 
   // ---- a stalled key: DOWN, then UP ------------------------------------------------------------

@@ -10,6 +10,7 @@ import io.sagaflow.processor.Ordering;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.recovery.RetryPolicy;
 import io.sagaflow.spring.boot.internal.CoreOptions;
+import io.sagaflow.spring.boot.internal.MetricsBinding;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -140,6 +142,16 @@ class SagaflowPropertiesTest {
     runner.withPropertyValues("sagaflow.enabled=false")
         .run(context -> assertThat(context).doesNotHaveBean(SagaflowContainer.class)
             .doesNotHaveBean(SagaflowClusters.class));
+  }
+
+  @Test
+  void withoutHealthSupportOrMicrometerTheRestStillWorks() {
+    runner.withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+        .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("sagaflowHealthIndicator")
+            .hasSingleBean(SagaflowContainer.class));
+    runner.withClassLoader(new FilteredClassLoader("io.micrometer"))
+        .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(MetricsBinding.class)
+            .hasSingleBean(SagaflowContainer.class));
   }
 
   @Configuration(proxyBeanMethods = false)
