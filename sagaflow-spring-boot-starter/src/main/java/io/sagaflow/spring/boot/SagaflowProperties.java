@@ -131,7 +131,8 @@ public record SagaflowProperties(
    * @param failFastConnect whether the context fails to start when the cluster cannot be reached
    *     within the connection timeout (default false)
    * @param stallAlarmAfter how long a record may keep failing in place before health is DOWN (default 5m)
-   * @param instanceId a stable id of this instance (pod name): static group membership
+   * @param instanceId a stable id of this instance (pod name): static group membership; each listener's
+   *     processor joins as <instance-id>-<listener id> (its retry processor with -retries appended)
    * @param exactlyOnce consume, produce and commit in Kafka transactions (default false)
    * @param properties raw Kafka consumer properties
    * @param producerProperties raw properties of the producer behind record.send(...)

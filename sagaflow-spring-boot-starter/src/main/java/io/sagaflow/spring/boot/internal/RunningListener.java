@@ -59,6 +59,12 @@ public final class RunningListener {
         options = options.withConsumers(endpoint.consumers());
       }
       options = options.withMetrics(metrics.processorMetrics()).withTopics(endpoint.topics());
+      String instanceId = options.instanceId();
+      if (instanceId != null) {
+        // One instance runs several processors: each needs a static member id (and exactly-once
+        // transactional ids) of its own, the same after a restart.
+        options = options.withInstanceId(instanceId + "-" + endpoint.id());
+      }
       MethodRecordHandler handler = new MethodRecordHandler(endpoint);
       if (recovery != null) {
         options = options.withFailureHandler(recovery);
@@ -77,7 +83,9 @@ public final class RunningListener {
           running.recoveryTopics.add(policy.deadLetterTopic(topic));
         }
         if (!retryTopics.isEmpty()) {
-          running.processors.add(Processor.forRecords(options.withGroupId(groupId + "-retries")
+          ProcessorOptions<Object, Object> retryOptions = instanceId == null ? options
+              : options.withInstanceId(instanceId + "-" + endpoint.id() + "-retries");
+          running.processors.add(Processor.forRecords(retryOptions.withGroupId(groupId + "-retries")
               .withTopics(retryTopics)
               .withNotBefore(Recovery.retryDueTime(metrics.recoveryListener())), handler));
         }
