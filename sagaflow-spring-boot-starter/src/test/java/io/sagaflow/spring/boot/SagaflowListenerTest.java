@@ -10,6 +10,7 @@ import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.kafka.KafkaCluster;
 import io.sagaflow.processor.ProcessorRecord;
 import io.sagaflow.recovery.DeadLetterHeaders;
+import io.sagaflow.recovery.RetryPolicy;
 import io.sagaflow.saga.SagaRuntime;
 import io.sagaflow.testkit.KafkaExtension;
 import java.nio.charset.StandardCharsets;
@@ -61,10 +62,7 @@ class SagaflowListenerTest {
         .withPropertyValues("sagaflow.clusters.test.bootstrap-servers=" + kafka.bootstrapServers(),
             "sagaflow.processor.commit-interval=100ms",
             "sagaflow.recovery.policies.once.in-place-attempts=1",
-            "sagaflow.recovery.policies.once.retry-topic-delays=",
-            "sagaflow.recovery.policies.twice.in-place-attempts=2",
-            "sagaflow.recovery.policies.twice.initial-backoff=10ms",
-            "sagaflow.recovery.policies.twice.retry-topic-delays=")
+            "sagaflow.recovery.policies.once.retry-topic-delays=")
         .withBean(MeterRegistry.class, SimpleMeterRegistry::new);
   }
 
@@ -162,10 +160,13 @@ class SagaflowListenerTest {
   @Test
   void aFailingListenerIsRetriedThenDeadLettered(EmbeddedKafka kafka) {
     createTopics(kafka, "orders");
-    runner.withBean(Failing.class).run(context -> {
+    // retry = "twice" names this bean: a policy properties cannot express (its dead-letter naming)
+    RetryPolicy twice = RetryPolicy.defaults().withInPlaceAttempts(2).withInitialBackoff(Duration.ofMillis(10))
+        .withRetryTopicDelays(List.of()).withDeadLetterTopicNaming(topic -> topic + ".twice-dlt");
+    runner.withBean(Failing.class).withBean("twice", RetryPolicy.class, () -> twice).run(context -> {
       assertThat(context).hasNotFailed();
       send(context, "orders", "order-1", "order one");
-      List<ConsumerRecord<byte[], byte[]>> letters = readAll(kafka, "orders-dlt", 1);
+      List<ConsumerRecord<byte[], byte[]>> letters = readAll(kafka, "orders.twice-dlt", 1);
       ConsumerRecord<byte[], byte[]> letter = letters.get(0);
       assertThat(new String(letter.value(), StandardCharsets.UTF_8)).isEqualTo("order one");
       DeadLetterHeaders headers = DeadLetterHeaders.read(letter.headers());

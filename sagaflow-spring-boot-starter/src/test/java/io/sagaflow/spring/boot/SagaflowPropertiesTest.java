@@ -172,7 +172,7 @@ class SagaflowPropertiesTest {
   @Configuration(proxyBeanMethods = false)
   static class UnknownPolicyListener {
     @Bean
-    FastListener fast() {
+    FastListener fastListener() {
       return new FastListener();
     }
   }
