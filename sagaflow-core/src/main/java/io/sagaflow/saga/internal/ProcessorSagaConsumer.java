@@ -44,6 +44,7 @@ import io.sagaflow.saga.SagaConsumerOptions;
 public final class ProcessorSagaConsumer<P> implements SagaConsumer {
   private final RecoveryHandler recovery;
   private final Processor<byte[], byte[]> processor;
+  private final String deadLetterTopic;
   private final DeadLetterLog deadLetters = new DeadLetterLog(LoggerFactory.getLogger(SagaConsumer.class),
       System::nanoTime, DeadLetterLog.DEFAULT_INTERVAL);
 
@@ -57,6 +58,7 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
       Class<P> payloadType, Saga<P> saga, SagaConsumerOptions options, SagaRunner runner,
       TopicAdministrator runtimeTopics) {
     String deadLetterTopic = options.deadLetterTopicFor(topic);
+    this.deadLetterTopic = deadLetterTopic;
     TopicAdministrator topics = options.topicAdministrator() != null ? options.topicAdministrator() : runtimeTopics;
     if (topics != null) {
       topics.ensureTopics(topic);
@@ -166,8 +168,9 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
       return s;
     }
     List<String> problems = new ArrayList<>(s.problems());
-    problems.add("dead letters cannot be written: " + recovery.lastPublishFailure().map(Throwable::getMessage)
-        .orElse("the last write failed"));
+    problems.add("dead letters cannot be written to " + deadLetterTopic + ": " + recovery.lastPublishFailure()
+        .map(e -> e.getClass().getSimpleName() + ": " + e.getMessage()).orElse("the last write failed")
+        + "; the failed records wait (uncommitted) until " + deadLetterTopic + " accepts them");
     return new ProcessorStatus(s.state(), s.assignedPartitions(), s.pausedPartitions(), s.userPausedPartitions(),
         s.inFlight(), s.bufferedBytes(), s.committedOffsets(), s.lastError(), s.stalledRecords(),
         ProcessorStatus.Health.DOWN, problems);

@@ -211,7 +211,7 @@ class SagaflowListenerTest {
           assertThat(String.valueOf(health(context).getDetails().get("listeners")))
               .contains("topics=[payments-dlt]", "RecordTooLargeException");
           assertThat(String.valueOf(health(context).getDetails().get("sagaConsumers")))
-              .contains("refundSaga", "dead letters cannot be written");
+              .contains("refundSaga", "dead letters cannot be written to refunds-dlt", "RecordTooLargeException");
 
           for (String dlt : List.of("payments-dlt", "refunds-dlt")) {
             admin(kafka, a -> a.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, dlt),
