@@ -27,6 +27,13 @@ public interface SagaConsumer extends AutoCloseable {
   /** The records dead-lettered since this consumer started. */
   long deadLetters();
 
+  /**
+   * A snapshot of the processor under this consumer (assignment, sagas in flight, stalled records),
+   * for health checks: {@link io.sagaflow.processor.ProcessorStatus#health()} is also DOWN while dead
+   * letters cannot be written, and {@code problems()} then names the dead-letter topic's error.
+   */
+  io.sagaflow.processor.ProcessorStatus status();
+
   /** Stops fetching, waits for running sagas (up to the drain timeout), commits and closes. */
   @Override
   void close();

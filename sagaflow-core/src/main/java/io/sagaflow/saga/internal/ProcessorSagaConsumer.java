@@ -3,6 +3,7 @@ package io.sagaflow.saga.internal;
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.TopicAdministrator;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,10 @@ import io.sagaflow.processor.Ordering;
 import io.sagaflow.processor.Processor;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.processor.ProcessorRecord;
+import io.sagaflow.processor.ProcessorStatus;
 import io.sagaflow.recovery.Recovery;
 import io.sagaflow.recovery.RecoveryHandler;
+import io.sagaflow.recovery.RecoveryHealth;
 import io.sagaflow.recovery.RecoveryOptions;
 import io.sagaflow.recovery.RecoveryPublishException;
 import io.sagaflow.recovery.RetryPolicy;
@@ -41,6 +44,7 @@ import io.sagaflow.saga.SagaConsumerOptions;
 public final class ProcessorSagaConsumer<P> implements SagaConsumer {
   private final RecoveryHandler recovery;
   private final Processor<byte[], byte[]> processor;
+  private final String deadLetterTopic;
   private final DeadLetterLog deadLetters = new DeadLetterLog(LoggerFactory.getLogger(SagaConsumer.class),
       System::nanoTime, DeadLetterLog.DEFAULT_INTERVAL);
 
@@ -54,6 +58,7 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
       Class<P> payloadType, Saga<P> saga, SagaConsumerOptions options, SagaRunner runner,
       TopicAdministrator runtimeTopics) {
     String deadLetterTopic = options.deadLetterTopicFor(topic);
+    this.deadLetterTopic = deadLetterTopic;
     TopicAdministrator topics = options.topicAdministrator() != null ? options.topicAdministrator() : runtimeTopics;
     if (topics != null) {
       topics.ensureTopics(topic);
@@ -154,6 +159,21 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
   @Override
   public long deadLetters() {
     return deadLetters.count();
+  }
+
+  @Override
+  public ProcessorStatus status() {
+    ProcessorStatus s = processor.status();
+    if (recovery.health() == RecoveryHealth.UP) {
+      return s;
+    }
+    List<String> problems = new ArrayList<>(s.problems());
+    problems.add("dead letters cannot be written to " + deadLetterTopic + ": " + recovery.lastPublishFailure()
+        .map(e -> e.getClass().getSimpleName() + ": " + e.getMessage()).orElse("the last write failed")
+        + "; the failed records wait (uncommitted) until " + deadLetterTopic + " accepts them");
+    return new ProcessorStatus(s.state(), s.assignedPartitions(), s.pausedPartitions(), s.userPausedPartitions(),
+        s.inFlight(), s.bufferedBytes(), s.committedOffsets(), s.lastError(), s.stalledRecords(),
+        ProcessorStatus.Health.DOWN, problems);
   }
 
   /** Lets running sagas finish within the drain timeout, commits, closes. */
