@@ -171,8 +171,33 @@ final class DurableReplies implements ActionSource {
     return from;
   }
 
-  /** The actions of {@code transactionId} in [{@code from}, {@code to}) of each partition, in order per partition. */
+  /**
+   * The actions of {@code transactionId} in [{@code from}, {@code to}) of each partition, in order
+   * per partition; read on a platform thread (a Kafka client's I/O on a virtual thread would start
+   * the JDK's poller threads for good).
+   */
   private List<Action<?>> read(String transactionId, Map<TopicPartition, Long> from, Map<TopicPartition, Long> to) {
+    java.util.concurrent.CompletableFuture<List<Action<?>>> result = new java.util.concurrent.CompletableFuture<>();
+    Thread reader = Thread.ofPlatform().daemon().name("sagaflow-reply-catch-up").start(() -> {
+      try {
+        result.complete(readHere(transactionId, from, to));
+      } catch (RuntimeException | Error e) {
+        result.completeExceptionally(e);
+      }
+    });
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      reader.interrupt();
+      Thread.currentThread().interrupt();
+      throw new SagaCancelledException("cancelled while catching up with replies of " + transactionId);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    }
+  }
+
+  private List<Action<?>> readHere(String transactionId, Map<TopicPartition, Long> from,
+      Map<TopicPartition, Long> to) {
     List<Action<?>> found = new ArrayList<>();
     Map<TopicPartition, Long> todo = new HashMap<>();
     from.forEach((tp, offset) -> {
