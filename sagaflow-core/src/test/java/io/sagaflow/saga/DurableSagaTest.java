@@ -127,10 +127,95 @@ class DurableSagaTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> transactions(second, done).contains(tx));
       assertThat(transactions(second, request)).as("the journaled put is not repeated").containsExactly(tx);
       assertThat(transactions(second, done)).containsExactly(tx);
-      String journal = prefix + "group" + DurableOptions.JOURNAL_SUFFIX;
-      await().atMost(Duration.ofSeconds(30)).until(() -> committed(journal).stream().anyMatch(r -> r.value() == null
+      await().atMost(Duration.ofSeconds(30)).until(() -> committed(journal()).stream().anyMatch(r -> r.value() == null
           && "completed".equals(header(r, JournalWriter.STATUS_HEADER))));
       assertThat(consumer.deadLetters()).isZero();
+    }
+  }
+
+  private String journal() {
+    return prefix + "group" + DurableOptions.JOURNAL_SUFFIX;
+  }
+
+  @Test
+  void aDelayRestoredMidwayEndsAtItsDeadlineNotAFullDelayAfterTheRestart() {
+    String orders = topic("ORDER");
+    String done = topic("DONE");
+    Duration delay = Duration.ofSeconds(6);
+    Saga<JsonNode> saga = (action, ctx) -> {
+      ctx.delay(delay);
+      ctx.put(done, "late");
+    };
+    long sentAt = System.currentTimeMillis();
+    String tx;
+    long restartAt;
+    try (SagaRuntime first = runtime()) {
+      SagaConsumer consumer = first.consumer(orders, JsonNode.class, saga, durable());
+      tx = first.start(orders, Map.of());
+      // The delay's deadline is journaled; let a third of it pass before the crash.
+      await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).until(() -> committed(journal())
+          .stream().anyMatch(r -> r.value() != null && new String(r.value(), StandardCharsets.UTF_8)
+              .contains("\"k\":\"delay\"")));
+      ((DurableSagaConsumer<?>) consumer).halt();
+      restartAt = System.currentTimeMillis();
+    }
+    try (SagaRuntime second = runtime();
+        SagaConsumer consumer = second.consumer(orders, JsonNode.class, saga, durable())) {
+      await().atMost(Duration.ofSeconds(30)).until(consumer::isAssigned);
+      long assignedAt = System.currentTimeMillis();
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(second, done).contains(tx));
+      long doneAt = committed(done).get(0).timestamp();
+      assertThat(doneAt - sentAt).as("no earlier than its deadline").isGreaterThanOrEqualTo(delay.toMillis());
+      assertThat(doneAt - restartAt).as("not a full delay after the restart")
+          .isLessThan(delay.toMillis() - 1_000);
+      assertThat(doneAt).as("at its deadline, or right after the restore when that came later")
+          .isLessThanOrEqualTo(Math.max(sentAt + delay.toMillis(), assignedAt) + 2_000);
+    }
+  }
+
+  @Test
+  void aSagaWhoseCodeChangedIsDeadLetteredAndTheOtherSagaOfThePartitionCompletes() {
+    String orders = topic("ORDER");
+    String step = topic("STEP");
+    String replies = topic("REPLY");
+    String done = topic("DONE");
+    String deadLetters = topic("ORDER-dlt");
+    Saga<JsonNode> codeA = (action, ctx) -> {
+      ctx.put(step, action.payload());
+      ctx.put(done, ctx.take(replies).payload());
+    };
+    Saga<JsonNode> codeB = (action, ctx) -> {
+      if (action.payload().get("changed").asBoolean()) {
+        ctx.call("charge", () -> 1); // the new code calls first where the old one put
+      } else {
+        ctx.put(step, action.payload());
+      }
+      ctx.put(done, ctx.take(replies).payload());
+    };
+    String changed;
+    String unchanged;
+    try (SagaRuntime first = runtime()) {
+      SagaConsumer consumer = first.consumer(orders, JsonNode.class, codeA, durable());
+      changed = first.start(orders, Map.of("changed", true));
+      unchanged = first.start(orders, Map.of("changed", false));
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(first, step).size() == 2);
+      ((DurableSagaConsumer<?>) consumer).halt();
+      replyWithoutKey(first, replies, unchanged, "ok");
+    }
+    try (SagaRuntime second = runtime();
+        SagaConsumer consumer = second.consumer(orders, JsonNode.class, codeB, durable())) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(second, done).contains(unchanged));
+      await().atMost(Duration.ofSeconds(30)).until(() -> !committed(deadLetters).isEmpty());
+      List<ConsumerRecord<byte[], byte[]>> dead = committed(deadLetters);
+      assertThat(dead).hasSize(1);
+      assertThat(second.codec().decode(dead.get(0)).transactionId()).isEqualTo(changed);
+      assertThat(header(dead.get(0), "kafka_dlt-exception-message"))
+          .contains("non-determinism", "saga " + orders, "effect 1", "put(" + step + ")", "call(charge)");
+      assertThat(consumer.deadLetters()).isEqualTo(1);
+      assertThat(transactions(second, step)).as("no put repeated").containsExactlyInAnyOrder(changed, unchanged);
+      await().atMost(Duration.ofSeconds(30)).until(() -> committed(journal()).stream().anyMatch(r -> r.value() == null
+          && "failed".equals(header(r, JournalWriter.STATUS_HEADER))
+          && header(r, JournalWriter.ERROR_HEADER).contains("non-determinism")));
     }
   }
 }
