@@ -1,6 +1,7 @@
 package io.sagaflow.saga;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -216,6 +217,19 @@ class DurableSagaTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> committed(journal()).stream().anyMatch(r -> r.value() == null
           && "failed".equals(header(r, JournalWriter.STATUS_HEADER))
           && header(r, JournalWriter.ERROR_HEADER).contains("non-determinism")));
+    }
+  }
+
+  @Test
+  void aJournalTopicWithAnotherPartitionCountThanTheInputIsRefusedWithTheFix() {
+    String orders = prefix + "ORDER";
+    kafka.createTopic(orders, 2);
+    kafka.createTopic(journal(), 1);
+    try (SagaRuntime runtime = runtime()) {
+      assertThatThrownBy(() -> runtime.consumer(orders, JsonNode.class, (a, ctx) -> {}, durable()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(journal() + " has 1 partitions but the input topic " + orders + " has 2")
+          .hasMessageContaining("SagaConsumerOptions.withJournalTopic");
     }
   }
 }

@@ -25,7 +25,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -66,6 +65,8 @@ final class DurableReplies implements ActionSource {
   private final ClusterOptions cluster;
   private final Map<String, Object> consumerConfig;
   private final ActionCodec codec;
+  /** The partitions of the reply topics seen so far (a take asks for their end offsets each time). */
+  private final Map<String, List<TopicPartition>> partitions = new java.util.concurrent.ConcurrentHashMap<>();
 
   DurableReplies(KafkaReplyRouter router, JournalWriter writer, Admin admin, ClusterOptions cluster,
       Map<String, Object> kafkaProperties, ActionCodec codec) {
@@ -243,10 +244,13 @@ final class DurableReplies implements ActionSource {
   private Map<TopicPartition, Long> endOffsets(Set<String> topics) {
     Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
     try {
-      Map<String, TopicDescription> described = admin.describeTopics(topics).allTopicNames()
-          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      described.values().forEach(d -> d.partitions().forEach(
-          p -> specs.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+      List<String> unknown = topics.stream().filter(t -> !partitions.containsKey(t)).toList();
+      if (!unknown.isEmpty()) {
+        admin.describeTopics(unknown).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).values()
+            .forEach(d -> partitions.put(d.name(), d.partitions().stream()
+                .map(p -> new TopicPartition(d.name(), p.partition())).toList()));
+      }
+      topics.forEach(t -> partitions.get(t).forEach(tp -> specs.put(tp, OffsetSpec.latest())));
     } catch (ExecutionException e) {
       return Map.of(); // a missing topic: the router's subscribe says what is wrong
     } catch (InterruptedException e) {

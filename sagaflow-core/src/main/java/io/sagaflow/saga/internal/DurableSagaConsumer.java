@@ -171,7 +171,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       consumerConfig.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
       this.consumer = KafkaClients.consumer(cluster, "saga-durable", consumerConfig);
-      this.reader = new JournalReader(cluster, kafkaProperties, journalTopic, recorder.codec());
+      this.reader = new JournalReader(cluster, kafkaProperties, journalTopic);
       Map<String, Object> producerConfig = new HashMap<>(KafkaClients.known(kafkaProperties,
           ProducerConfig.configNames()));
       producerConfig.keySet().removeIf(k -> k.endsWith(".serializer"));
@@ -604,7 +604,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     return deadLetters.get();
   }
 
-  /** The sagas resident in memory now (running or waiting). */
+  @Override
   public int residentSagas() {
     return resident;
   }

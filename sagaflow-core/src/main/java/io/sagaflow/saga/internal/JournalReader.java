@@ -2,7 +2,6 @@ package io.sagaflow.saga.internal;
 
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.internal.KafkaClients;
-import io.sagaflow.saga.internal.journal.JournalCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -29,7 +28,7 @@ final class JournalReader implements AutoCloseable {
   /** What a journal partition holds. */
   record Contents(Map<String, byte[]> live, Set<String> ended) {}
 
-  JournalReader(ClusterOptions cluster, Map<String, Object> kafkaProperties, String journalTopic, JournalCodec codec) {
+  JournalReader(ClusterOptions cluster, Map<String, Object> kafkaProperties, String journalTopic) {
     this.journalTopic = journalTopic;
     Map<String, Object> config = new HashMap<>(KafkaClients.known(kafkaProperties, ConsumerConfig.configNames()));
     config.remove(ConsumerConfig.GROUP_ID_CONFIG);
