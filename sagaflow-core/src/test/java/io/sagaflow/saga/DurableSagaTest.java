@@ -142,7 +142,7 @@ class DurableSagaTest {
   void aDelayRestoredMidwayEndsAtItsDeadlineNotAFullDelayAfterTheRestart() {
     String orders = topic("ORDER");
     String done = topic("DONE");
-    Duration delay = Duration.ofSeconds(6);
+    Duration delay = Duration.ofSeconds(5);
     Saga<JsonNode> saga = (action, ctx) -> {
       ctx.delay(delay);
       ctx.put(done, "late");

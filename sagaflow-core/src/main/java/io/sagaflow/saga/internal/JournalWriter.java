@@ -17,9 +17,11 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +72,8 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   private final Object lock = new Object();
   private final Map<String, Run> runs = new HashMap<>();
   private final Map<String, Run> byTransaction = new HashMap<>();
+  /** The runs with something to write (dirty, or puts waiting): a batch looks at these only. */
+  private final Set<Run> pending = new LinkedHashSet<>();
   private final Map<Integer, List<ProducerRecord<byte[], byte[]>>> ended = new HashMap<>();
   private final Map<Integer, Offsets> offsets = new HashMap<>();
 
@@ -189,6 +193,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
         return; // dropped meanwhile: the partition moved on
       }
       byTransaction.remove(run.journal.transactionId(), run);
+      pending.remove(run);
       List<ProducerRecord<byte[], byte[]>> out = ended.computeIfAbsent(run.partition, p -> new ArrayList<>());
       out.addAll(run.puts);
       RecordHeaders headers = new RecordHeaders();
@@ -234,6 +239,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
         if (partitions.contains(run.partition)) {
           it.remove();
           byTransaction.remove(run.journal.transactionId(), run);
+          pending.remove(run);
           dropped.add(run.journal.transactionId());
         }
       }
@@ -256,10 +262,8 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   public Batch drain(long nowNanos) {
     synchronized (lock) {
       List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-      for (Run run : runs.values()) {
-        if (!run.dirty && run.puts.isEmpty()) {
-          continue;
-        }
+      for (Iterator<Run> it = pending.iterator(); it.hasNext();) {
+        Run run = it.next();
         if (run.unjournaledPuts > 0) {
           if (run.unbalancedSince == 0) {
             run.unbalancedSince = nowNanos;
@@ -268,6 +272,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
             continue; // its thread is between a put and the put's entry: both go in a later batch
           }
         }
+        it.remove();
         run.unjournaledPuts = 0;
         run.unbalancedSince = 0;
         records.addAll(run.puts);
@@ -301,7 +306,10 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
           + " has no input position");
     }
     synchronized (lock) {
-      register(new Run(journal, journal.input().partition(), journal.input().offset(), false));
+      Run run = new Run(journal, journal.input().partition(), journal.input().offset(), false);
+      run.dirty = true;
+      register(run);
+      pending.add(run);
     }
   }
 
@@ -315,6 +323,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       boolean added = run.journal.entry(entry.id()) == null;
       run.journal = run.journal.withEntry(entry);
       run.dirty = true;
+      pending.add(run);
       if (entry.kind() == EffectKind.PUT && entry.status() != JournalEntry.Status.PENDING && added) {
         run.unjournaledPuts = Math.max(0, run.unjournaledPuts - 1);
       }
@@ -340,6 +349,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       }
       run.puts.add(record);
       run.unjournaledPuts++;
+      pending.add(run);
     }
     return CompletableFuture.completedFuture(null);
   }
@@ -369,6 +379,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
         run.journal = new SagaJournal(j.version(), j.runKey(), j.sagaName(), j.transactionId(), j.input(), j.action(),
             j.startedAt(), j.entries(), list);
         run.dirty = true;
+        pending.add(run);
       }
     }
   }
