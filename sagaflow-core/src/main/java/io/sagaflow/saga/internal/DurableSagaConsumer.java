@@ -2,9 +2,7 @@ package io.sagaflow.saga.internal;
 
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.TopicAdministrator;
-import io.sagaflow.kafka.TopicSpec;
 import io.sagaflow.kafka.internal.KafkaClients;
-import io.sagaflow.recovery.RecoveryHeaders;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.ActionDecodingException;
@@ -18,8 +16,6 @@ import io.sagaflow.saga.internal.journal.JournalCodec;
 import io.sagaflow.saga.internal.journal.JournalDecodingException;
 import io.sagaflow.saga.internal.journal.JournalLimits;
 import io.sagaflow.saga.internal.journal.SagaJournal;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -36,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -48,9 +43,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.record.TimestampType;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -157,7 +149,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     this.admin = KafkaClients.admin(cluster, "saga-durable", KafkaClients.known(kafkaProperties,
         KafkaClients.adminKeys()));
     try {
-      ensureTopics(options, runtimeTopics);
+      DurableTopics.ensure(cluster, admin, topic, journalTopic, deadLetterTopic,
+          options.topicAdministrator() != null ? options.topicAdministrator() : runtimeTopics);
       this.writer = new JournalWriter(journalTopic, topic, new JournalCodec(codec.mapper()), codec);
       this.recorder = new JournalRecorder(writer, codec, JournalLimits.DEFAULT);
       DurableReplies replies = new DurableReplies(router, writer, admin, cluster, kafkaProperties, codec);
@@ -193,51 +186,6 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     if (startFailure != null) {
       close();
       throw startFailure;
-    }
-  }
-
-  private void ensureTopics(SagaConsumerOptions options, TopicAdministrator runtimeTopics) {
-    TopicAdministrator topics = options.topicAdministrator() != null ? options.topicAdministrator() : runtimeTopics;
-    TopicAdministrator own = topics == null ? TopicAdministrator.create(cluster) : null;
-    TopicAdministrator use = topics != null ? topics : own;
-    try {
-      if (topics != null) {
-        use.ensureTopics(topic);
-      }
-      int partitions = partitions(topic).orElseThrow(() -> new IllegalStateException("the durable saga consumer of "
-          + topic + " cannot start: topic " + topic + " does not exist; create it, or pass a topic administrator"
-          + " (SagaOptions.withTopicAdministrator or SagaConsumerOptions.withTopicAdministrator)"));
-      use.ensureCompanionTopics(topic, List.of(deadLetterTopic));
-      use.ensureTopics(List.of(TopicSpec.of(journalTopic, partitions).withConfig("cleanup.policy", "compact")));
-      int journalPartitions = partitions(journalTopic).orElse(partitions);
-      if (journalPartitions != partitions) {
-        throw new IllegalStateException("the saga journal topic " + journalTopic + " has " + journalPartitions
-            + " partitions but the input topic " + topic + " has " + partitions + "; a saga started on input"
-            + " partition p journals to journal partition p, so they must match: add partitions to " + journalTopic
-            + " (kafka-topics --alter --partitions " + partitions + ") or, if no saga is in flight, delete it, or"
-            + " choose another journal topic (SagaConsumerOptions.withJournalTopic)");
-      }
-    } finally {
-      if (own != null) {
-        own.close();
-      }
-    }
-  }
-
-  private java.util.Optional<Integer> partitions(String name) {
-    try {
-      TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames().get(60, TimeUnit.SECONDS).get(name);
-      return java.util.Optional.of(d.partitions().size());
-    } catch (java.util.concurrent.ExecutionException e) {
-      if (e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) {
-        return java.util.Optional.empty();
-      }
-      throw new IllegalStateException("cannot describe topic " + name + ": " + e.getCause(), e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while describing topic " + name, e);
-    } catch (java.util.concurrent.TimeoutException e) {
-      throw new IllegalStateException("describing topic " + name + " did not finish within 60 s", e);
     }
   }
 
@@ -360,16 +308,16 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         journal = recorder.codec().decode(e.getValue(), journalTopic + "-" + tp.partition() + " key " + e.getKey());
       } catch (JournalDecodingException x) {
         LOG.warn("saga journal record {} cannot be resumed, dead-lettered: {}", e.getKey(), x.getMessage());
-        writer.discard(tp.partition(), e.getKey(), x.getMessage(), deadLetter(journalRecord(tp.partition(),
-            e.getKey(), e.getValue()), x));
+        writer.discard(tp.partition(), e.getKey(), x.getMessage(), dead(
+            DurableTopics.journalRecord(journalTopic, tp.partition(), e.getKey(), e.getValue()), x));
         deadLetters.incrementAndGet();
         continue;
       }
-      ConsumerRecord<byte[], byte[]> record = inputRecord(journal);
+      ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
       try {
         recorder.resume(journal);
       } catch (IllegalStateException x) {
-        writer.discard(tp.partition(), e.getKey(), x.getMessage(), deadLetter(record, x));
+        writer.discard(tp.partition(), e.getKey(), x.getMessage(), dead(record, x));
         counted(record, x);
         continue;
       }
@@ -400,7 +348,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     try {
       action = codec.decode(r);
     } catch (ActionDecodingException e) {
-      writer.settle(r.partition(), r.offset(), deadLetter(r, e));
+      writer.settle(r.partition(), r.offset(), dead(r, e));
       counted(r, e);
       return;
     }
@@ -422,7 +370,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       run = engine.start(saga, action, record, userContext);
     } catch (RuntimeException e) {
       recorder.forget(raw.transactionId());
-      writer.finish(runKey, String.valueOf(e.getMessage()), deadLetter(record, e));
+      writer.finish(runKey, String.valueOf(e.getMessage()), dead(record, e));
       counted(record, e);
       return;
     }
@@ -444,7 +392,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     if (failure == null) {
       writer.finish(l.runKey(), null, null);
     } else {
-      writer.finish(l.runKey(), String.valueOf(failure.getMessage()), deadLetter(l.record(), failure));
+      writer.finish(l.runKey(), String.valueOf(failure.getMessage()), dead(l.record(), failure));
       counted(l.record(), failure);
     }
     ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = queued.get(transactionId);
@@ -457,6 +405,10 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         received(next);
       }
     }
+  }
+
+  private ProducerRecord<byte[], byte[]> dead(ConsumerRecord<byte[], byte[]> r, Throwable error) {
+    return DurableTopics.deadLetter(r, error, deadLetterTopic, groupId);
   }
 
   private void counted(ConsumerRecord<byte[], byte[]> r, Throwable error) {
@@ -557,39 +509,6 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
     }
-  }
-
-  // ------------------------------------------------------------------ records
-
-  /** The input record a resumed run started from, rebuilt from its journal (for its context and dead letter). */
-  private ConsumerRecord<byte[], byte[]> inputRecord(SagaJournal journal) {
-    InputPosition in = journal.input();
-    ProducerRecord<byte[], byte[]> p = codec.toRecord(journal.action());
-    RecordHeaders headers = new RecordHeaders(p.headers().toArray());
-    return new ConsumerRecord<>(in.topic(), in.partition(), in.offset(), journal.startedAt().toEpochMilli(),
-        TimestampType.CREATE_TIME, -1, -1, p.key(), p.value(), headers, java.util.Optional.empty());
-  }
-
-  private ConsumerRecord<byte[], byte[]> journalRecord(int partition, String key, byte[] value) {
-    return new ConsumerRecord<>(journalTopic, partition, -1, System.currentTimeMillis(), TimestampType.CREATE_TIME,
-        -1, -1, key.getBytes(StandardCharsets.UTF_8), value, new RecordHeaders(), java.util.Optional.empty());
-  }
-
-  /** A dead letter of {@code r} with Spring-compatible headers. */
-  private ProducerRecord<byte[], byte[]> deadLetter(ConsumerRecord<byte[], byte[]> r, Throwable error) {
-    Headers h = new RecordHeaders(r.headers().toArray());
-    h.add(RecoveryHeaders.DLT_ORIGINAL_TOPIC, r.topic().getBytes(StandardCharsets.UTF_8));
-    h.add(RecoveryHeaders.DLT_ORIGINAL_PARTITION, ByteBuffer.allocate(4).putInt(r.partition()).array());
-    h.add(RecoveryHeaders.DLT_ORIGINAL_OFFSET, ByteBuffer.allocate(8).putLong(r.offset()).array());
-    h.add(RecoveryHeaders.DLT_ORIGINAL_TIMESTAMP, ByteBuffer.allocate(8).putLong(r.timestamp()).array());
-    h.add(RecoveryHeaders.DLT_ORIGINAL_TIMESTAMP_TYPE, r.timestampType().toString().getBytes(StandardCharsets.UTF_8));
-    h.add(RecoveryHeaders.DLT_ORIGINAL_CONSUMER_GROUP, groupId.getBytes(StandardCharsets.UTF_8));
-    h.add(RecoveryHeaders.DLT_EXCEPTION_FQCN, error.getClass().getName().getBytes(StandardCharsets.UTF_8));
-    if (error.getMessage() != null) {
-      h.add(RecoveryHeaders.DLT_EXCEPTION_MESSAGE, error.getMessage().getBytes(StandardCharsets.UTF_8));
-    }
-    h.add(RecoveryHeaders.FAILED_AT, ByteBuffer.allocate(8).putLong(System.currentTimeMillis()).array());
-    return new ProducerRecord<>(deadLetterTopic, null, null, r.key(), r.value(), h);
   }
 
   // ------------------------------------------------------------------ SagaConsumer
