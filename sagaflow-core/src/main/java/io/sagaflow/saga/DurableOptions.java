@@ -9,9 +9,9 @@ import java.util.Objects;
  * put, may wait for days, and resume on whichever instance of the group owns their partition.
  *
  * <pre>{@code
- * SagaConsumerOptions options = SagaConsumerOptions.of("orders")
- *     .durable()                                   // journal: orders-saga-journal
- *     .withDurable(DurableOptions.defaults().withMaxWaitingSagas(50_000));
+ * SagaConsumerOptions simple = SagaConsumerOptions.of("orders").durable();   // journal: orders-saga-journal
+ * SagaConsumerOptions tuned = SagaConsumerOptions.of("orders")
+ *     .withDurable(DurableOptions.defaults().withJournalTopic("orders-journal").withMaxWaitingSagas(50_000));
  * }</pre>
  *
  * @param journalTopic the journal topic, or {@code null} for {@code <groupId>-saga-journal} (see

@@ -14,6 +14,7 @@ import java.util.Objects;
  * SagaConsumerOptions options = SagaConsumerOptions.of("kitchen")     // dead letters to <topic>-dlt
  *     .withMaxInFlight(200)
  *     .withRecoveryListener(MicrometerRecoveryListener.of(registry)); // counts dead letters
+ * SagaConsumerOptions journaled = SagaConsumerOptions.of("orders").durable(); // survives kill -9
  * }</pre>
  *
  * @param groupId the consumer group
