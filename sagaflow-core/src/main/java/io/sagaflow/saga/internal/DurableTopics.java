@@ -2,7 +2,6 @@ package io.sagaflow.saga.internal;
 
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.TopicAdministrator;
-import io.sagaflow.kafka.TopicSpec;
 import io.sagaflow.recovery.RecoveryHeaders;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.internal.journal.InputPosition;
@@ -36,11 +35,13 @@ final class DurableTopics {
       if (topics != null) {
         use.ensureTopics(topic);
       }
-      int partitions = partitions(admin, topic).orElseThrow(() -> new IllegalStateException("the durable saga consumer of "
-          + topic + " cannot start: topic " + topic + " does not exist; create it, or pass a topic administrator"
+      int partitions = partitions(admin, topic).orElseThrow(() -> new IllegalStateException(
+          "the durable saga consumer of " + topic + " cannot start: topic " + topic + " does not exist; create it, or pass a topic administrator"
           + " (SagaOptions.withTopicAdministrator or SagaConsumerOptions.withTopicAdministrator)"));
       use.ensureCompanionTopics(topic, List.of(deadLetterTopic));
-      use.ensureTopics(List.of(TopicSpec.of(journalTopic, partitions).withConfig("cleanup.policy", "compact")));
+      // The administrator's replication and configs (or its spec for the journal), always compacted.
+      use.ensureTopics(List.of(use.defaults().companionSpec(journalTopic, partitions)
+          .withConfig("cleanup.policy", "compact")));
       int journalPartitions = partitions(admin, journalTopic).orElse(partitions);
       if (journalPartitions != partitions) {
         throw new IllegalStateException("the saga journal topic " + journalTopic + " has " + journalPartitions
