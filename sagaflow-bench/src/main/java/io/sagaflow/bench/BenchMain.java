@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     subcommands = {ConsumeCommand.class, SagaBenchCommand.class, StartupBenchCommand.class, EosBenchCommand.class,
-        RecoveryBenchCommand.class, ChaosCommand.class},
+        RecoveryBenchCommand.class, DurableBenchCommand.class, ChaosCommand.class},
     description = "Side-by-side consumer benchmarks against one Kafka broker.")
 public final class BenchMain implements Runnable {
 

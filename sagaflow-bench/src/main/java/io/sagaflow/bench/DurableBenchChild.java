@@ -1,0 +1,128 @@
+package io.sagaflow.bench;
+
+import io.sagaflow.saga.ActionChannel;
+import io.sagaflow.saga.ActionPattern;
+import io.sagaflow.saga.DurableOptions;
+import io.sagaflow.saga.Saga;
+import io.sagaflow.saga.SagaConsumer;
+import io.sagaflow.saga.SagaConsumerOptions;
+import io.sagaflow.saga.SagaOptions;
+import io.sagaflow.saga.SagaRuntime;
+import io.sagaflow.saga.Sagas;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The child JVM of {@code bench durable}: one saga consumer, durable or not, running the three-step
+ * saga (put a request, take its reply, put a second request, take its reply, put the output) until
+ * its standard input closes. It prints {@code READY} once it owns partitions, and answers a
+ * {@code HEAP} line on standard input with {@code HEAP <mb>}: the heap in use after a full GC.
+ * In {@code --waiting} mode the saga puts its output and then waits on a take that is never answered.
+ */
+@Command(name = "durable-bench-child", mixinStandardHelpOptions = true)
+public final class DurableBenchChild implements Callable<Integer> {
+
+  @Option(names = "--bootstrap-servers", required = true)
+  String bootstrapServers;
+
+  @Option(names = "--prefix", required = true, description = "Topic prefix: <prefix>-in, -req, -reply, -out")
+  String prefix;
+
+  @Option(names = "--group", required = true)
+  String group;
+
+  @Option(names = "--durable")
+  boolean durable;
+
+  @Option(names = "--waiting", description = "Put the output, then wait for a reply that never comes")
+  boolean waiting;
+
+  @Option(names = "--max-in-flight", defaultValue = "5000")
+  int maxInFlight;
+
+  @Option(names = "--max-waiting", defaultValue = "200000")
+  int maxWaiting;
+
+  private DurableBenchChild() {}
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new DurableBenchChild()).execute(args);
+    Runtime.getRuntime().halt(code);
+  }
+
+  /** The three-step saga of the benchmark (or, waiting, a put followed by a take that is never answered). */
+  static Saga<Integer> saga(String prefix, boolean waiting) {
+    String request = prefix + "-req";
+    String reply = prefix + "-reply";
+    String out = prefix + "-out";
+    if (waiting) {
+      return (action, ctx) -> {
+        ActionChannel<Integer> never = ctx.actionChannel(ActionPattern.of(reply, Integer.class));
+        ctx.put(out, action.payload());
+        ctx.take(never);
+      };
+    }
+    return (action, ctx) -> {
+      ActionChannel<Integer> replies = ctx.actionChannel(ActionPattern.of(reply, Integer.class));
+      ctx.put(request, action.payload());
+      ctx.take(replies);
+      ctx.put(request, action.payload());
+      ctx.take(replies);
+      ctx.put(out, action.payload());
+    };
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SagaConsumerOptions options = SagaConsumerOptions.of(group).withMaxInFlight(maxInFlight);
+    if (durable) {
+      options = options.withDurable(DurableOptions.defaults().withMaxWaitingSagas(maxWaiting));
+    }
+    try (SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults().withoutTimeout()
+            .withKafkaProperty("bootstrap.servers", bootstrapServers)
+            .withKafkaProperty("client.id", "bench-durable-child"));
+        SagaConsumer consumer = runtime.consumer(prefix + "-in", Integer.class, saga(prefix, waiting), options)) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!consumer.isAssigned()) {
+        if (System.nanoTime() > deadline) {
+          System.err.println("durable-bench-child: no partitions within 60 s");
+          return 2;
+        }
+        Thread.sleep(20);
+      }
+      System.out.println("READY");
+      System.out.flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      String line;
+      while ((line = in.readLine()) != null) {
+        if (line.equals("HEAP")) {
+          System.out.println("HEAP " + heapAfterGcMb());
+          System.out.flush();
+        }
+      }
+    }
+    return 0;
+  }
+
+  private static long heapAfterGcMb() {
+    System.gc();
+    long sum = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      MemoryUsage usage = pool.getType() == MemoryType.HEAP ? pool.getCollectionUsage() : null;
+      if (usage != null) {
+        sum += usage.getUsed();
+      }
+    }
+    return Math.round(sum / (1024.0 * 1024.0));
+  }
+}
