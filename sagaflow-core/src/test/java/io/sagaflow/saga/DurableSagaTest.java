@@ -177,8 +177,10 @@ class DurableSagaTest {
       assertThat(doneAt - sentAt).as("no earlier than its deadline").isGreaterThanOrEqualTo(delay.toMillis());
       assertThat(doneAt - restartAt).as("not a full delay after the restart")
           .isLessThan(delay.toMillis() - 1_000);
+      // 3 s of slack: the restore reads the journal and reruns the saga, and CI shares 2 cores between
+      // two test JVMs; `sagaflow chaos sagas --delay` checks the tighter bound on a quiet machine.
       assertThat(doneAt).as("at its deadline, or right after the restore when that came later")
-          .isLessThanOrEqualTo(Math.max(sentAt + delay.toMillis(), assignedAt) + 2_000);
+          .isLessThanOrEqualTo(Math.max(sentAt + delay.toMillis(), assignedAt) + 3_000);
     }
   }
 

@@ -50,7 +50,16 @@ import org.apache.kafka.common.TopicPartition;
  *       (already read) dropped.
  * </ol>
  *
- * A partition without a journaled position (the run's last batch did not commit it) is read from
+ * A new (not rebuilt) subscription journals end offsets read <em>earlier</em>, shared by every
+ * subscription of the consumer and refreshed in the background once they are
+ * {@link #SNAPSHOT_REFRESH} old ({@link #positionsBefore}): an offset read before a subscription is
+ * a lower bound of every record produced after it, so it is as correct as a fresh read, costs no
+ * broker round trip per saga (thousands of sagas start per second), and makes a catch-up read at
+ * most about {@link #SNAPSHOT_REFRESH} more than needed. Only the first subscription to a topic
+ * waits for a read; subscriptions arriving meanwhile share it, which is still a lower bound of the
+ * replies to their puts (those are published after the subscription returns).
+ *
+ * <p>A partition without a journaled position (the run's last batch did not commit it) is read from
  * the time of the run's last journaled effect less {@link #CLOCK_MARGIN}: a reply is produced
  * after the effect that asked for it.
  */
@@ -58,6 +67,8 @@ final class DurableReplies implements ActionSource {
   /** How far before the last journaled effect a catch-up without a position starts reading. */
   static final Duration CLOCK_MARGIN = Duration.ofSeconds(10);
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  /** How old a shared end-offset snapshot may get before a background read refreshes it. */
+  static final Duration SNAPSHOT_REFRESH = Duration.ofSeconds(1);
 
   private final KafkaReplyRouter router;
   private final JournalWriter writer;
@@ -92,7 +103,7 @@ final class DurableReplies implements ActionSource {
       throw new SagaCancelledException("the saga of transaction " + transactionId + " is no longer resident here");
     }
     if (!state.restored()) {
-      writer.replyPositions(transactionId, "take", endOffsets(topics));
+      writer.replyPositions(transactionId, "take", positionsBefore(topics));
       return router.subscribe(transactionId, topics, sink);
     }
     Gate gate = new Gate(sink);
@@ -238,6 +249,68 @@ final class DurableReplies implements ActionSource {
       }
     }
     return found;
+  }
+
+  /** End offsets per topic read earlier, with when their read started ({@link #positionsBefore}). */
+  private record Snapshot(long readStartedNanos, java.util.concurrent.CompletableFuture<Map<TopicPartition, Long>> offsets) {}
+
+  private final Map<String, Snapshot> snapshots = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Set<String> refreshing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Lower bounds of the offsets of records produced after this call, per partition of {@code topics}. */
+  private Map<TopicPartition, Long> positionsBefore(Set<String> topics) {
+    Map<TopicPartition, Long> out = new HashMap<>();
+    for (String topic : topics) {
+      out.putAll(snapshot(topic));
+    }
+    return out;
+  }
+
+  private Map<TopicPartition, Long> snapshot(String topic) {
+    Snapshot current = snapshots.get(topic);
+    if (current != null && current.offsets().isDone() && !current.offsets().isCompletedExceptionally()) {
+      if (System.nanoTime() - current.readStartedNanos() > SNAPSHOT_REFRESH.toNanos() && refreshing.add(topic)) {
+        Thread.ofVirtual().name("sagaflow-reply-offsets").start(() -> {
+          try {
+            long started = System.nanoTime();
+            Map<TopicPartition, Long> fresh = endOffsets(Set.of(topic));
+            snapshots.put(topic, new Snapshot(started, java.util.concurrent.CompletableFuture.completedFuture(fresh)));
+          } catch (RuntimeException e) {
+            // The older snapshot stays a valid lower bound; the next subscription tries again.
+          } finally {
+            refreshing.remove(topic);
+          }
+        });
+      }
+      return current.offsets().join();
+    }
+    Snapshot mine = new Snapshot(System.nanoTime(), new java.util.concurrent.CompletableFuture<>());
+    boolean owner = current == null ? snapshots.putIfAbsent(topic, mine) == null
+        : current.offsets().isDone() && snapshots.replace(topic, current, mine);
+    if (owner) {
+      try {
+        Map<TopicPartition, Long> read = endOffsets(Set.of(topic));
+        mine.offsets().complete(read);
+        if (read.isEmpty()) {
+          snapshots.remove(topic, mine); // a missing topic: read again once it exists
+        }
+      } catch (RuntimeException e) {
+        mine.offsets().completeExceptionally(e);
+        throw e;
+      }
+      return mine.offsets().join();
+    }
+    Snapshot shared = snapshots.get(topic);
+    try {
+      return (shared != null ? shared : mine).offsets().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SagaCancelledException("cancelled while reading the end offsets of " + topic);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("reading the end offsets of " + topic + " did not finish within " + TIMEOUT, e);
+    }
   }
 
   /** The end (last stable) offsets of every partition of {@code topics}. */
