@@ -44,11 +44,15 @@ final class KafkaOptions {
    */
   ClusterOptions connect(Map<String, String> defaults) {
     ClusterOptions options = cluster(defaults);
-    try (KafkaCluster cluster = KafkaCluster.create(options)) {
+    KafkaCluster cluster = KafkaCluster.create(options);
+    try {
       cluster.verifyReachable(connectTimeout);
     } catch (IllegalStateException e) {
+      // Not close(): the admin client would wait for its abandoned request to time out (seconds).
+      cluster.close(Duration.ZERO);
       throw withHint(e);
     }
+    cluster.close();
     return options;
   }
 
