@@ -165,8 +165,8 @@ final class DlqCommand implements Runnable {
       Progress progress = new Progress(out, total, dryRun);
       ReplaySummary s = letters.replay(common.topic, f, target, dryRun, progress);
       progress.finish();
-      out.printf("%s %s: matched %d, %s %d, already replayed %d, failed %d%n",
-          dryRun ? "dry run of" : "replayed", common.topic + " to " + target, s.matched(), dryRun ? "would replay" : "replayed", s.replayed(),
+      out.printf("%s %s: matched %d, %s %d, already replayed %d, failed %d%n", dryRun ? "dry run of" : "replayed",
+          common.topic + " to " + target, s.matched(), dryRun ? "would replay" : "replayed", s.replayed(),
           s.skippedAlreadyReplayed(), s.failed());
       out.flush();
       return s.failed() == 0 ? 0 : 1;
@@ -197,8 +197,8 @@ final class DlqCommand implements Runnable {
         int width = 30;
         int filled = (int) (total == 0 ? width : Math.min(width, seen * width / total));
         String bar = "#".repeat(filled) + ".".repeat(width - filled);
-        out.printf("%s[%s] %d/%d  %s %d  skipped %d  failed %d%s", terminal ? "\r" : "", bar, seen, total,
-            replayed, soFar.replayed(), soFar.skippedAlreadyReplayed(), soFar.failed(), terminal ? "" : System.lineSeparator());
+        out.printf("%s[%s] %d/%d  %s %d  skipped %d  failed %d%s", terminal ? "\r" : "", bar, seen, total, replayed,
+            soFar.replayed(), soFar.skippedAlreadyReplayed(), soFar.failed(), terminal ? "" : System.lineSeparator());
         out.flush();
       }
     }
@@ -266,6 +266,4 @@ final class DlqCommand implements Runnable {
   private static final Set<String> LONG_HEADERS = Set.of(RecoveryHeaders.DLT_ORIGINAL_OFFSET,
       RecoveryHeaders.ORIGIN_OFFSET, RecoveryHeaders.DLT_ORIGINAL_TIMESTAMP, RecoveryHeaders.ORIGIN_TIMESTAMP,
       RecoveryHeaders.FAILED_AT, RecoveryHeaders.RETRY_DUE);
-
-
 }
