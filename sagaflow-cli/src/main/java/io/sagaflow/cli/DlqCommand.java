@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import org.apache.kafka.common.header.Header;
@@ -19,6 +20,7 @@ import io.sagaflow.recovery.DeadLetterFilter;
 import io.sagaflow.recovery.DeadLetterHeaders;
 import io.sagaflow.recovery.DeadLetters;
 import io.sagaflow.recovery.DeadLettersOptions;
+import io.sagaflow.recovery.RecoveryHeaders;
 import io.sagaflow.recovery.ReplayListener;
 import io.sagaflow.recovery.ReplaySummary;
 import io.sagaflow.recovery.ReplayTarget;
@@ -45,22 +47,15 @@ final class DlqCommand implements Runnable {
     @Option(names = "--topic", required = true, paramLabel = "T-dlt", description = "The dead-letter topic.")
     String topic;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-        defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
-        description = "Kafka (env KAFKA_BOOTSTRAP_SERVERS, default ${DEFAULT-VALUE}).")
-    String bootstrapServers;
+    @CommandLine.Mixin KafkaOptions kafka;
 
-    @Option(names = "--command-config", paramLabel = "FILE", converter = CommandConfig.Converter.class,
-        description = "Kafka client settings (security.protocol, sasl.*, ssl.*, ...) as a Java properties file.")
-    CommandConfig commandConfig;
-
+    /** Dead letters of a cluster that has answered (see {@link KafkaOptions#connect}). */
     DeadLetters deadLetters() {
-      return DeadLetters.create(DeadLettersOptions.of(CommandConfig.cluster(bootstrapServers, commandConfig, Map.of()))
-          .withTimeout(Duration.ofSeconds(15)));
+      return DeadLetters.create(DeadLettersOptions.of(kafka.connect(Map.of())).withTimeout(Duration.ofSeconds(15)));
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "One line per dead letter.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the dead letters, one per line.")
   static final class ListCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @CommandLine.Mixin Common common;
@@ -90,7 +85,8 @@ final class DlqCommand implements Runnable {
     }
   }
 
-  @Command(name = "show", mixinStandardHelpOptions = true, description = "Everything about one dead letter.")
+  @Command(name = "show", mixinStandardHelpOptions = true,
+      description = "Shows everything about one dead letter: origin, exception, key, value, headers.")
   static final class ShowCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @CommandLine.Mixin Common common;
@@ -127,7 +123,7 @@ final class DlqCommand implements Runnable {
       out.println("headers");
       for (Header header : l.headers()) {
         if (!header.key().endsWith("stacktrace")) {
-          out.printf("  %-36s %s%n", header.key(), renderHeader(header.value()));
+          out.printf("  %-36s %s%n", header.key(), renderHeader(header.key(), header.value()));
         }
       }
       if (h.stackTrace() != null) {
@@ -139,9 +135,11 @@ final class DlqCommand implements Runnable {
     }
   }
 
-  @Command(name = "replay", mixinStandardHelpOptions = true, description = {
-      "Copies dead letters back to their original topic (or another) and records each copy, so that",
-      "an interrupted replay can be re-run: letters already replayed to the same target are skipped."})
+  @Command(name = "replay", mixinStandardHelpOptions = true,
+      header = "Copies dead letters back to their topic; a re-run skips those already copied.",
+      description = {
+        "Copies dead letters back to their original topic (or another) and records each copy, so that",
+        "an interrupted replay can be re-run: letters already replayed to the same target are skipped."})
   static final class ReplayCommand implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
     @CommandLine.Mixin Common common;
@@ -164,7 +162,7 @@ final class DlqCommand implements Runnable {
       DeadLetterFilter f = parseFilter(filter);
       ReplayTarget target = ReplayTarget.parse(to);
       long total = letters.list(common.topic, f).size();
-      Progress progress = new Progress(out, total);
+      Progress progress = new Progress(out, total, dryRun);
       ReplaySummary s = letters.replay(common.topic, f, target, dryRun, progress);
       progress.finish();
       out.printf("%s %s: matched %d, %s %d, already replayed %d, failed %d%n", dryRun ? "dry run of" : "replayed",
@@ -180,12 +178,14 @@ final class DlqCommand implements Runnable {
     private final PrintWriter out;
     private final long total;
     private final boolean terminal = System.console() != null;
+    private final String replayed;
     private long seen;
     private long lastTenth = -1;
 
-    Progress(PrintWriter out, long total) {
+    Progress(PrintWriter out, long total, boolean dryRun) {
       this.out = out;
       this.total = total;
+      this.replayed = dryRun ? "would replay" : "replayed";
     }
 
     @Override
@@ -197,7 +197,7 @@ final class DlqCommand implements Runnable {
         int width = 30;
         int filled = (int) (total == 0 ? width : Math.min(width, seen * width / total));
         String bar = "#".repeat(filled) + ".".repeat(width - filled);
-        out.printf("%s[%s] %d/%d  replayed %d  skipped %d  failed %d%s", terminal ? "\r" : "", bar, seen, total,
+        out.printf("%s[%s] %d/%d  %s %d  skipped %d  failed %d%s", terminal ? "\r" : "", bar, seen, total, replayed,
             soFar.replayed(), soFar.skippedAlreadyReplayed(), soFar.failed(), terminal ? "" : System.lineSeparator());
         out.flush();
       }
@@ -243,14 +243,27 @@ final class DlqCommand implements Runnable {
     return "base64:" + Base64.getEncoder().encodeToString(bytes) + " (" + bytes.length + " bytes)";
   }
 
-  private static String renderHeader(byte[] value) {
-    if (value != null && (value.length == 4 || value.length == 8)) {
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(value);
-      String number = value.length == 4 ? Integer.toString(b.getInt()) : Long.toString(b.getLong());
-      String text = render(value);
-      return text.startsWith("base64:") ? number : text + " (or " + number + ")";
+  /**
+   * A header's value: Sagaflow's and Spring's numeric headers (big-endian int or long) as numbers,
+   * their timestamps with the instant; any other header as text, or base64 when it is not text.
+   * (Guessing numbers from the length alone showed an 8-letter topic name as a long.)
+   */
+  static String renderHeader(String key, byte[] value) {
+    if (value != null && value.length == Integer.BYTES && INT_HEADERS.contains(key)) {
+      return Integer.toString(java.nio.ByteBuffer.wrap(value).getInt());
+    }
+    if (value != null && value.length == Long.BYTES && LONG_HEADERS.contains(key)) {
+      long n = java.nio.ByteBuffer.wrap(value).getLong();
+      return TIME_HEADERS.contains(key) ? n + " (" + Instant.ofEpochMilli(n) + ")" : Long.toString(n);
     }
     return render(value);
   }
 
+  private static final Set<String> INT_HEADERS = Set.of(RecoveryHeaders.DLT_ORIGINAL_PARTITION,
+      RecoveryHeaders.ORIGIN_PARTITION, RecoveryHeaders.ATTEMPTS, RecoveryHeaders.RETRY_TIER);
+  private static final Set<String> TIME_HEADERS = Set.of(RecoveryHeaders.DLT_ORIGINAL_TIMESTAMP,
+      RecoveryHeaders.ORIGIN_TIMESTAMP, RecoveryHeaders.FAILED_AT, RecoveryHeaders.RETRY_DUE);
+  private static final Set<String> LONG_HEADERS = Set.of(RecoveryHeaders.DLT_ORIGINAL_OFFSET,
+      RecoveryHeaders.ORIGIN_OFFSET, RecoveryHeaders.DLT_ORIGINAL_TIMESTAMP, RecoveryHeaders.ORIGIN_TIMESTAMP,
+      RecoveryHeaders.FAILED_AT, RecoveryHeaders.RETRY_DUE);
 }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -28,16 +29,9 @@ final class LagCommand implements Callable<Integer> {
   @Option(names = "--group", required = true, description = "The consumer group.")
   String group;
 
-  @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-      defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
-      description = "Kafka to ask (env KAFKA_BOOTSTRAP_SERVERS, default ${DEFAULT-VALUE}).")
-  String bootstrapServers;
+  @CommandLine.Mixin KafkaOptions kafka;
 
-  @Option(names = "--command-config", paramLabel = "FILE", converter = CommandConfig.Converter.class,
-      description = "Kafka client settings (security.protocol, sasl.*, ssl.*, ...) as a Java properties file.")
-  CommandConfig commandConfig;
-
-  @Option(names = "--watch", description = "Print again every --interval until Ctrl-C.")
+  @Option(names = "--watch", description = "Print again every --interval until Ctrl-C, with the change since the last.")
   boolean watch;
 
   @Option(names = "--interval", defaultValue = "2s", converter = DurationConverter.class,
@@ -46,21 +40,26 @@ final class LagCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    ClusterOptions options = CommandConfig.cluster(bootstrapServers, commandConfig, Map.of(
+    ClusterOptions options = kafka.connect(Map.of(
         AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000",
         AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"));
     PrintWriter out = spec.commandLine().getOut();
     try (KafkaCluster cluster = KafkaCluster.create(options)) {
+      Snapshot previous = null;
       do {
         List<GroupLag.PartitionLag> lags;
         try {
           lags = GroupLag.read(cluster, group, Duration.ofSeconds(10));
         } catch (IllegalStateException e) {
-          throw new IllegalStateException(e.getMessage()
-              + " (bootstrap servers " + bootstrapServers + ": set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS,"
-              + " and --command-config for a secured cluster)", e);
+          throw new IllegalStateException(e.getMessage() + " (bootstrap servers " + kafka.bootstrapServers + ": "
+              + KafkaOptions.HINT + ")", e);
+        }
+        Snapshot now = Snapshot.of(lags, System.nanoTime());
+        if (watch) {
+          out.println("-- " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + "  " + now.progressSince(previous));
         }
         print(out, lags);
+        previous = now;
         if (watch) {
           Thread.sleep(interval.toMillis());
         }
@@ -69,10 +68,32 @@ final class LagCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void print(PrintWriter out, List<GroupLag.PartitionLag> lags) {
-    if (watch) {
-      out.println("-- " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS));
+  /**
+   * The group's totals at one reading, for {@code --watch}'s progress line.
+   *
+   * @param committed the sum of the committed offsets
+   * @param lag the total lag
+   * @param nanos when it was read ({@link System#nanoTime()})
+   */
+  record Snapshot(long committed, long lag, long nanos) {
+    static Snapshot of(List<GroupLag.PartitionLag> lags, long nanos) {
+      return new Snapshot(lags.stream().mapToLong(GroupLag.PartitionLag::committedOffset).sum(),
+          lags.stream().mapToLong(GroupLag.PartitionLag::lag).sum(), nanos);
     }
+
+    /** "lag 120 (-30), consumed 45 (22.5/s)" since {@code before}; the totals alone the first time. */
+    String progressSince(Snapshot before) {
+      if (before == null) {
+        return "lag " + lag;
+      }
+      long consumed = committed - before.committed;
+      double seconds = Math.max(1, nanos - before.nanos) / 1e9;
+      return String.format(Locale.ROOT, "lag %d (%+d), consumed %d (%.1f/s)", lag, lag - before.lag, consumed,
+          consumed / seconds);
+    }
+  }
+
+  private void print(PrintWriter out, List<GroupLag.PartitionLag> lags) {
     if (lags.isEmpty()) {
       out.println("group " + group + " has no committed offsets");
       out.flush();

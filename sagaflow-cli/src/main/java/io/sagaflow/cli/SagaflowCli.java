@@ -2,6 +2,8 @@ package io.sagaflow.cli;
 
 import java.io.PrintWriter;
 
+import org.apache.kafka.common.KafkaException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,6 +19,8 @@ import picocli.CommandLine.Command;
       LagCommand.class,
       DlqCommand.class,
       UiCommand.class,
+      OtherJarCommands.Bench.class,
+      OtherJarCommands.Chaos.class,
       CommandLine.HelpCommand.class
     })
 public final class SagaflowCli implements Runnable {
@@ -38,6 +42,13 @@ public final class SagaflowCli implements Runnable {
       PrintWriter err = commandLine.getErr();
       if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
         err.println("error: " + e.getMessage());
+      } else if (e instanceof KafkaException) {
+        // A client error no command explained (the commands check the cluster first): one line,
+        // with the servers the command used and the usual fix, not a stack trace.
+        CommandLine.Model.OptionSpec option = commandLine.getCommandSpec().findOption("--bootstrap-servers");
+        Object servers = option == null || option.getValue() == null ? "the given servers" : option.getValue();
+        err.println("error: Kafka at " + servers + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage()
+            + " (" + KafkaOptions.HINT + ")");
       } else {
         err.println("error: " + e);
         e.printStackTrace(err);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.recovery.Recovery;
 import io.sagaflow.recovery.RecoveryHandler;
+import io.sagaflow.recovery.RecoveryHeaders;
 import io.sagaflow.recovery.RecoveryOptions;
 import io.sagaflow.recovery.RetryPolicy;
 import picocli.CommandLine;
@@ -81,11 +83,13 @@ class DlqCommandTest {
         "--partition", "0", "--offset", "0");
     assertThat(show.exitCode()).as(show.err()).isZero();
     assertThat(show.out()).contains("from          orders-0@100", "group         orders-service",
-        "exception     java.lang.IllegalStateException", "value         {\"total\":0}", "stack trace");
+        "exception     java.lang.IllegalStateException", "value         {\"total\":0}", "stack trace")
+        .containsPattern("kafka_dlt-original-offset +100\\n").containsPattern("kafka_dlt-original-topic +orders\\n");
 
     SagaflowCliTest.Run dry = run("dlq", "replay", "--topic", "orders-dlt", "--bootstrap-servers", b, "--dry-run",
         "--filter", "exception=IllegalState");
-    assertThat(dry.out()).contains("matched 4, would replay 4");
+    assertThat(dry.out()).contains("4/4  would replay 4", "dry run of orders-dlt to original: matched 4, would replay 4")
+        .doesNotContainPattern("(?<!already )replayed [1-9]");
     assertThat(readAll("orders", 0)).isEmpty();
 
     SagaflowCliTest.Run replay = run("dlq", "replay", "--topic", "orders-dlt", "--bootstrap-servers", b,
@@ -97,6 +101,24 @@ class DlqCommandTest {
     assertThat(all.out()).contains("matched 6, replayed 2, already replayed 4, failed 0");
     List<String> copies = readAll("orders", 6).stream().map(r -> new String(r.key(), UTF_8)).sorted().toList();
     assertThat(copies).containsExactly("order-0", "order-1", "order-2", "order-3", "order-4", "order-5");
+  }
+
+  @Test
+  void helpListsEachSubcommandOnACompleteLine() {
+    SagaflowCliTest.Run help = run("dlq", "--help");
+    assertThat(help.out()).contains("a re-run skips those already", "copied.").doesNotContain("so that");
+  }
+
+  @Test
+  void headersShowNumbersOnlyWhereSagaflowWritesNumbers() {
+    // An 8-letter topic name is text, not a long (it once showed as "p3-in-r1 (or 8084855686903460401)").
+    assertThat(DlqCommand.renderHeader(RecoveryHeaders.DLT_ORIGINAL_TOPIC, "p3-in-r1".getBytes(UTF_8)))
+        .isEqualTo("p3-in-r1");
+    assertThat(DlqCommand.renderHeader(RecoveryHeaders.ATTEMPTS, ByteBuffer.allocate(4).putInt(3).array()))
+        .isEqualTo("3");
+    assertThat(DlqCommand.renderHeader(RecoveryHeaders.FAILED_AT, ByteBuffer.allocate(8).putLong(0).array()))
+        .isEqualTo("0 (1970-01-01T00:00:00Z)");
+    assertThat(DlqCommand.renderHeader("other", new byte[] {0, 1})).isEqualTo("base64:AAE= (2 bytes)");
   }
 
   @Test

@@ -44,7 +44,8 @@ class SagaflowCliTest {
   void helpListsEveryCommandAndEachCommandHasHelp() {
     Run r = run("--help");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("demo", "broker", "lag", "dlq", "ui");
+    assertThat(r.out()).contains("demo", "broker", "lag", "dlq", "ui")
+        .containsPattern("bench +Benchmarks").containsPattern("chaos +Fault scenarios");
     for (String command : new String[] {"demo", "broker", "lag", "dlq", "ui"}) {
       Run sub = run(command, "--help");
       assertThat(sub.exitCode()).as(command).isZero();
@@ -52,6 +53,44 @@ class SagaflowCliTest {
     }
     assertThat(run("demo", "purchases", "--help").out()).contains("KAFKA_BOOTSTRAP_SERVERS");
     assertThat(run("demo", "pizza", "--help").out()).contains("--role");
+  }
+
+  @Test
+  void benchAndChaosRunFromTheirOwnJarAndSaySo() {
+    Run r = run("chaos", "eos-kill", "--short");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("`chaos` runs from sagaflow-bench's jar: use ./sagaflow chaos");
+  }
+
+  @Test
+  void everyKafkaCommandFailsWithinTheConnectTimeoutNamingTheServersAndTheFix() {
+    String[][] commands = {
+      {"lag", "--group", "g"},
+      {"dlq", "list", "--topic", "t-dlt"},
+      {"dlq", "show", "--topic", "t-dlt", "--partition", "0", "--offset", "0"},
+      {"dlq", "replay", "--topic", "t-dlt", "--dry-run"},
+    };
+    for (String[] command : commands) {
+      String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command),
+          java.util.stream.Stream.of("--bootstrap-servers", "127.0.0.1:1", "--connect-timeout", "1s")).toArray(String[]::new);
+      long t0 = System.nanoTime();
+      Run r = run(args);
+      long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+      String name = String.join(" ", command);
+      assertThat(r.exitCode()).as(name).isEqualTo(1);
+      assertThat(r.err().lines()).as(name).singleElement().asString()
+          .startsWith("error: cannot reach cluster default at 127.0.0.1:1 within 1000 ms")
+          .endsWith("(set --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS, and --command-config for a secured cluster)");
+      assertThat(seconds).as(name + " took").isLessThan(10);
+    }
+  }
+
+  @Test
+  void lagWatchProgressSaysHowTheLagMoved() {
+    LagCommand.Snapshot first = new LagCommand.Snapshot(100, 50, 0);
+    LagCommand.Snapshot second = new LagCommand.Snapshot(140, 20, 2_000_000_000L);
+    assertThat(first.progressSince(null)).isEqualTo("lag 50");
+    assertThat(second.progressSince(first)).isEqualTo("lag 20 (-30), consumed 40 (20.0/s)");
   }
 
   @Test

@@ -137,6 +137,7 @@ public final class PizzaDemo {
             new OrderSaga(config.timeout(), config.timeout()), "pizza-order"));
       }
       consumers.forEach(c -> resources.add(0, c));
+      out.println("  sagas   starting (waiting for their partitions)...");
       awaitAssigned(consumers);
       out.printf("  sagas   %s running%n", role == Role.ALL ? "order, kitchen and delivery" : role.name().toLowerCase(Locale.ROOT));
       out.println();
@@ -181,7 +182,16 @@ public final class PizzaDemo {
         Thread.sleep(config.interval().toMillis());
       }
       long deadline = System.nanoTime() + config.timeout().multipliedBy(2).plusSeconds(5).toNanos();
+      // Progress while the last orders finish: a line whenever the count changes, at most once a second.
+      int reported = -1;
+      long nextReport = 0;
       while (outcomes.size() < config.orders() && System.nanoTime() < deadline) {
+        int ended = outcomes.size();
+        if (ended != reported && System.nanoTime() >= nextReport) {
+          out.printf("progress  %d of %d orders ended%n", ended, config.orders());
+          reported = ended;
+          nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        }
         Thread.sleep(20);
       }
     } finally {
