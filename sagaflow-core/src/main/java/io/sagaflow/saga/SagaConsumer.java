@@ -27,6 +27,15 @@ public interface SagaConsumer extends AutoCloseable {
   /** The records dead-lettered since this consumer started. */
   long deadLetters();
 
+  /**
+   * The sagas held in memory now, running or waiting (bounded by
+   * {@link DurableOptions#maxWaitingSagas()}), for a durable consumer ({@link
+   * SagaConsumerOptions#durable()}); -1 for a plain consumer, which does not count them.
+   */
+  default int residentSagas() {
+    return -1;
+  }
+
   /** Stops fetching, waits for running sagas (up to the drain timeout), commits and closes. */
   @Override
   void close();

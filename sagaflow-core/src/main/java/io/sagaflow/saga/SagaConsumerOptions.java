@@ -30,9 +30,11 @@ import java.util.Objects;
  * @param recoveryListener told about every dead letter ({@link RecoveryListener#onDeadLettered}), for
  *     metrics: {@code MicrometerRecoveryListener} counts them as {@code
  *     sagaflow.recovery.dead.lettered} (tags {@code topic}, {@code exception})
+ * @param durability the journal settings of a durable consumer ({@link #durable()}), or {@code null}
+ *     for a plain one, whose sagas live in memory only
  */
 public record SagaConsumerOptions(String groupId, String deadLetterTopic, int maxInFlight, Duration drainTimeout,
-    TopicAdministrator topicAdministrator, RecoveryListener recoveryListener) {
+    TopicAdministrator topicAdministrator, RecoveryListener recoveryListener, DurableOptions durability) {
 
   /** The suffix of the default dead-letter topic: {@code <topic>-dlt}. */
   public static final String DEAD_LETTER_SUFFIX = "-dlt";
@@ -68,7 +70,7 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
    * timeout, the runtime's topic administrator.
    */
   public static SagaConsumerOptions of(String groupId) {
-    return new SagaConsumerOptions(groupId, null, 1000, Duration.ofSeconds(30), null, NO_LISTENER);
+    return new SagaConsumerOptions(groupId, null, 1000, Duration.ofSeconds(30), null, NO_LISTENER, null);
   }
 
   /** {@link #of(String)} with a dead-letter topic of its own. */
@@ -83,18 +85,20 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
 
   /** These options with another dead-letter topic ({@code null}: {@code <topic>-dlt}). */
   public SagaConsumerOptions withDeadLetterTopic(String topic) {
-    return new SagaConsumerOptions(groupId, topic, maxInFlight, drainTimeout, topicAdministrator, recoveryListener);
+    return new SagaConsumerOptions(groupId, topic, maxInFlight, drainTimeout, topicAdministrator, recoveryListener,
+        durability);
   }
 
   /** These options with another in-flight bound. */
   public SagaConsumerOptions withMaxInFlight(int max) {
-    return new SagaConsumerOptions(groupId, deadLetterTopic, max, drainTimeout, topicAdministrator, recoveryListener);
+    return new SagaConsumerOptions(groupId, deadLetterTopic, max, drainTimeout, topicAdministrator, recoveryListener,
+        durability);
   }
 
   /** These options with another drain timeout. */
   public SagaConsumerOptions withDrainTimeout(Duration timeout) {
     return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, timeout, topicAdministrator,
-        recoveryListener);
+        recoveryListener, durability);
   }
 
   /**
@@ -103,12 +107,39 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
    */
   public SagaConsumerOptions withTopicAdministrator(TopicAdministrator administrator) {
     return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout,
-        Objects.requireNonNull(administrator, "administrator"), recoveryListener);
+        Objects.requireNonNull(administrator, "administrator"), recoveryListener, durability);
   }
 
   /** These options with a listener told about every dead letter (metrics). */
   public SagaConsumerOptions withRecoveryListener(RecoveryListener listener) {
     return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout, topicAdministrator,
-        Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener"), durability);
+  }
+
+  /**
+   * These options for a durable consumer ({@link DurableOptions#defaults()} unless already
+   * durable): every saga is journaled in {@code <groupId>-saga-journal}, in the Kafka transaction
+   * that also carries its puts and its input offset, and is rebuilt from the journal by whichever
+   * instance of the group owns its partition next. The saga code stays the same. See the README's
+   * "Durable sagas" section for the guarantees and how to change saga code safely.
+   */
+  public SagaConsumerOptions durable() {
+    return durability != null ? this : withDurable(DurableOptions.defaults());
+  }
+
+  /** These options, durable with {@code settings} ({@code null}: not durable). */
+  public SagaConsumerOptions withDurable(DurableOptions settings) {
+    return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout, topicAdministrator,
+        recoveryListener, settings);
+  }
+
+  /** These options, durable, journaling to {@code topic} instead of {@code <groupId>-saga-journal}. */
+  public SagaConsumerOptions withJournalTopic(String topic) {
+    return withDurable(durable().durability().withJournalTopic(Objects.requireNonNull(topic, "topic")));
+  }
+
+  /** Whether sagas of this consumer are journaled ({@link #durable()}). */
+  public boolean isDurable() {
+    return durability != null;
   }
 }

@@ -85,6 +85,12 @@ public final class SagaRuntime implements AutoCloseable {
    * of this runtime's Kafka properties: actions of one transaction in order, transactions
    * concurrently (up to {@link SagaConsumerOptions#maxInFlight()}), the input offset committed
    * once its saga finished, failures to the dead-letter topic; see {@link SagaConsumer}.
+   *
+   * <p>With {@link SagaConsumerOptions#durable()} the sagas are journaled instead: the input offset
+   * is committed once a saga's start is journaled, its puts are written exactly once (in the
+   * transaction that journals them), and a saga survives a crash and resumes on the group's next
+   * owner of its partition. A durable saga has no {@link SagaOptions#sagaTimeout()}: it may wait
+   * for days.
    */
   public <P> SagaConsumer consumer(String topic, Class<P> payloadType, Saga<P> saga, SagaConsumerOptions consumerOptions) {
     java.util.Objects.requireNonNull(topic, "topic");
@@ -93,8 +99,16 @@ public final class SagaRuntime implements AutoCloseable {
       throw new IllegalStateException("this runtime has no Kafka cluster (SagaOptions.withCluster); a saga consumer"
           + " needs Kafka");
     }
-    SagaConsumer consumer = new io.sagaflow.saga.internal.ProcessorSagaConsumer<>(options.cluster(),
-        options.kafkaProperties(), topic, payloadType, saga, consumerOptions, runner, options.topicAdministrator());
+    SagaConsumer consumer;
+    if (consumerOptions.isDurable()) {
+      var env = new io.sagaflow.saga.internal.DurableSagaConsumer.Environment(options.middleware(), source, codec,
+          timer, options.channelCapacity(), options.contextFactory());
+      consumer = new io.sagaflow.saga.internal.DurableSagaConsumer<>(options.cluster(), options.kafkaProperties(),
+          topic, payloadType, saga, consumerOptions, env, options.topicAdministrator());
+    } else {
+      consumer = new io.sagaflow.saga.internal.ProcessorSagaConsumer<>(options.cluster(), options.kafkaProperties(),
+          topic, payloadType, saga, consumerOptions, runner, options.topicAdministrator());
+    }
     consumers.add(consumer);
     return consumer;
   }

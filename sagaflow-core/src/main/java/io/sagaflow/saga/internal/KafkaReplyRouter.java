@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,9 +74,9 @@ public final class KafkaReplyRouter implements ActionSource {
   private final class Sub implements Subscription {
     final String transactionId;
     final Set<String> topics;
-    final Consumer<Action<?>> sink;
+    final BiConsumer<ConsumerRecord<byte[], byte[]>, Action<?>> sink;
 
-    Sub(String transactionId, Set<String> topics, Consumer<Action<?>> sink) {
+    Sub(String transactionId, Set<String> topics, BiConsumer<ConsumerRecord<byte[], byte[]>, Action<?>> sink) {
       this.transactionId = transactionId;
       this.topics = Set.copyOf(topics);
       this.sink = sink;
@@ -131,6 +132,15 @@ public final class KafkaReplyRouter implements ActionSource {
 
   @Override
   public Subscription subscribe(String transactionId, Set<String> topics, Consumer<Action<?>> sink) {
+    return subscribeRecords(transactionId, topics, (record, action) -> sink.accept(action));
+  }
+
+  /**
+   * {@link #subscribe} with each action's record (for its partition and offset): a durable saga's
+   * reply catch-up drops live records below the offsets it has read itself.
+   */
+  public Subscription subscribeRecords(String transactionId, Set<String> topics,
+      BiConsumer<ConsumerRecord<byte[], byte[]>, Action<?>> sink) {
     if (closed) {
       throw new IllegalStateException("the saga runtime's reply consumer is closed");
     }
@@ -314,7 +324,7 @@ public final class KafkaReplyRouter implements ActionSource {
     for (Sub sub : subs) {
       if (sub.topics.contains(record.topic())) {
         try {
-          sub.sink.accept(action);
+          sub.sink.accept(record, action);
         } catch (RuntimeException e) {
           LOG.error("a saga channel rejected an action on {}", record.topic(), e);
         }

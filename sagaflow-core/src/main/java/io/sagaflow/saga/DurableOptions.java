@@ -1,0 +1,69 @@
+package io.sagaflow.saga;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of a durable saga consumer ({@link SagaConsumerOptions#durable()}): its sagas are
+ * journaled in a Kafka topic, so they survive a crash (even {@code kill -9}) without repeating a
+ * put, may wait for days, and resume on whichever instance of the group owns their partition.
+ *
+ * <pre>{@code
+ * SagaConsumerOptions options = SagaConsumerOptions.of("orders")
+ *     .durable()                                   // journal: orders-saga-journal
+ *     .withDurable(DurableOptions.defaults().withMaxWaitingSagas(50_000));
+ * }</pre>
+ *
+ * @param journalTopic the journal topic, or {@code null} for {@code <groupId>-saga-journal} (see
+ *     {@link #journalTopicFor}); it is created compacted, with the input topic's partition count
+ *     (a saga started by input partition p journals to journal partition p)
+ * @param maxWaitingSagas the most sagas resident at once (running or waiting for a reply or a
+ *     timer) before fetching input pauses; a journaled saga holds no input record in flight, so
+ *     this bound, not {@link SagaConsumerOptions#maxInFlight()}, limits waiting sagas
+ * @param commitInterval how often the journal writer commits one Kafka transaction carrying every
+ *     saga's journal updates, puts and input offsets queued since the last one (group commit)
+ */
+public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration commitInterval) {
+
+  /** The suffix of the default journal topic: {@code <groupId>-saga-journal}. */
+  public static final String JOURNAL_SUFFIX = "-saga-journal";
+
+  /** Validates. */
+  public DurableOptions {
+    if (journalTopic != null && journalTopic.isBlank()) {
+      throw new IllegalArgumentException("journalTopic must not be blank; pass null for <groupId>-saga-journal");
+    }
+    if (maxWaitingSagas <= 0) {
+      throw new IllegalArgumentException("maxWaitingSagas (" + maxWaitingSagas + ") must be positive");
+    }
+    Objects.requireNonNull(commitInterval, "commitInterval");
+    if (commitInterval.isNegative() || commitInterval.isZero() || commitInterval.compareTo(Duration.ofSeconds(5)) > 0) {
+      throw new IllegalArgumentException("commitInterval (" + commitInterval + ") must be positive and at most 5 s");
+    }
+  }
+
+  /** The default journal topic, at most 100,000 resident sagas, a commit every 15 ms. */
+  public static DurableOptions defaults() {
+    return new DurableOptions(null, 100_000, Duration.ofMillis(15));
+  }
+
+  /** The journal topic of a consumer in {@code groupId}: the one set, else {@code <groupId>-saga-journal}. */
+  public String journalTopicFor(String groupId) {
+    return journalTopic != null ? journalTopic : groupId + JOURNAL_SUFFIX;
+  }
+
+  /** These settings with another journal topic ({@code null}: {@code <groupId>-saga-journal}). */
+  public DurableOptions withJournalTopic(String topic) {
+    return new DurableOptions(topic, maxWaitingSagas, commitInterval);
+  }
+
+  /** These settings with another bound on resident sagas. */
+  public DurableOptions withMaxWaitingSagas(int max) {
+    return new DurableOptions(journalTopic, max, commitInterval);
+  }
+
+  /** These settings with another group-commit interval. */
+  public DurableOptions withCommitInterval(Duration interval) {
+    return new DurableOptions(journalTopic, maxWaitingSagas, interval);
+  }
+}

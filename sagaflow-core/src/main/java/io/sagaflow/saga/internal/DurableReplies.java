@@ -1,0 +1,284 @@
+package io.sagaflow.saga.internal;
+
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.internal.KafkaClients;
+import io.sagaflow.saga.Action;
+import io.sagaflow.saga.ActionCodec;
+import io.sagaflow.saga.ActionDecodingException;
+import io.sagaflow.saga.ActionSource;
+import io.sagaflow.saga.SagaCancelledException;
+import io.sagaflow.saga.internal.journal.JournalEntry;
+import io.sagaflow.saga.internal.journal.ReplyPosition;
+import io.sagaflow.saga.internal.journal.SagaJournal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The {@link ActionSource} of a durable engine: the runtime's reply router, plus what makes a reply
+ * survive a crash of the saga's owner.
+ *
+ * <p>Design. Replies are not co-partitioned with the journal (the npm package writes them without
+ * a key), so the journal records <em>where the reply topics stood</em>: before a run subscribes,
+ * the end offsets (last stable offsets) of the topics' partitions are journaled as
+ * {@link ReplyPosition}s (the first per partition is kept). A subscription of a run rebuilt from
+ * its journal catches up:
+ *
+ * <ol>
+ *   <li>it subscribes to the router with a gate that holds live records back;
+ *   <li>it reads the end offsets E, then reads the topics itself from the journaled positions to E
+ *       (read_committed), keeps the actions of its transaction, and delivers those that no
+ *       journaled take returned already ({@link JournalWriter#consumedAlready});
+ *   <li>it opens the gate: held and later live records at or above E are delivered, those below E
+ *       (already read) dropped.
+ * </ol>
+ *
+ * A partition without a journaled position (the run's last batch did not commit it) is read from
+ * the time of the run's last journaled effect less {@link #CLOCK_MARGIN}: a reply is produced
+ * after the effect that asked for it.
+ */
+final class DurableReplies implements ActionSource {
+  /** How far before the last journaled effect a catch-up without a position starts reading. */
+  static final Duration CLOCK_MARGIN = Duration.ofSeconds(10);
+  private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaReplyRouter router;
+  private final JournalWriter writer;
+  private final Admin admin;
+  private final ClusterOptions cluster;
+  private final Map<String, Object> consumerConfig;
+  private final ActionCodec codec;
+  /** The partitions of the reply topics seen so far (a take asks for their end offsets each time). */
+  private final Map<String, List<TopicPartition>> partitions = new java.util.concurrent.ConcurrentHashMap<>();
+
+  DurableReplies(KafkaReplyRouter router, JournalWriter writer, Admin admin, ClusterOptions cluster,
+      Map<String, Object> kafkaProperties, ActionCodec codec) {
+    this.router = router;
+    this.writer = writer;
+    this.admin = admin;
+    this.cluster = cluster;
+    this.codec = codec;
+    Map<String, Object> config = new HashMap<>(KafkaClients.known(kafkaProperties, ConsumerConfig.configNames()));
+    config.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    config.remove(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG);
+    config.remove(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG);
+    config.remove(ConsumerConfig.CLIENT_ID_CONFIG);
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    this.consumerConfig = config;
+  }
+
+  @Override
+  public Subscription subscribe(String transactionId, Set<String> topics, Consumer<Action<?>> sink) {
+    JournalWriter.ReplyState state = writer.replyState(transactionId);
+    if (state == null) {
+      throw new SagaCancelledException("the saga of transaction " + transactionId + " is no longer resident here");
+    }
+    if (!state.restored()) {
+      writer.replyPositions(transactionId, "take", endOffsets(topics));
+      return router.subscribe(transactionId, topics, sink);
+    }
+    Gate gate = new Gate(sink);
+    Subscription live = router.subscribeRecords(transactionId, topics, gate::offer);
+    try {
+      Map<TopicPartition, Long> ends = endOffsets(topics);
+      Map<TopicPartition, Long> from = startPositions(state.journal(), ends);
+      writer.replyPositions(transactionId, "take", from);
+      for (Action<?> action : read(transactionId, from, ends)) {
+        if (!writer.consumedAlready(transactionId, action)) {
+          sink.accept(action);
+        }
+      }
+      gate.open(ends);
+      return live;
+    } catch (RuntimeException e) {
+      live.close();
+      throw e;
+    }
+  }
+
+  /** Holds live records back until the catch-up has delivered what precedes them. */
+  private static final class Gate {
+    private final Consumer<Action<?>> sink;
+    private final List<Map.Entry<ConsumerRecord<byte[], byte[]>, Action<?>>> held = new ArrayList<>();
+    private Map<TopicPartition, Long> floor;
+
+    Gate(Consumer<Action<?>> sink) {
+      this.sink = sink;
+    }
+
+    synchronized void offer(ConsumerRecord<byte[], byte[]> record, Action<?> action) {
+      if (floor == null) {
+        held.add(Map.entry(record, action));
+      } else if (above(record)) {
+        sink.accept(action);
+      }
+    }
+
+    synchronized void open(Map<TopicPartition, Long> ends) {
+      floor = ends;
+      held.stream().filter(e -> above(e.getKey())).forEach(e -> sink.accept(e.getValue()));
+      held.clear();
+    }
+
+    private boolean above(ConsumerRecord<byte[], byte[]> record) {
+      return record.offset() >= floor.getOrDefault(new TopicPartition(record.topic(), record.partition()), 0L);
+    }
+  }
+
+  private Map<TopicPartition, Long> startPositions(SagaJournal journal, Map<TopicPartition, Long> ends) {
+    Map<TopicPartition, Long> from = new HashMap<>();
+    List<TopicPartition> unknown = new ArrayList<>();
+    for (TopicPartition tp : ends.keySet()) {
+      Long journaled = null;
+      for (ReplyPosition p : journal.replyPositions()) {
+        if (p.topic().equals(tp.topic()) && p.partition() == tp.partition()) {
+          journaled = p.offset();
+        }
+      }
+      if (journaled != null) {
+        from.put(tp, journaled);
+      } else {
+        unknown.add(tp);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      Instant last = journal.startedAt();
+      for (JournalEntry e : journal.entries()) {
+        last = e.at().isAfter(last) ? e.at() : last;
+      }
+      long since = last.minus(CLOCK_MARGIN).toEpochMilli();
+      Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+      unknown.forEach(tp -> specs.put(tp, OffsetSpec.forTimestamp(since)));
+      listOffsets(specs).forEach((tp, offset) -> from.put(tp, offset < 0 ? ends.get(tp) : offset));
+    }
+    return from;
+  }
+
+  /**
+   * The actions of {@code transactionId} in [{@code from}, {@code to}) of each partition, in order
+   * per partition; read on a platform thread (a Kafka client's I/O on a virtual thread would start
+   * the JDK's poller threads for good).
+   */
+  private List<Action<?>> read(String transactionId, Map<TopicPartition, Long> from, Map<TopicPartition, Long> to) {
+    java.util.concurrent.CompletableFuture<List<Action<?>>> result = new java.util.concurrent.CompletableFuture<>();
+    Thread reader = Thread.ofPlatform().daemon().name("sagaflow-reply-catch-up").start(() -> {
+      try {
+        result.complete(readHere(transactionId, from, to));
+      } catch (RuntimeException | Error e) {
+        result.completeExceptionally(e);
+      }
+    });
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      reader.interrupt();
+      Thread.currentThread().interrupt();
+      throw new SagaCancelledException("cancelled while catching up with replies of " + transactionId);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    }
+  }
+
+  private List<Action<?>> readHere(String transactionId, Map<TopicPartition, Long> from,
+      Map<TopicPartition, Long> to) {
+    List<Action<?>> found = new ArrayList<>();
+    Map<TopicPartition, Long> todo = new HashMap<>();
+    from.forEach((tp, offset) -> {
+      if (offset < to.getOrDefault(tp, 0L)) {
+        todo.put(tp, offset);
+      }
+    });
+    if (todo.isEmpty()) {
+      return found;
+    }
+    try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(cluster, "saga-reply-catch-up",
+        consumerConfig)) {
+      consumer.assign(todo.keySet());
+      todo.forEach(consumer::seek);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (todo.keySet().stream().anyMatch(tp -> consumer.position(tp) < to.get(tp))) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("catching up with the replies of transaction " + transactionId + " on "
+              + todo.keySet() + " did not finish within " + TIMEOUT + "; is the cluster reachable?");
+        }
+        if (Thread.currentThread().isInterrupted()) {
+          throw new SagaCancelledException("cancelled while catching up with replies of " + transactionId);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.offset() >= to.get(new TopicPartition(r.topic(), r.partition()))) {
+            continue;
+          }
+          try {
+            Action<?> action = codec.decode(r);
+            if (action.transactionId().equals(transactionId)) {
+              found.add(action);
+            }
+          } catch (ActionDecodingException e) {
+            // Not a saga action: the live router skips it too.
+          }
+        }
+      }
+    }
+    return found;
+  }
+
+  /** The end (last stable) offsets of every partition of {@code topics}. */
+  private Map<TopicPartition, Long> endOffsets(Set<String> topics) {
+    Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+    try {
+      List<String> unknown = topics.stream().filter(t -> !partitions.containsKey(t)).toList();
+      if (!unknown.isEmpty()) {
+        admin.describeTopics(unknown).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).values()
+            .forEach(d -> partitions.put(d.name(), d.partitions().stream()
+                .map(p -> new TopicPartition(d.name(), p.partition())).toList()));
+      }
+      topics.forEach(t -> partitions.get(t).forEach(tp -> specs.put(tp, OffsetSpec.latest())));
+    } catch (ExecutionException e) {
+      return Map.of(); // a missing topic: the router's subscribe says what is wrong
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SagaCancelledException("cancelled while reading the end offsets of " + topics);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("describing " + topics + " did not finish within " + TIMEOUT, e);
+    }
+    return listOffsets(specs);
+  }
+
+  private Map<TopicPartition, Long> listOffsets(Map<TopicPartition, OffsetSpec> specs) {
+    Map<TopicPartition, Long> out = new HashMap<>();
+    try {
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result = admin
+          .listOffsets(specs, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all()
+          .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      result.forEach((tp, info) -> out.put(tp, info.offset()));
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot read the offsets of " + specs.keySet() + ": " + e.getCause(),
+          e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SagaCancelledException("cancelled while reading the offsets of " + specs.keySet());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("reading the offsets of " + specs.keySet() + " did not finish within "
+          + TIMEOUT, e);
+    }
+    return out;
+  }
+}

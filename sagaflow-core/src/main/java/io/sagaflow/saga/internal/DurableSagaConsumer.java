@@ -1,0 +1,560 @@
+package io.sagaflow.saga.internal;
+
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.TopicAdministrator;
+import io.sagaflow.kafka.internal.KafkaClients;
+import io.sagaflow.saga.Action;
+import io.sagaflow.saga.ActionCodec;
+import io.sagaflow.saga.ActionDecodingException;
+import io.sagaflow.saga.ActionSource;
+import io.sagaflow.saga.Saga;
+import io.sagaflow.saga.SagaConsumer;
+import io.sagaflow.saga.SagaConsumerOptions;
+import io.sagaflow.saga.SagaMiddleware;
+import io.sagaflow.saga.internal.journal.InputPosition;
+import io.sagaflow.saga.internal.journal.JournalCodec;
+import io.sagaflow.saga.internal.journal.JournalDecodingException;
+import io.sagaflow.saga.internal.journal.JournalLimits;
+import io.sagaflow.saga.internal.journal.SagaJournal;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable saga consumer: every saga is journaled, survives a crash of its process and resumes on
+ * the group's next owner of its input partition.
+ *
+ * <p>Design. One platform thread owns the group's {@link KafkaConsumer} and one transactional
+ * {@link KafkaProducer}. It polls the input topic every commit interval; each record starts a run
+ * on a virtual thread of an engine whose {@link JournalRecorder} journals into a
+ * {@link JournalWriter}, which is also the engine's publisher. Every commit interval the thread
+ * drains the writer into one transaction: journal values, puts, tombstones, dead letters and the
+ * input offsets (with the consumer's group metadata, so a zombie's transaction is fenced).
+ * Effects do not wait for the commit: a put becomes visible only when it commits, with the entry
+ * that journals it.
+ *
+ * <ul>
+ *   <li><b>Assignment</b>: the journal partition with the input partition's number is read from
+ *       its beginning to its last stable offset ({@link JournalReader}); each live run is resumed
+ *       ({@link JournalRecorder#resume}) and its code runs again, replaying journaled effects. An
+ *       undecodable record or a journal of another version is tombstoned and dead-lettered; a
+ *       non-determinism error fails that run alone (dead-lettered). Input records at or past the
+ *       committed offset whose run is in the journal (live or ended) are skipped.
+ *   <li><b>Revocation</b>: queued writes are committed, then the partition's runs are stopped
+ *       without journaling anything. <b>Loss</b>: they are stopped and the queue dropped.
+ *   <li><b>A failed transaction</b> (fenced, aborted): every assigned partition is dropped and
+ *       rebuilt from the committed journal, and the input rewound to the committed offsets.
+ *   <li><b>One run per transaction id</b>: a record whose transaction already has a resident run
+ *       waits for it (its offset, and the ones after, stay uncommitted meanwhile).
+ *   <li><b>Backpressure</b>: fetching pauses while {@code maxWaitingSagas} runs are resident.
+ * </ul>
+ */
+public final class DurableSagaConsumer<P> implements SagaConsumer {
+  private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(SagaConsumer.class);
+
+  /** What the runtime lends a durable consumer. */
+  public record Environment(List<SagaMiddleware> middleware, ActionSource source, ActionCodec codec, Timer timer,
+      int channelCapacity, Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory) {}
+
+  private final String topic;
+  private final String groupId;
+  private final String journalTopic;
+  private final String deadLetterTopic;
+  private final Class<P> payloadType;
+  private final Saga<P> saga;
+  private final ActionCodec codec;
+  private final Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory;
+  private final Duration interval;
+  private final int maxResident;
+  private final JournalWriter writer;
+  private final JournalRecorder recorder;
+  private final SagaEngine engine;
+  private final Timer timer;
+  private final Admin admin;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final JournalReader reader;
+  private final Map<String, Object> producerConfig;
+  private final ClusterOptions cluster;
+  private KafkaProducer<byte[], byte[]> producer;
+  private final Thread thread;
+  private final CountDownLatch started = new CountDownLatch(1);
+  private volatile RuntimeException startFailure;
+
+  /** Resident runs by transaction id (loop thread only). */
+  private final Map<String, Live> live = new HashMap<>();
+  /** Records waiting for their transaction's resident run to end (loop thread only). */
+  private final Map<String, ArrayDeque<ConsumerRecord<byte[], byte[]>>> queued = new HashMap<>();
+  /** Run keys of input records to skip: their runs are in the journal (loop thread only). */
+  private final Map<Integer, Set<String>> known = new HashMap<>();
+  private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+  private final AtomicLong deadLetters = new AtomicLong();
+  private volatile int resident;
+  private volatile boolean assigned;
+  private volatile boolean closing;
+  private volatile boolean halted;
+
+  private record Live(String runKey, int partition, SagaEngine.SagaRun run, ConsumerRecord<byte[], byte[]> record,
+      boolean[] dropped) {}
+
+  /**
+   * Creates the journal topic if needed and starts the consumer.
+   *
+   * @throws IllegalStateException when the journal topic exists with another partition count than
+   *     the input topic's, or a topic is missing and cannot be created
+   */
+  public DurableSagaConsumer(ClusterOptions cluster, Map<String, Object> kafkaProperties, String topic,
+      Class<P> payloadType, Saga<P> saga, SagaConsumerOptions options, Environment env,
+      TopicAdministrator runtimeTopics) {
+    this.cluster = cluster;
+    this.topic = topic;
+    this.groupId = options.groupId();
+    this.journalTopic = options.durability().journalTopicFor(groupId);
+    this.deadLetterTopic = options.deadLetterTopicFor(topic);
+    this.payloadType = payloadType;
+    this.saga = saga;
+    this.codec = env.codec();
+    this.contextFactory = env.contextFactory();
+    this.interval = options.durability().commitInterval();
+    this.maxResident = options.durability().maxWaitingSagas();
+    this.timer = env.timer();
+    if (!(env.source() instanceof KafkaReplyRouter router)) {
+      throw new IllegalStateException("a durable saga consumer needs the runtime's Kafka reply consumer (a runtime"
+          + " from Sagas.runtime(options)), not " + env.source().getClass().getName());
+    }
+    this.admin = KafkaClients.admin(cluster, "saga-durable", KafkaClients.known(kafkaProperties,
+        KafkaClients.adminKeys()));
+    try {
+      DurableTopics.ensure(cluster, admin, topic, journalTopic, deadLetterTopic,
+          options.topicAdministrator() != null ? options.topicAdministrator() : runtimeTopics);
+      this.writer = new JournalWriter(journalTopic, topic, new JournalCodec(codec.mapper()), codec);
+      this.recorder = new JournalRecorder(writer, codec, JournalLimits.DEFAULT);
+      DurableReplies replies = new DurableReplies(router, writer, admin, cluster, kafkaProperties, codec);
+      this.engine = new SagaEngine(env.middleware(), writer, replies, timer, recorder, codec, env.channelCapacity(),
+          Activity.NONE);
+      Map<String, Object> consumerConfig = new HashMap<>(KafkaClients.known(kafkaProperties,
+          ConsumerConfig.configNames()));
+      consumerConfig.keySet().removeIf(k -> k.endsWith(".deserializer"));
+      consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+      consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+      consumerConfig.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      this.consumer = KafkaClients.consumer(cluster, "saga-durable", consumerConfig);
+      this.reader = new JournalReader(cluster, kafkaProperties, journalTopic);
+      Map<String, Object> producerConfig = new HashMap<>(KafkaClients.known(kafkaProperties,
+          ProducerConfig.configNames()));
+      producerConfig.keySet().removeIf(k -> k.endsWith(".serializer"));
+      producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0); // batches are ours
+      // A crashed owner's open transaction blocks the journal's last stable offset until it times out.
+      producerConfig.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
+      this.producerConfig = producerConfig;
+    } catch (RuntimeException e) {
+      admin.close();
+      throw e;
+    }
+    this.thread = Thread.ofPlatform().name("sagaflow-durable-" + groupId).unstarted(this::loop);
+    thread.start();
+    try {
+      started.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (startFailure != null) {
+      close();
+      throw startFailure;
+    }
+  }
+
+  // ------------------------------------------------------------------ the loop thread
+
+  private KafkaProducer<byte[], byte[]> newProducer() {
+    KafkaProducer<byte[], byte[]> p = KafkaClients.transactionalProducer(cluster,
+        groupId + "-saga-journal-" + UUID.randomUUID(), producerConfig);
+    try {
+      p.initTransactions();
+    } catch (RuntimeException e) {
+      p.close(Duration.ZERO);
+      throw e;
+    }
+    return p;
+  }
+
+  private void loop() {
+    try {
+      try {
+        producer = newProducer();
+        consumer.subscribe(List.of(topic), new Listener());
+      } catch (RuntimeException e) {
+        startFailure = new IllegalStateException("the durable saga consumer of " + topic + " cannot start: " + e, e);
+        return;
+      } finally {
+        started.countDown();
+      }
+      long nextCommit = System.nanoTime() + interval.toNanos();
+      while (!closing) {
+        try {
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(interval)) {
+            received(r);
+          }
+        } catch (WakeupException e) {
+          // close
+        }
+        Runnable c;
+        while ((c = commands.poll()) != null) {
+          c.run();
+        }
+        if (System.nanoTime() - nextCommit >= 0) {
+          commit();
+          nextCommit = System.nanoTime() + interval.toNanos();
+        }
+        backpressure();
+      }
+    } catch (RuntimeException e) {
+      LOG.error("the durable saga consumer of {} failed; its sagas resume on the group's next owner", topic, e);
+    } finally {
+      shutdown();
+    }
+  }
+
+  private void shutdown() {
+    try {
+      if (!halted) {
+        consumer.close(); // revokes: queued writes are committed, runs stopped (Listener)
+      } else {
+        dropRuns(new HashSet<>(known.keySet()), false);
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("closing the durable saga consumer of {} failed", topic, e);
+    } finally {
+      if (producer != null) {
+        producer.close(halted ? Duration.ZERO : Duration.ofSeconds(10));
+      }
+      reader.close();
+      admin.close();
+    }
+  }
+
+  private final class Listener implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (halted) {
+        return;
+      }
+      commit();
+      dropRuns(numbers(partitions), true);
+    }
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      dropRuns(numbers(partitions), true);
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      for (TopicPartition tp : partitions) {
+        restore(tp);
+      }
+      assigned = !consumer.assignment().isEmpty();
+    }
+  }
+
+  private static Set<Integer> numbers(Collection<TopicPartition> partitions) {
+    Set<Integer> out = new HashSet<>();
+    partitions.forEach(tp -> out.add(tp.partition()));
+    return out;
+  }
+
+  /** Rebuilds the runs of {@code tp} from the journal. */
+  private void restore(TopicPartition tp) {
+    long position = consumer.position(tp);
+    writer.assigned(tp.partition(), position);
+    Set<String> skip = new HashSet<>();
+    known.put(tp.partition(), skip);
+    JournalReader.Contents contents = reader.read(tp.partition());
+    contents.ended().forEach(key -> {
+      if (offsetOf(key) >= position) {
+        skip.add(key);
+      }
+    });
+    for (Map.Entry<String, byte[]> e : contents.live().entrySet()) {
+      skip.add(e.getKey());
+      SagaJournal journal;
+      try {
+        journal = recorder.codec().decode(e.getValue(), journalTopic + "-" + tp.partition() + " key " + e.getKey());
+      } catch (JournalDecodingException x) {
+        LOG.warn("saga journal record {} cannot be resumed, dead-lettered: {}", e.getKey(), x.getMessage());
+        writer.discard(tp.partition(), e.getKey(), x.getMessage(), dead(
+            DurableTopics.journalRecord(journalTopic, tp.partition(), e.getKey(), e.getValue()), x));
+        deadLetters.incrementAndGet();
+        continue;
+      }
+      ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
+      try {
+        recorder.resume(journal);
+      } catch (IllegalStateException x) {
+        writer.discard(tp.partition(), e.getKey(), x.getMessage(), dead(record, x));
+        counted(record, x);
+        continue;
+      }
+      writer.resume(journal, tp.partition());
+      launch(journal.runKey(), tp.partition(), journal.action(), record);
+    }
+    LOG.info("durable sagas of {}: {} resumed from {}", tp, contents.live().size(), journalTopic);
+  }
+
+  private static long offsetOf(String runKey) {
+    int at = runKey.lastIndexOf('@');
+    try {
+      return at < 0 ? -1 : Long.parseLong(runKey.substring(at + 1));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private void received(ConsumerRecord<byte[], byte[]> r) {
+    writer.received(r.partition(), r.offset());
+    InputPosition in = new InputPosition(r.topic(), r.partition(), r.offset());
+    Set<String> skip = known.get(r.partition());
+    if (skip != null && skip.remove(in.runKey())) {
+      writer.settle(r.partition(), r.offset(), null); // its run is journaled: resumed, or already ended
+      return;
+    }
+    Action<?> action;
+    try {
+      action = codec.decode(r);
+    } catch (ActionDecodingException e) {
+      writer.settle(r.partition(), r.offset(), dead(r, e));
+      counted(r, e);
+      return;
+    }
+    if (live.containsKey(action.transactionId())) {
+      queued.computeIfAbsent(action.transactionId(), k -> new ArrayDeque<>()).add(r);
+      return;
+    }
+    recorder.begin(in.runKey(), topic, in, action, timer.now());
+    launch(in.runKey(), r.partition(), action, r);
+  }
+
+  /** Starts the registered run {@code runKey} on the engine. */
+  private void launch(String runKey, int partition, Action<?> raw, ConsumerRecord<byte[], byte[]> record) {
+    boolean[] dropped = {false};
+    SagaEngine.SagaRun run;
+    try {
+      Action<P> action = codec.convert(raw, payloadType);
+      Object userContext = contextFactory.apply(record);
+      run = engine.start(saga, action, record, userContext);
+    } catch (RuntimeException e) {
+      recorder.forget(raw.transactionId());
+      writer.finish(runKey, String.valueOf(e.getMessage()), dead(record, e));
+      counted(record, e);
+      return;
+    }
+    Live l = new Live(runKey, partition, run, record, dropped);
+    live.put(raw.transactionId(), l);
+    resident = live.size();
+    run.done().whenComplete((v, e) -> {
+      commands.add(() -> ended(raw.transactionId(), l, e));
+    });
+  }
+
+  private void ended(String transactionId, Live l, Throwable failure) {
+    if (l.dropped()[0]) {
+      return;
+    }
+    live.remove(transactionId, l);
+    resident = live.size();
+    recorder.forget(transactionId);
+    if (failure == null) {
+      writer.finish(l.runKey(), null, null);
+    } else {
+      writer.finish(l.runKey(), String.valueOf(failure.getMessage()), dead(l.record(), failure));
+      counted(l.record(), failure);
+    }
+    ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = queued.get(transactionId);
+    if (waiting != null) {
+      ConsumerRecord<byte[], byte[]> next = waiting.poll();
+      if (waiting.isEmpty()) {
+        queued.remove(transactionId);
+      }
+      if (next != null) {
+        received(next);
+      }
+    }
+  }
+
+  private ProducerRecord<byte[], byte[]> dead(ConsumerRecord<byte[], byte[]> r, Throwable error) {
+    return DurableTopics.deadLetter(r, error, deadLetterTopic, groupId);
+  }
+
+  private void counted(ConsumerRecord<byte[], byte[]> r, Throwable error) {
+    deadLetters.incrementAndGet();
+    LOG.warn("saga of {}-{}@{} dead-lettered to {}: {}", r.topic(), r.partition(), r.offset(), deadLetterTopic,
+        error.toString());
+  }
+
+  /** Stops the runs of {@code partitions} without journaling anything more. */
+  private void dropRuns(Set<Integer> partitions, boolean wait) {
+    writer.drop(partitions);
+    List<SagaEngine.SagaRun> stopped = new ArrayList<>();
+    live.entrySet().removeIf(e -> {
+      Live l = e.getValue();
+      if (!partitions.contains(l.partition())) {
+        return false;
+      }
+      l.dropped()[0] = true;
+      l.run().cancel();
+      recorder.forget(e.getKey());
+      stopped.add(l.run());
+      return true;
+    });
+    queued.values().removeIf(q -> {
+      q.removeIf(r -> partitions.contains(r.partition()));
+      return q.isEmpty();
+    });
+    partitions.forEach(known::remove);
+    resident = live.size();
+    if (wait) {
+      // A stopped thread must not publish into a run rebuilt under its transaction id.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      for (SagaEngine.SagaRun run : stopped) {
+        try {
+          run.done().handle((v, e) -> null).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (Exception e) {
+          LOG.warn("a stopped saga thread did not end within 10 s");
+        }
+      }
+    }
+  }
+
+  /** Writes everything queued in one transaction; on failure rebuilds every partition from the journal. */
+  private void commit() {
+    JournalWriter.Batch batch = writer.drain(System.nanoTime());
+    if (batch.records().isEmpty() && !hasNewOffsets(batch.offsets())) {
+      return;
+    }
+    try {
+      producer.beginTransaction();
+      for (ProducerRecord<byte[], byte[]> r : batch.records()) {
+        producer.send(r);
+      }
+      if (!batch.offsets().isEmpty()) {
+        producer.sendOffsetsToTransaction(batch.offsets(), consumer.groupMetadata());
+      }
+      producer.commitTransaction();
+      lastCommitted.putAll(batch.offsets());
+    } catch (KafkaException e) {
+      LOG.warn("a saga journal transaction of {} failed; rebuilding its sagas from the journal: {}", topic,
+          e.toString());
+      try {
+        producer.close(Duration.ZERO);
+      } catch (RuntimeException ignored) {
+        // closing a failed producer
+      }
+      producer = newProducer();
+      lastCommitted.clear();
+      rebuild();
+    }
+  }
+
+  private final Map<TopicPartition, OffsetAndMetadata> lastCommitted = new HashMap<>();
+
+  private boolean hasNewOffsets(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    return offsets.entrySet().stream().anyMatch(e -> !e.getValue().equals(lastCommitted.get(e.getKey())));
+  }
+
+  private void rebuild() {
+    Set<TopicPartition> parts = consumer.assignment();
+    dropRuns(numbers(parts), true);
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(parts);
+    for (TopicPartition tp : parts) {
+      OffsetAndMetadata o = committed.get(tp);
+      if (o != null) {
+        consumer.seek(tp, o.offset());
+      } else {
+        consumer.seekToBeginning(List.of(tp));
+      }
+      restore(tp);
+    }
+  }
+
+  private void backpressure() {
+    Set<TopicPartition> parts = consumer.assignment();
+    if (live.size() + queued.size() >= maxResident) {
+      consumer.pause(parts);
+    } else if (!consumer.paused().isEmpty()) {
+      consumer.resume(consumer.paused());
+    }
+  }
+
+  // ------------------------------------------------------------------ SagaConsumer
+
+  @Override
+  public boolean isAssigned() {
+    return assigned;
+  }
+
+  @Override
+  public long deadLetters() {
+    return deadLetters.get();
+  }
+
+  @Override
+  public int residentSagas() {
+    return resident;
+  }
+
+  /**
+   * Stops as a crash would: nothing queued since the last commit is written, no saga is ended;
+   * the group's next owner resumes them from the journal. For tests of recovery.
+   */
+  public void halt() {
+    halted = true;
+    closing = true;
+    consumer.wakeup();
+    join();
+  }
+
+  /** Commits what is queued, stops the sagas (they resume on the next owner) and closes. */
+  @Override
+  public void close() {
+    closing = true;
+    consumer.wakeup();
+    join();
+  }
+
+  private void join() {
+    if (Thread.currentThread() == thread) {
+      return;
+    }
+    try {
+      thread.join(Duration.ofSeconds(60));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,445 @@
+package io.sagaflow.saga.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sagaflow.saga.Action;
+import io.sagaflow.saga.ActionCodec;
+import io.sagaflow.saga.ActionPublisher;
+import io.sagaflow.saga.SagaCancelledException;
+import io.sagaflow.saga.internal.journal.EffectKind;
+import io.sagaflow.saga.internal.journal.JournalCodec;
+import io.sagaflow.saga.internal.journal.JournalEntry;
+import io.sagaflow.saga.internal.journal.JournalSink;
+import io.sagaflow.saga.internal.journal.ReplyPosition;
+import io.sagaflow.saga.internal.journal.SagaJournal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The journal side of a durable saga consumer: the {@link JournalSink} of its
+ * {@link JournalRecorder} and the {@link ActionPublisher} of its engine. It writes nothing itself;
+ * it queues, and {@link #drain} hands the consumer's loop thread one batch for one Kafka
+ * transaction (group commit).
+ *
+ * <p>Design. Each resident run keeps its whole {@link SagaJournal} here; a change marks it dirty,
+ * and a batch carries the latest state of every dirty run once (a compacted topic keeps one value
+ * per run key). A run's puts wait in the run until a batch takes them <em>together with</em> the
+ * journal entries that record them: a put is counted when published and again when its entry is
+ * appended, and a run whose counts differ (its thread is between the two) is left for the next
+ * batch, so that a committed put always has its committed entry and a committed entry its put (a
+ * replay never publishes a put twice nor skips one). A run unbalanced for over a second (a put
+ * cancelled between the two) is written anyway.
+ *
+ * <p>Input offsets: per input partition, the offsets of records received whose run's start is
+ * not yet in a batch; a batch commits the lowest of them (or the next offset when none), so a
+ * record's offset is committed in the transaction that journals its start, and a waiting saga
+ * holds no record in flight. A batch carries the offsets of every assigned partition, so each
+ * transaction is fenced by the group's generation (KIP-447), even one without a new start.
+ *
+ * <p>An ended run leaves a tombstone (null value) under its key, headers {@code sagaflow-status}
+ * ({@code completed} or {@code failed}), {@code sagaflow-journal} (its final encoded journal) and,
+ * for a failure, {@code sagaflow-error}; its remaining puts and its dead letter go in the same batch.
+ */
+public final class JournalWriter implements JournalSink, ActionPublisher {
+  /** Header of a tombstone: how the run ended, {@code completed} or {@code failed}. */
+  public static final String STATUS_HEADER = "sagaflow-status";
+  /** Header of a tombstone: the run's final journal, as {@link JournalCodec#encode}. */
+  public static final String JOURNAL_HEADER = "sagaflow-journal";
+  /** Header of a failed run's tombstone: the failure's message. */
+  public static final String ERROR_HEADER = "sagaflow-error";
+
+  private static final long UNBALANCED_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final String journalTopic;
+  private final String inputTopic;
+  private final JournalCodec codec;
+  private final ActionCodec actions;
+  private final Object lock = new Object();
+  private final Map<String, Run> runs = new HashMap<>();
+  private final Map<String, Run> byTransaction = new HashMap<>();
+  /** The runs with something to write (dirty, or puts waiting): a batch looks at these only. */
+  private final Set<Run> pending = new LinkedHashSet<>();
+  private final Map<Integer, List<ProducerRecord<byte[], byte[]>>> ended = new HashMap<>();
+  private final Map<Integer, Offsets> offsets = new HashMap<>();
+
+  /** A resident run's journal state. */
+  private static final class Run {
+    final String runKey;
+    final int partition;
+    final long inputOffset;
+    final boolean restored;
+    SagaJournal journal;
+    boolean dirty;
+    boolean startWritten;
+    final List<ProducerRecord<byte[], byte[]>> puts = new ArrayList<>();
+    int unjournaledPuts;
+    long unbalancedSince;
+    /** The actions its journaled takes returned: a reply catch-up does not deliver them again. */
+    final List<Action<JsonNode>> consumed = new ArrayList<>();
+
+    Run(SagaJournal journal, int partition, long inputOffset, boolean restored) {
+      this.runKey = journal.runKey();
+      this.journal = journal;
+      this.partition = partition;
+      this.inputOffset = inputOffset;
+      this.restored = restored;
+    }
+  }
+
+  /** Input offsets of one partition. */
+  private static final class Offsets {
+    final TreeSet<Long> unwritten = new TreeSet<>();
+    long next;
+
+    Offsets(long next) {
+      this.next = next;
+    }
+
+    long committable() {
+      return unwritten.isEmpty() ? next : unwritten.first();
+    }
+  }
+
+  /** What one transaction writes: records in order, then the input offsets. */
+  public record Batch(List<ProducerRecord<byte[], byte[]>> records, Map<TopicPartition, OffsetAndMetadata> offsets) {}
+
+  /** What a run's reply subscription needs: whether it was rebuilt, and its journal (positions, entries). */
+  public record ReplyState(String runKey, boolean restored, SagaJournal journal) {}
+
+  /**
+   * A writer.
+   *
+   * @param journalTopic the journal topic
+   * @param inputTopic the consumer's input topic
+   * @param codec encodes journals
+   * @param actions encodes puts
+   */
+  public JournalWriter(String journalTopic, String inputTopic, JournalCodec codec, ActionCodec actions) {
+    this.journalTopic = Objects.requireNonNull(journalTopic, "journalTopic");
+    this.inputTopic = Objects.requireNonNull(inputTopic, "inputTopic");
+    this.codec = Objects.requireNonNull(codec, "codec");
+    this.actions = Objects.requireNonNull(actions, "actions");
+  }
+
+  // ------------------------------------------------------------------ the consumer's loop thread
+
+  /** Partition {@code partition} is assigned; its next offset to consume is {@code position}. */
+  public void assigned(int partition, long position) {
+    synchronized (lock) {
+      offsets.put(partition, new Offsets(position));
+    }
+  }
+
+  /** A record was received: its offset stays uncommitted until its run's start is written ({@link #settle}). */
+  public void received(int partition, long offset) {
+    synchronized (lock) {
+      Offsets o = offsets.get(partition);
+      if (o != null) {
+        o.unwritten.add(offset);
+        o.next = Math.max(o.next, offset + 1);
+      }
+    }
+  }
+
+  /** The record at {@code offset} needs nothing more (skipped, or its dead letter is queued here). */
+  public void settle(int partition, long offset, ProducerRecord<byte[], byte[]> deadLetter) {
+    synchronized (lock) {
+      if (deadLetter != null) {
+        ended.computeIfAbsent(partition, p -> new ArrayList<>()).add(deadLetter);
+      }
+      Offsets o = offsets.get(partition);
+      if (o != null) {
+        o.unwritten.remove(offset);
+      }
+    }
+  }
+
+  /** Registers a run rebuilt from the journal of {@code partition}. */
+  public void resume(SagaJournal journal, int partition) {
+    synchronized (lock) {
+      Run run = new Run(journal, partition, -1, true);
+      run.startWritten = true;
+      for (JournalEntry e : journal.entries()) {
+        consumed(run, e);
+      }
+      register(run);
+    }
+  }
+
+  /**
+   * The run ended: queues its last puts, its tombstone and its dead letter (or none).
+   *
+   * @param error the failure's message, or null for a completed run
+   */
+  public void finish(String runKey, String error, ProducerRecord<byte[], byte[]> deadLetter) {
+    synchronized (lock) {
+      Run run = runs.remove(runKey);
+      if (run == null) {
+        return; // dropped meanwhile: the partition moved on
+      }
+      byTransaction.remove(run.journal.transactionId(), run);
+      pending.remove(run);
+      List<ProducerRecord<byte[], byte[]>> out = ended.computeIfAbsent(run.partition, p -> new ArrayList<>());
+      out.addAll(run.puts);
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(STATUS_HEADER, utf8(error == null ? "completed" : "failed"));
+      headers.add(JOURNAL_HEADER, codec.encode(run.journal));
+      if (error != null) {
+        headers.add(ERROR_HEADER, utf8(error));
+      }
+      out.add(new ProducerRecord<>(journalTopic, run.partition, null, utf8(runKey), null, headers));
+      if (deadLetter != null) {
+        out.add(deadLetter);
+      }
+      if (!run.startWritten) {
+        Offsets o = offsets.get(run.partition);
+        if (o != null) {
+          o.unwritten.remove(run.inputOffset);
+        }
+      }
+    }
+  }
+
+  /** Queues a tombstone for a journal record that cannot be resumed, and its dead letter. */
+  public void discard(int partition, String runKey, String error, ProducerRecord<byte[], byte[]> deadLetter) {
+    synchronized (lock) {
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(STATUS_HEADER, utf8("failed"));
+      headers.add(ERROR_HEADER, utf8(error));
+      List<ProducerRecord<byte[], byte[]>> out = ended.computeIfAbsent(partition, p -> new ArrayList<>());
+      out.add(new ProducerRecord<>(journalTopic, partition, null, utf8(runKey), null, headers));
+      out.add(deadLetter);
+    }
+  }
+
+  /**
+   * Forgets the runs and queued writes of {@code partitions} (revoked, lost, or to be rebuilt
+   * after a failed transaction); returns the transaction ids of the dropped runs.
+   */
+  public List<String> drop(Collection<Integer> partitions) {
+    synchronized (lock) {
+      List<String> dropped = new ArrayList<>();
+      for (Iterator<Run> it = runs.values().iterator(); it.hasNext();) {
+        Run run = it.next();
+        if (partitions.contains(run.partition)) {
+          it.remove();
+          byTransaction.remove(run.journal.transactionId(), run);
+          pending.remove(run);
+          dropped.add(run.journal.transactionId());
+        }
+      }
+      for (Integer p : partitions) {
+        ended.remove(p);
+        offsets.remove(p);
+      }
+      return dropped;
+    }
+  }
+
+  /** The runs resident now. */
+  public int resident() {
+    synchronized (lock) {
+      return runs.size();
+    }
+  }
+
+  /** Takes everything ready for the next transaction. */
+  public Batch drain(long nowNanos) {
+    synchronized (lock) {
+      List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+      for (Iterator<Run> it = pending.iterator(); it.hasNext();) {
+        Run run = it.next();
+        if (run.unjournaledPuts > 0) {
+          if (run.unbalancedSince == 0) {
+            run.unbalancedSince = nowNanos;
+          }
+          if (nowNanos - run.unbalancedSince < UNBALANCED_NANOS) {
+            continue; // its thread is between a put and the put's entry: both go in a later batch
+          }
+        }
+        it.remove();
+        run.unjournaledPuts = 0;
+        run.unbalancedSince = 0;
+        records.addAll(run.puts);
+        run.puts.clear();
+        if (run.dirty) {
+          records.add(new ProducerRecord<>(journalTopic, run.partition, utf8(run.runKey), codec.encode(run.journal)));
+          run.dirty = false;
+        }
+        if (!run.startWritten) {
+          run.startWritten = true;
+          Offsets o = offsets.get(run.partition);
+          if (o != null) {
+            o.unwritten.remove(run.inputOffset);
+          }
+        }
+      }
+      ended.values().forEach(records::addAll);
+      ended.clear();
+      Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+      offsets.forEach((p, o) -> commit.put(new TopicPartition(inputTopic, p), new OffsetAndMetadata(o.committable())));
+      return new Batch(records, commit);
+    }
+  }
+
+  // ------------------------------------------------------------------ saga threads
+
+  @Override
+  public void start(SagaJournal journal) {
+    if (journal.input() == null) {
+      throw new IllegalArgumentException("a durable run starts from an input record; run " + journal.runKey()
+          + " has no input position");
+    }
+    synchronized (lock) {
+      Run run = new Run(journal, journal.input().partition(), journal.input().offset(), false);
+      run.dirty = true;
+      register(run);
+      pending.add(run);
+    }
+  }
+
+  @Override
+  public void append(String runKey, JournalEntry entry) {
+    synchronized (lock) {
+      Run run = runs.get(runKey);
+      if (run == null) {
+        return; // dropped: its thread is being stopped, and journals nothing more
+      }
+      boolean added = run.journal.entry(entry.id()) == null;
+      run.journal = run.journal.withEntry(entry);
+      run.dirty = true;
+      pending.add(run);
+      if (entry.kind() == EffectKind.PUT && entry.status() != JournalEntry.Status.PENDING && added) {
+        run.unjournaledPuts = Math.max(0, run.unjournaledPuts - 1);
+      }
+      consumed(run, entry);
+    }
+  }
+
+  @Override
+  public void end(String runKey) {
+    finish(runKey, null, null);
+  }
+
+  /** Queues {@code action} with its run's next journal write; completes at once (a put is visible at commit). */
+  @Override
+  public CompletableFuture<Void> publish(Action<?> action) {
+    ProducerRecord<byte[], byte[]> record = actions.toRecord(action);
+    synchronized (lock) {
+      Run run = byTransaction.get(action.transactionId());
+      if (run == null) {
+        return CompletableFuture.failedFuture(new SagaCancelledException("the saga of transaction "
+            + action.transactionId() + " is no longer resident here (its partition moved): put to "
+            + action.topic() + " dropped; the partition's next owner resumes the saga from its journal"));
+      }
+      run.puts.add(record);
+      run.unjournaledPuts++;
+      pending.add(run);
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * Journals where {@code positions} stood when the run of {@code transactionId} subscribed to
+   * them; only the first position of each partition is kept (a catch-up reads from the earliest).
+   */
+  public void replyPositions(String transactionId, String effectId, Map<TopicPartition, Long> positions) {
+    synchronized (lock) {
+      Run run = byTransaction.get(transactionId);
+      if (run == null) {
+        return;
+      }
+      List<ReplyPosition> list = new ArrayList<>(run.journal.replyPositions());
+      boolean changed = false;
+      for (Map.Entry<TopicPartition, Long> e : positions.entrySet()) {
+        boolean known = list.stream().anyMatch(
+            p -> p.topic().equals(e.getKey().topic()) && p.partition() == e.getKey().partition());
+        if (!known) {
+          list.add(new ReplyPosition(effectId, e.getKey().topic(), e.getKey().partition(), e.getValue()));
+          changed = true;
+        }
+      }
+      if (changed) {
+        SagaJournal j = run.journal;
+        run.journal = new SagaJournal(j.version(), j.runKey(), j.sagaName(), j.transactionId(), j.input(), j.action(),
+            j.startedAt(), j.entries(), list);
+        run.dirty = true;
+        pending.add(run);
+      }
+    }
+  }
+
+  /** The reply state of the run of {@code transactionId}, or null when it is not resident. */
+  public ReplyState replyState(String transactionId) {
+    synchronized (lock) {
+      Run run = byTransaction.get(transactionId);
+      return run == null ? null : new ReplyState(run.runKey, run.restored, run.journal);
+    }
+  }
+
+  /**
+   * Whether {@code action} is a reply a journaled take of the run already returned; if so it is
+   * crossed off (each journaled take excuses one equal action).
+   */
+  public boolean consumedAlready(String transactionId, Action<?> action) {
+    synchronized (lock) {
+      Run run = byTransaction.get(transactionId);
+      if (run == null) {
+        return false;
+      }
+      for (Iterator<Action<JsonNode>> it = run.consumed.iterator(); it.hasNext();) {
+        if (same(it.next(), action)) {
+          it.remove();
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private static boolean same(Action<JsonNode> a, Action<?> b) {
+    if (!a.topic().equals(b.topic()) || !a.transactionId().equals(b.transactionId())
+        || !Objects.equals(a.payload(), b.payload()) || !a.headers().keySet().equals(b.headers().keySet())) {
+      return false;
+    }
+    return a.headers().entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), b.headers().get(e.getKey())));
+  }
+
+  @SuppressWarnings("unchecked")
+  private void consumed(Run run, JournalEntry e) {
+    if (run.restored && e.kind() == EffectKind.TAKE && e.status() == JournalEntry.Status.RETURNED) {
+      try {
+        run.consumed.add((Action<JsonNode>) codec.decodeResult(e));
+      } catch (RuntimeException ignored) {
+        // A take result that cannot be rebuilt fails the replay itself; nothing to excuse.
+      }
+    }
+  }
+
+  private void register(Run run) {
+    Run other = runs.putIfAbsent(run.runKey, run);
+    if (other != null) {
+      throw new IllegalStateException("run " + run.runKey + " is already resident");
+    }
+    byTransaction.put(run.journal.transactionId(), run);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+}

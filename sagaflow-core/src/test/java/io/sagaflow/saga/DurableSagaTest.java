@@ -1,0 +1,235 @@
+package io.sagaflow.saga;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
+import io.sagaflow.saga.internal.DurableSagaConsumer;
+import io.sagaflow.saga.internal.JournalWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Durable sagas against a real broker: a consumer is stopped as a crash would stop it (nothing
+ * queued is written, no saga ended) and a second consumer of the group resumes its sagas from the
+ * journal. A {@code read_committed} checker counts the puts.
+ */
+@ExtendWith(LeakCheck.class)
+class DurableSagaTest {
+  private static EmbeddedKafka kafka;
+  private static final AtomicInteger UNIQUE = new AtomicInteger();
+  private String prefix;
+
+  @BeforeAll
+  static void startKafka() {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopKafka() {
+    kafka.close();
+  }
+
+  @BeforeEach
+  void names(TestInfo info) {
+    prefix = info.getTestMethod().orElseThrow().getName() + "-" + UNIQUE.incrementAndGet() + "-";
+  }
+
+  private String topic(String name) {
+    String t = prefix + name;
+    kafka.createTopic(t, 1);
+    return t;
+  }
+
+  private static SagaRuntime runtime() {
+    return Sagas.runtime(SagaOptions.defaults().withKafkaProperty("bootstrap.servers", kafka.bootstrapServers()));
+  }
+
+  private SagaConsumerOptions durable() {
+    return SagaConsumerOptions.of(prefix + "group").durable().withDrainTimeout(Duration.ofSeconds(5));
+  }
+
+  /** Every record of {@code topic} a read_committed reader sees now. */
+  private static List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        c.poll(Duration.ofMillis(100)).forEach(out::add);
+      }
+      return out;
+    }
+  }
+
+  private static List<String> transactions(SagaRuntime runtime, String topic) {
+    return committed(topic).stream().map(r -> runtime.codec().decode(r).transactionId()).toList();
+  }
+
+  /** Sends a reply the way the npm package does: no key. */
+  private static void replyWithoutKey(SagaRuntime runtime, String topic, String tx, Object payload) {
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      p.send(new ProducerRecord<>(topic, null, runtime.codec().encodeValue(Action.of(topic, tx, payload))));
+    }
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    var h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aSagaCrashedWhileWaitingResumesOnAnotherConsumerWithEveryPutOnceAndTheReplySentMeanwhile() {
+    String orders = topic("ORDER");
+    String request = topic("REQUEST");
+    String replies = topic("REPLY");
+    String done = topic("DONE");
+    Saga<JsonNode> saga = (action, ctx) -> {
+      ctx.put(request, action.payload());
+      Action<JsonNode> reply = ctx.take(replies);
+      ctx.put(done, reply.payload());
+    };
+    String tx;
+    try (SagaRuntime first = runtime()) {
+      SagaConsumer consumer = first.consumer(orders, JsonNode.class, saga, durable());
+      tx = first.start(orders, Map.of("pizza", "margherita"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(first, request).contains(tx));
+      ((DurableSagaConsumer<?>) consumer).halt(); // a crash: the saga waits for its reply, unended
+      // The reply arrives while no consumer owns the saga.
+      replyWithoutKey(first, replies, tx, "baked");
+    }
+    try (SagaRuntime second = runtime();
+        SagaConsumer consumer = second.consumer(orders, JsonNode.class, saga, durable())) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(second, done).contains(tx));
+      assertThat(transactions(second, request)).as("the journaled put is not repeated").containsExactly(tx);
+      assertThat(transactions(second, done)).containsExactly(tx);
+      await().atMost(Duration.ofSeconds(30)).until(() -> committed(journal()).stream().anyMatch(r -> r.value() == null
+          && "completed".equals(header(r, JournalWriter.STATUS_HEADER))));
+      assertThat(consumer.deadLetters()).isZero();
+    }
+  }
+
+  private String journal() {
+    return prefix + "group" + DurableOptions.JOURNAL_SUFFIX;
+  }
+
+  @Test
+  void aDelayRestoredMidwayEndsAtItsDeadlineNotAFullDelayAfterTheRestart() {
+    String orders = topic("ORDER");
+    String done = topic("DONE");
+    Duration delay = Duration.ofSeconds(5);
+    Saga<JsonNode> saga = (action, ctx) -> {
+      ctx.delay(delay);
+      ctx.put(done, "late");
+    };
+    long sentAt = System.currentTimeMillis();
+    String tx;
+    long restartAt;
+    try (SagaRuntime first = runtime()) {
+      SagaConsumer consumer = first.consumer(orders, JsonNode.class, saga, durable());
+      tx = first.start(orders, Map.of());
+      // The delay's deadline is journaled; let a third of it pass before the crash.
+      await().pollDelay(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).until(() -> committed(journal())
+          .stream().anyMatch(r -> r.value() != null && new String(r.value(), StandardCharsets.UTF_8)
+              .contains("\"k\":\"delay\"")));
+      ((DurableSagaConsumer<?>) consumer).halt();
+      restartAt = System.currentTimeMillis();
+    }
+    try (SagaRuntime second = runtime();
+        SagaConsumer consumer = second.consumer(orders, JsonNode.class, saga, durable())) {
+      await().atMost(Duration.ofSeconds(30)).until(consumer::isAssigned);
+      long assignedAt = System.currentTimeMillis();
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(second, done).contains(tx));
+      long doneAt = committed(done).get(0).timestamp();
+      assertThat(doneAt - sentAt).as("no earlier than its deadline").isGreaterThanOrEqualTo(delay.toMillis());
+      assertThat(doneAt - restartAt).as("not a full delay after the restart")
+          .isLessThan(delay.toMillis() - 1_000);
+      assertThat(doneAt).as("at its deadline, or right after the restore when that came later")
+          .isLessThanOrEqualTo(Math.max(sentAt + delay.toMillis(), assignedAt) + 2_000);
+    }
+  }
+
+  @Test
+  void aSagaWhoseCodeChangedIsDeadLetteredAndTheOtherSagaOfThePartitionCompletes() {
+    String orders = topic("ORDER");
+    String step = topic("STEP");
+    String replies = topic("REPLY");
+    String done = topic("DONE");
+    String deadLetters = topic("ORDER-dlt");
+    Saga<JsonNode> codeA = (action, ctx) -> {
+      ctx.put(step, action.payload());
+      ctx.put(done, ctx.take(replies).payload());
+    };
+    Saga<JsonNode> codeB = (action, ctx) -> {
+      if (action.payload().get("changed").asBoolean()) {
+        ctx.call("charge", () -> 1); // the new code calls first where the old one put
+      } else {
+        ctx.put(step, action.payload());
+      }
+      ctx.put(done, ctx.take(replies).payload());
+    };
+    String changed;
+    String unchanged;
+    try (SagaRuntime first = runtime()) {
+      SagaConsumer consumer = first.consumer(orders, JsonNode.class, codeA, durable());
+      changed = first.start(orders, Map.of("changed", true));
+      unchanged = first.start(orders, Map.of("changed", false));
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(first, step).size() == 2);
+      ((DurableSagaConsumer<?>) consumer).halt();
+      replyWithoutKey(first, replies, unchanged, "ok");
+    }
+    try (SagaRuntime second = runtime();
+        SagaConsumer consumer = second.consumer(orders, JsonNode.class, codeB, durable())) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(second, done).contains(unchanged));
+      await().atMost(Duration.ofSeconds(30)).until(() -> !committed(deadLetters).isEmpty());
+      List<ConsumerRecord<byte[], byte[]>> dead = committed(deadLetters);
+      assertThat(dead).hasSize(1);
+      assertThat(second.codec().decode(dead.get(0)).transactionId()).isEqualTo(changed);
+      assertThat(header(dead.get(0), "kafka_dlt-exception-message"))
+          .contains("non-determinism", "saga " + orders, "effect 1", "put(" + step + ")", "call(charge)");
+      assertThat(consumer.deadLetters()).isEqualTo(1);
+      assertThat(transactions(second, step)).as("no put repeated").containsExactlyInAnyOrder(changed, unchanged);
+      await().atMost(Duration.ofSeconds(30)).until(() -> committed(journal()).stream().anyMatch(r -> r.value() == null
+          && "failed".equals(header(r, JournalWriter.STATUS_HEADER))
+          && header(r, JournalWriter.ERROR_HEADER).contains("non-determinism")));
+    }
+  }
+
+  @Test
+  void aJournalTopicWithAnotherPartitionCountThanTheInputIsRefusedWithTheFix() {
+    String orders = prefix + "ORDER";
+    kafka.createTopic(orders, 2);
+    kafka.createTopic(journal(), 1);
+    try (SagaRuntime runtime = runtime()) {
+      assertThatThrownBy(() -> runtime.consumer(orders, JsonNode.class, (a, ctx) -> {}, durable()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(journal() + " has 1 partitions but the input topic " + orders + " has 2")
+          .hasMessageContaining("SagaConsumerOptions.withJournalTopic");
+    }
+  }
+}
