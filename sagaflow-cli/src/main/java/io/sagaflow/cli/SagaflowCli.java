@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       LagCommand.class,
       DlqCommand.class,
       UiCommand.class,
+      SagasCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SagaflowCli implements Runnable {
