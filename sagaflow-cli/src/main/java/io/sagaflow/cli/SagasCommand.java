@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Parameters;
 final class SagasCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  private static final Duration CONNECT = Duration.ofSeconds(5);
+  private static final Duration CONNECT = Duration.ofSeconds(10);
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS")
       .withZone(ZoneOffset.UTC);
@@ -58,10 +59,10 @@ final class SagasCommand implements Runnable {
         description = "Kafka client settings (security.protocol, sasl.*, ssl.*, ...) as a Java properties file.")
     CommandConfig commandConfig;
 
-    /** Every journal topic's runs, read once; a broker that does not answer fails within about 5 s. */
+    /** Every journal topic's runs, read once; a broker that does not answer fails within about 10 s. */
     JournalSnapshot read() {
       ClusterOptions options = CommandConfig.cluster(bootstrapServers, commandConfig, Map.of(
-          AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "4000",
+          AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000",
           AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000"));
       try (KafkaCluster cluster = KafkaCluster.create(options)) {
         cluster.verifyReachable(CONNECT);
@@ -152,7 +153,9 @@ final class SagasCommand implements Runnable {
       JournalSnapshot snapshot = connection.read();
       List<SagaRun> runs = snapshot.runs().stream()
           .filter(r -> transactionId.equals(r.transactionId()) || transactionId.equals(r.runKey()))
-          .toList().reversed(); // the oldest first: a transaction's first saga before the ones it started
+          .sorted(Comparator.comparing((SagaRun r) -> r.journal() == null ? null : r.journal().startedAt(),
+              Comparator.nullsLast(Comparator.naturalOrder())))
+          .toList(); // the first started first: a transaction's first saga before the ones it started
       if (runs.isEmpty()) {
         throw new IllegalArgumentException("no saga with transaction id " + transactionId + " in "
             + (snapshot.topics().isEmpty() ? "Kafka at " + connection.bootstrapServers + " (no journal topic *"
@@ -187,12 +190,12 @@ final class SagasCommand implements Runnable {
       out.printf("  started  %s, input %s%s: %s%n", TIME.format(r.journal().startedAt()), input.path("topic").asText(),
           input.has("position") ? " (" + input.path("position").asText() + ")" : "",
           clean(input.path("payload").asText(""), 100));
-      out.printf("  %-23s  %8s  %-8s  %-24s  %-10s  %s%n", "TIME", "+MS", "KIND", "EFFECT", "STATUS", "RESULT");
+      out.printf("  %-23s  %8s  %-13s  %-24s  %-10s  %s%n", "TIME", "+MS", "KIND", "EFFECT", "STATUS", "RESULT");
       for (JsonNode e : d.path("effects")) {
         String result = text(e, "error") != null ? "error: " + text(e, "error")
             : or(text(e, "result"), or(text(e, "detail"), ""));
         String deadline = text(e, "deadline") == null ? "" : "  deadline " + TIME.format(Instant.parse(text(e, "deadline")));
-        out.printf("  %-23s  %8d  %-8s  %-24s  %-10s  %s%s%n", TIME.format(Instant.parse(e.path("at").asText())),
+        out.printf("  %-23s  %8d  %-13s  %-24s  %-10s  %s%s%n", TIME.format(Instant.parse(e.path("at").asText())),
             e.path("offsetMillis").asLong(), e.path("kind").asText(), clean(e.path("id").asText(), 40),
             e.path("status").asText(), clean(result, 80), deadline);
       }
