@@ -67,8 +67,10 @@ final class JournalIndex implements AutoCloseable {
   }
 
   private void run() {
-    KafkaConsumer<byte[], byte[]> c = cluster.newConsumer("ui-journal",
-        Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"));
+    // read_committed: durable consumers write their journals in transactions; an aborted one never happened.
+    KafkaConsumer<byte[], byte[]> c = cluster.newConsumer("ui-journal", Map.of(
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
     try {
       consumer = c;
       if (closed.getCount() == 0) {
