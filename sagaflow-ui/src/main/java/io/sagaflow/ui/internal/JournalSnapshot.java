@@ -3,6 +3,7 @@ package io.sagaflow.ui.internal;
 import io.sagaflow.kafka.KafkaCluster;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,12 +23,12 @@ import org.apache.kafka.common.TopicPartition;
  * that a run is what its owner committed), without a consumer group. Used by {@code sagaflow
  * sagas}; the web inspector follows the same topics with {@link JournalIndex}.
  *
- * @param topics the journal topics read
+ * @param topics the journal topics read, in name order
  * @param runs every run, the most recently updated first
  */
 public record JournalSnapshot(Set<String> topics, List<SagaRun> runs) {
   public JournalSnapshot {
-    topics = Set.copyOf(topics);
+    topics = Collections.unmodifiableSortedSet(new TreeSet<>(topics)); // in name order, for printing
     runs = List.copyOf(runs);
   }
 
