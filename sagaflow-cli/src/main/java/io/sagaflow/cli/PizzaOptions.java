@@ -32,7 +32,8 @@ final class PizzaOptions {
       description = "Which sagas run in this process (default ${DEFAULT-VALUE}); one role per process needs --bootstrap-servers.")
   String role;
 
-  @Option(names = "--orders", defaultValue = "10", description = "Orders to place (default ${DEFAULT-VALUE}).")
+  @Option(names = "--orders", defaultValue = "10", description = "Orders to place (default ${DEFAULT-VALUE}). With"
+      + " --durable, 0 places none and waits for the orders placed before (by a process that was killed) to end.")
   int orders;
 
   @Option(names = "--interval", defaultValue = "150ms", converter = DurationConverter.class,
@@ -42,6 +43,11 @@ final class PizzaOptions {
   @Option(names = "--timeout", defaultValue = "10s", converter = DurationConverter.class,
       description = "How long the order saga waits for the kitchen and the driver (default ${DEFAULT-VALUE}).")
   Duration timeout;
+
+  @Option(names = "--durable", description = "Durable saga consumers: each saga is journaled in Kafka"
+      + " (*-saga-journal), so a process killed with kill -9 resumes its sagas when it starts again, without"
+      + " repeating a put.")
+  boolean durable;
 
   @Option(names = "--ui", description = "Serve the web inspector (as `sagaflow ui`) while the demo runs, and keep the"
       + " broker and the page up after the orders end, until Ctrl-C.")
@@ -69,7 +75,7 @@ final class PizzaOptions {
     if (ui) {
       return runWithPage(r, d, cluster, out);
     }
-    PizzaDemo.Config c = new PizzaDemo.Config(cluster, r, orders, interval, d.oven(), d.drive(), timeout);
+    PizzaDemo.Config c = new PizzaDemo.Config(cluster, r, orders, interval, d.oven(), d.drive(), timeout, durable);
     PizzaDemo.Summary summary = PizzaDemo.run(c, out);
     out.flush();
     return summary.ok() ? 0 : 1;
@@ -77,11 +83,13 @@ final class PizzaOptions {
 
   /**
    * The demo with the inspector: the broker (embedded unless given) is started here rather than by
-   * the demo, so that it and the page outlive the orders; both stop at Ctrl-C.
+   * the demo, so that it and the page outlive the orders; both stop at Ctrl-C. The sagas are
+   * durable, so that the page's Sagas view has journals to show.
    */
   private int runWithPage(PizzaDemo.Role r, PizzaDemo.Config d, ClusterOptions given, PrintStream out)
       throws InterruptedException {
-    new PizzaDemo.Config(given, r, orders, interval, d.oven(), d.drive(), timeout); // checks the options first
+    // Durable whatever --durable says: the page's Sagas view shows sagas from their journals.
+    new PizzaDemo.Config(given, r, orders, interval, d.oven(), d.drive(), timeout, true); // checks the options
     EmbeddedKafka embedded = null;
     SagaflowUi page = null;
     try {
@@ -93,7 +101,7 @@ final class PizzaOptions {
       page = SagaflowUi.start(UiOptions.of(cluster).withPort(uiPort));
       out.printf("Web inspector: %s (read-only)%n", page.url());
       PizzaDemo.Summary summary = PizzaDemo.run(
-          new PizzaDemo.Config(cluster, r, orders, interval, d.oven(), d.drive(), timeout), out);
+          new PizzaDemo.Config(cluster, r, orders, interval, d.oven(), d.drive(), timeout, true), out);
       out.println();
       out.printf("The orders %s. The broker (%s) and the page (%s) stay up: Ctrl-C to stop.%n",
           summary.ok() ? "ended" : "ended with problems", cluster.bootstrapServers(), page.url());

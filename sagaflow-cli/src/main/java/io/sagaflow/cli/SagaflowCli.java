@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       UiCommand.class,
       OtherJarCommands.Bench.class,
       OtherJarCommands.Chaos.class,
+      SagasCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class SagaflowCli implements Runnable {

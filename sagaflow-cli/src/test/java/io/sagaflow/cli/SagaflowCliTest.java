@@ -44,9 +44,9 @@ class SagaflowCliTest {
   void helpListsEveryCommandAndEachCommandHasHelp() {
     Run r = run("--help");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.out()).contains("demo", "broker", "lag", "dlq", "ui")
+    assertThat(r.out()).contains("demo", "broker", "lag", "dlq", "ui", "sagas")
         .containsPattern("bench +Benchmarks").containsPattern("chaos +Fault scenarios");
-    for (String command : new String[] {"demo", "broker", "lag", "dlq", "ui"}) {
+    for (String command : new String[] {"demo", "broker", "lag", "dlq", "ui", "sagas"}) {
       Run sub = run(command, "--help");
       assertThat(sub.exitCode()).as(command).isZero();
       assertThat(sub.out()).as(command).contains("Usage: sagaflow " + command);

@@ -57,7 +57,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *       object, no external side effect) and an {@code all} forks again, its branches replaying
  *       their own entries. A returned {@code race} records only its winner: the winning branch is
  *       replayed alone, so losers stay lost.
- *   <li><b>Pending entries</b>: a delay journals its absolute deadline before it waits, so a
+ *   <li><b>Pending entries</b>: a take (outside a race) journals its start (its topics), so that a
+ *       reader of the journal sees what a waiting saga waits for; replayed, it runs live again. A delay
+ *       journals its absolute deadline before it waits, so a
  *       resumed delay waits only the remainder on the engine's {@link Timer} (a 60 s delay with
  *       15 s left waits 15 s); a pending race runs again, its timeout branch being such a delay.
  *   <li><b>First unjournaled id</b>: runs live; its outcome is appended to the sink. A cancelled
@@ -79,6 +81,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * journal fails after it ran).
  */
 public final class JournalRecorder implements EffectRecorder {
+  /** Part of the id of an effect inside a race branch (see {@link EffectIds}). */
+  private static final String RACE_BRANCH = "/race/";
+
   private final JournalSink sink;
   private final ActionCodec actions;
   private final JournalCodec codec;
@@ -237,8 +242,12 @@ public final class JournalRecorder implements EffectRecorder {
       Instant at = ctx.engine.timer().now();
       Instant deadline = effect instanceof Delay<?> d ? at.plus(d.duration()) : null;
       JournalEntry started = JournalEntry.pending(id, kind, detail, at, deadline);
-      if (kind == EffectKind.DELAY || kind == EffectKind.ALL || kind == EffectKind.RACE) {
-        run.put(started); // the start matters: a deadline, a structure to check on replay
+      if (kind == EffectKind.DELAY || kind == EffectKind.ALL || kind == EffectKind.RACE
+          || (kind == EffectKind.TAKE && !id.contains(RACE_BRANCH))) {
+        // The start matters: a deadline, a structure to check on replay, or (a take) what a
+        // waiting saga waits for, which `sagaflow sagas` and the inspector show. A race's take
+        // is left out: the race's entry says what it waits for, and its losers stay unjournaled.
+        run.put(started);
       } else {
         run.checkRoom(id);
       }

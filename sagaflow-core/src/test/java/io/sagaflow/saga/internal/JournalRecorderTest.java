@@ -121,7 +121,9 @@ class JournalRecorderTest {
     crash(first, run, "tx-1");
     assertThat(first.publishedTopics()).containsExactly("REQUEST", "SHIP");
     SagaJournal journal = sink.journal("orders-0@42").orElseThrow();
-    assertThat(journal.entries()).extracting(JournalEntry::id).containsExactly("1", "2", "3", "4", "5", "6", "7");
+    assertThat(journal.entries()).extracting(JournalEntry::id).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
+    assertThat(journal.entry("8").status()).as("the take it waits on, journaled as it starts")
+        .isEqualTo(JournalEntry.Status.PENDING);
     UUID uuid = (UUID) first.recorder.codec().decodeResult(journal.entry("5"));
 
     timer.advance(Duration.ofMinutes(10)); // a live now() would now differ

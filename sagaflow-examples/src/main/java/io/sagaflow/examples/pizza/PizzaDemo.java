@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,6 +31,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.saga.Action;
+import io.sagaflow.saga.DurableOptions;
 import io.sagaflow.saga.Put;
 import io.sagaflow.saga.SagaConsumer;
 import io.sagaflow.saga.SagaConsumerOptions;
@@ -63,12 +65,15 @@ public final class PizzaDemo {
    * @param oven how long the oven bakes, at most (at least a third of it)
    * @param drive how long a delivery takes
    * @param timeout how long the order saga waits for the kitchen and for the driver
+   * @param durable whether the saga consumers are durable (journaled: a killed process resumes its
+   *     sagas when it starts again)
    */
   public record Config(ClusterOptions cluster, Role role, int orders, Duration interval, Duration oven,
-      Duration drive, Duration timeout) {
+      Duration drive, Duration timeout, boolean durable) {
     public Config {
-      if (orders < 1) {
-        throw new IllegalArgumentException("orders (" + orders + ") must be at least 1");
+      if (orders < 0 || (orders == 0 && !(durable && cluster != null && (role == Role.ORDER || role == Role.ALL)))) {
+        throw new IllegalArgumentException("orders (" + orders + ") must be at least 1; 0 (place none, finish the"
+            + " orders placed before) needs --durable, --bootstrap-servers and the order role");
       }
       if (role != Role.ALL && role != null && cluster == null) {
         throw new IllegalArgumentException("--role " + role.name().toLowerCase(Locale.ROOT)
@@ -77,10 +82,21 @@ public final class PizzaDemo {
       }
     }
 
+    /** Not durable. */
+    public Config(ClusterOptions cluster, Role role, int orders, Duration interval, Duration oven, Duration drive,
+        Duration timeout) {
+      this(cluster, role, orders, interval, oven, drive, timeout, false);
+    }
+
     /** Everything in this process on an embedded broker: 10 orders, one every 150 ms. */
     public static Config defaults() {
       return new Config(null, Role.ALL, 10, Duration.ofMillis(150), Duration.ofMillis(400),
           Duration.ofMillis(200), Duration.ofSeconds(10));
+    }
+
+    /** This configuration with durable saga consumers, or not. */
+    public Config withDurable(boolean durable) {
+      return new Config(cluster, role, orders, interval, oven, drive, timeout, durable);
     }
   }
 
@@ -91,11 +107,12 @@ public final class PizzaDemo {
    * @param delivered orders delivered
    * @param failed orders that failed, with why
    * @param missing orders with no outcome before the deadline
+   * @param duplicates outcomes beyond the first of an order (0 when every order ended once)
    */
-  public record Summary(int placed, int delivered, Map<String, String> failed, int missing) {
-    /** Every order ended, and only the pineapple ones failed (the oven refuses them, on purpose). */
+  public record Summary(int placed, int delivered, Map<String, String> failed, int missing, int duplicates) {
+    /** Every order ended once, and only the pineapple ones failed (the oven refuses them, on purpose). */
     public boolean ok() {
-      return missing == 0 && failed.values().stream().allMatch(r -> r.contains("refuses"));
+      return missing == 0 && duplicates == 0 && failed.values().stream().allMatch(r -> r.contains("refuses"));
     }
   }
 
@@ -121,30 +138,34 @@ public final class PizzaDemo {
       Role role = config.role();
       List<SagaConsumer> consumers = new ArrayList<>();
       if (role == Role.ALL || role == Role.KITCHEN) {
-        SagaRuntime kitchen = runtime(cluster, "kitchen", out, resources);
+        SagaRuntime kitchen = runtime(cluster, "kitchen", config, out, resources);
         consumers.add(kitchen.consumer(PizzaTopics.CREATE_BEGIN, PizzaOrder.class,
-            new KitchenSaga(Oven.demo(config.oven().dividedBy(3), config.oven())), "pizza-kitchen"));
+            new KitchenSaga(Oven.demo(config.oven().dividedBy(3), config.oven())), group("pizza-kitchen", config)));
       }
       if (role == Role.ALL || role == Role.DELIVERY) {
-        SagaRuntime delivery = runtime(cluster, "delivery", out, resources);
+        SagaRuntime delivery = runtime(cluster, "delivery", config, out, resources);
         consumers.add(delivery.consumer(PizzaTopics.DELIVER_BEGIN, Pizza.class, new DeliverySaga(config.drive()),
-            "pizza-delivery"));
+            group("pizza-delivery", config)));
       }
       SagaRuntime order = null;
       if (role == Role.ALL || role == Role.ORDER) {
-        order = runtime(cluster, "order", out, resources);
+        order = runtime(cluster, "order", config, out, resources);
         consumers.add(order.consumer(PizzaTopics.ORDER_PLACED, PizzaOrder.class,
-            new OrderSaga(config.timeout(), config.timeout()), "pizza-order"));
+            new OrderSaga(config.timeout(), config.timeout()), group("pizza-order", config)));
       }
       consumers.forEach(c -> resources.add(0, c));
       out.println("  sagas   starting (waiting for their partitions)...");
       awaitAssigned(consumers);
-      out.printf("  sagas   %s running%n", role == Role.ALL ? "order, kitchen and delivery" : role.name().toLowerCase(Locale.ROOT));
+      out.printf("  sagas   %s running%s%n", role == Role.ALL ? "order, kitchen and delivery" : role.name().toLowerCase(Locale.ROOT),
+          config.durable() ? ", durable (journals *" + DurableOptions.JOURNAL_SUFFIX + ")" : "");
       out.println();
       if (order == null) {
         out.println("Waiting for work; Ctrl-C to stop.");
         new CountDownLatch(1).await();
-        return new Summary(0, 0, Map.of(), 0);
+        return new Summary(0, 0, Map.of(), 0, 0);
+      }
+      if (config.orders() == 0) {
+        return PizzaOutcomes.finishEarlierOrders(cluster, order, config.timeout().multipliedBy(2).plusSeconds(10), out);
       }
       return placeOrders(cluster, order, config, out);
     } finally {
@@ -164,7 +185,7 @@ public final class PizzaDemo {
   private static Summary placeOrders(ClusterOptions cluster, SagaRuntime order, Config config, PrintStream out)
       throws InterruptedException {
     Map<String, String> txToOrder = new ConcurrentHashMap<>();
-    Map<String, Action<JsonNode>> outcomes = new ConcurrentHashMap<>();
+    Map<String, List<Action<JsonNode>>> outcomes = new ConcurrentHashMap<>();
     AtomicBoolean watching = new AtomicBoolean(true);
     CountDownLatch positioned = new CountDownLatch(1);
     Thread watcher = Thread.ofPlatform().name("pizza-outcomes").start(() ->
@@ -185,10 +206,10 @@ public final class PizzaDemo {
       // Progress while the last orders finish: a line whenever the count changes, at most once a second.
       int reported = -1;
       long nextReport = 0;
-      while (outcomes.size() < config.orders() && System.nanoTime() < deadline) {
+      while (!outcomes.keySet().containsAll(txToOrder.keySet()) && System.nanoTime() < deadline) {
         int ended = outcomes.size();
         if (ended != reported && System.nanoTime() >= nextReport) {
-          out.printf("progress  %d of %d orders ended%n", ended, config.orders());
+          out.printf("progress  %d of %d orders ended%n", ended, txToOrder.size());
           reported = ended;
           nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         }
@@ -198,34 +219,16 @@ public final class PizzaDemo {
       watching.set(false);
       watcher.join(Duration.ofSeconds(10));
     }
-    int delivered = 0;
-    Map<String, String> failed = new java.util.TreeMap<>();
-    for (Action<JsonNode> a : outcomes.values()) {
-      JsonNode p = a.payload();
-      if ("DELIVERED".equals(p.path("status").asText())) {
-        delivered++;
-      } else {
-        failed.put(p.path("orderId").asText(), p.path("detail").asText());
-      }
-    }
-    Summary s = new Summary(config.orders(), delivered, failed, config.orders() - outcomes.size());
-    out.println();
-    out.println("Summary");
-    out.printf("  placed     %d%n", s.placed());
-    out.printf("  delivered  %d%n", s.delivered());
-    out.printf("  failed     %d%s%n", failed.size(), failed.isEmpty() ? "" : "   " + failed);
-    out.printf("  no outcome %d%n", s.missing());
-    out.println(s.ok()
-        ? "OK: every order ended; the only failures are pizzas the oven refuses."
-        : "FAILED: some orders did not end as expected.");
-    return s;
+    return PizzaOutcomes.summarize(txToOrder.keySet(), outcomes, out);
   }
 
   /** Reads order outcomes from the end of their topics, positioned before the first order is placed. */
-  private static void watchOutcomes(ClusterOptions cluster, SagaRuntime runtime, Map<String, Action<JsonNode>> outcomes,
+  private static void watchOutcomes(ClusterOptions cluster, SagaRuntime runtime,
+      Map<String, List<Action<JsonNode>>> outcomes,
       AtomicBoolean watching, CountDownLatch positioned) {
     try (KafkaCluster kafka = KafkaCluster.create(cluster);
-        KafkaConsumer<byte[], byte[]> consumer = kafka.newConsumer("pizza-outcomes", Map.of())) {
+        KafkaConsumer<byte[], byte[]> consumer = kafka.newConsumer("pizza-outcomes",
+            Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
       List<TopicPartition> partitions = new ArrayList<>();
       for (String topic : List.of(PizzaTopics.ORDER_COMPLETED, PizzaTopics.ORDER_FAILED)) {
         consumer.partitionsFor(topic, Duration.ofSeconds(30))
@@ -238,13 +241,19 @@ public final class PizzaDemo {
       while (watching.get()) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           Action<JsonNode> a = runtime.codec().decode(r);
-          outcomes.put(a.transactionId(), a);
+          outcomes.computeIfAbsent(a.transactionId(), k -> new CopyOnWriteArrayList<>()).add(a);
         }
       }
     }
   }
 
-  private static SagaRuntime runtime(ClusterOptions cluster, String role, PrintStream out, List<AutoCloseable> resources) {
+  private static SagaConsumerOptions group(String group, Config config) {
+    SagaConsumerOptions options = SagaConsumerOptions.of(group);
+    return config.durable() ? options.durable() : options;
+  }
+
+  private static SagaRuntime runtime(ClusterOptions cluster, String role, Config config, PrintStream out,
+      List<AutoCloseable> resources) {
     SagaMiddleware narrate = chain -> {
       if (chain.effect() instanceof Put put) {
         out.printf("%-9s put %-22s (transaction %s)%n", role, put.topic(), shortId(chain.context().transactionId()));
@@ -254,6 +263,9 @@ public final class PizzaDemo {
     SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults()
         .withCluster(cluster)
         .withKafkaProperty("client.id", "pizza-" + role)
+        // A process killed with kill -9 leaves its group after this (Kafka's default: 45 s); a
+        // restarted one gets the partitions, and so its sagas, back no sooner.
+        .withKafkaProperty("session.timeout.ms", config.durable() ? "10000" : "45000")
         .withMiddleware(narrate));
     resources.add(runtime);
     return runtime;

@@ -1,15 +1,8 @@
 package io.sagaflow.ui.internal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sagaflow.kafka.KafkaCluster;
-import io.sagaflow.saga.internal.journal.JournalCodec;
-import io.sagaflow.saga.internal.journal.JournalDecodingException;
-import io.sagaflow.saga.internal.journal.SagaJournal;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -24,32 +17,23 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 
 /**
  * Every saga run of every journal topic, kept up to date by one thread that owns the consumer.
  *
  * <p>Design: journal topics are found by their suffix ({@value #SUFFIX}) every refresh, assigned
  * (no consumer group: the inspector commits nothing and moves no one's offsets) and read from the
- * beginning, then followed. Each record replaces the run under its key: a value is a live run's
- * full journal; a tombstone whose headers say {@code sagaflow-status} is an ended run (its final
- * journal in {@code sagaflow-journal}, its error in {@code sagaflow-error}); a bare tombstone
- * removes the run. A record that does not decode is kept as a {@code malformed} run carrying the
- * decoder's message, so the page can say which record is bad instead of failing. Runs are kept in
- * memory; the topics are compacted, so that is one entry per live run plus the tombstones that
- * compaction has not removed yet.
+ * beginning, then followed; {@link JournalRuns} turns the records into runs (shared with the
+ * CLI's one-shot {@link JournalSnapshot}). Runs are kept in memory; the topics are compacted, so
+ * that is one entry per live run plus the tombstones that compaction has not removed yet.
  */
 final class JournalIndex implements AutoCloseable {
-  static final String SUFFIX = "-saga-journal";
-  static final String STATUS_HEADER = "sagaflow-status";
-  static final String JOURNAL_HEADER = "sagaflow-journal";
-  static final String ERROR_HEADER = "sagaflow-error";
+  static final String SUFFIX = JournalRuns.SUFFIX;
 
   private final KafkaCluster cluster;
   private final Duration refresh;
   private final Duration timeout;
-  private final JournalCodec codec = new JournalCodec(new ObjectMapper());
-  private final Map<String, SagaRun> runs = new ConcurrentHashMap<>();
+  private final JournalRuns runs = new JournalRuns();
   private final Set<String> topics = ConcurrentHashMap.newKeySet();
   private final CountDownLatch closed = new CountDownLatch(1);
   private final Thread thread;
@@ -69,10 +53,7 @@ final class JournalIndex implements AutoCloseable {
 
   /** Every run, the most recently updated first. */
   List<SagaRun> runs() {
-    List<SagaRun> all = new ArrayList<>(runs.values());
-    all.sort(Comparator.comparing(SagaRun::updatedAt, Comparator.nullsLast(Comparator.reverseOrder()))
-        .thenComparing(SagaRun::runKey));
-    return all;
+    return runs.runs();
   }
 
   /** The journal topics found. */
@@ -86,8 +67,10 @@ final class JournalIndex implements AutoCloseable {
   }
 
   private void run() {
-    KafkaConsumer<byte[], byte[]> c = cluster.newConsumer("ui-journal",
-        Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"));
+    // read_committed: durable consumers write their journals in transactions; an aborted one never happened.
+    KafkaConsumer<byte[], byte[]> c = cluster.newConsumer("ui-journal", Map.of(
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"));
     try {
       consumer = c;
       if (closed.getCount() == 0) {
@@ -145,48 +128,7 @@ final class JournalIndex implements AutoCloseable {
   }
 
   void apply(ConsumerRecord<byte[], byte[]> r) {
-    String runKey = r.key() == null ? "(no key)@" + r.offset() : new String(r.key(), StandardCharsets.UTF_8);
-    String id = r.topic() + "\u0000" + runKey;
-    String where = runKey + " at " + r.topic() + "-" + r.partition() + "@" + r.offset();
-    Instant at = Instant.ofEpochMilli(r.timestamp());
-    if (r.value() != null) {
-      SagaRun run;
-      try {
-        SagaJournal j = codec.decode(r.value(), where);
-        run = new SagaRun(r.topic(), r.partition(), r.offset(), runKey, SagaRun.liveStatus(j), j, null, at);
-      } catch (JournalDecodingException e) {
-        run = new SagaRun(r.topic(), r.partition(), r.offset(), runKey, SagaRun.MALFORMED, null, e.getMessage(), at);
-      }
-      runs.put(id, run);
-      return;
-    }
-    String status = header(r, STATUS_HEADER);
-    if (status == null) {
-      runs.remove(id); // a plain delete
-      return;
-    }
-    String error = header(r, ERROR_HEADER);
-    Header final_ = r.headers().lastHeader(JOURNAL_HEADER);
-    SagaJournal journal = null;
-    if (final_ != null) {
-      try {
-        journal = codec.decode(final_.value(), where + " (header " + JOURNAL_HEADER + ")");
-      } catch (JournalDecodingException e) {
-        runs.put(id, new SagaRun(r.topic(), r.partition(), r.offset(), runKey, SagaRun.MALFORMED, null,
-            e.getMessage(), at));
-        return;
-      }
-    } else {
-      SagaRun before = runs.get(id);
-      journal = before == null ? null : before.journal();
-    }
-    String s = SagaRun.FAILED.equals(status) ? SagaRun.FAILED : SagaRun.COMPLETED;
-    runs.put(id, new SagaRun(r.topic(), r.partition(), r.offset(), runKey, s, journal, error, at));
-  }
-
-  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-    Header h = r.headers().lastHeader(name);
-    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    runs.apply(r);
   }
 
   static String rootMessage(Throwable e) {

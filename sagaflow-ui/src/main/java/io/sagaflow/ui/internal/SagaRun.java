@@ -29,15 +29,17 @@ import java.util.Locale;
  * @param error the run's error (failed) or why the record is malformed; else null
  * @param updatedAt the record's timestamp
  */
-record SagaRun(String journalTopic, int partition, long offset, String runKey, String status, SagaJournal journal,
+public record SagaRun(String journalTopic, int partition, long offset, String runKey, String status, SagaJournal journal,
     String error, Instant updatedAt) {
 
-  static final String RUNNING = "running";
-  static final String WAITING = "waiting";
-  static final String COMPENSATING = "compensating";
-  static final String COMPLETED = "completed";
-  static final String FAILED = "failed";
-  static final String MALFORMED = "malformed";
+  public static final String RUNNING = "running";
+  public static final String WAITING = "waiting";
+  public static final String COMPENSATING = "compensating";
+  public static final String COMPLETED = "completed";
+  public static final String FAILED = "failed";
+  public static final String MALFORMED = "malformed";
+  /** The statuses a run can have, in the order a reader expects them. */
+  public static final List<String> STATUSES = List.of(RUNNING, WAITING, COMPENSATING, FAILED, COMPLETED, MALFORMED);
 
   /** The status of a live journal, derived from its entries. */
   static String liveStatus(SagaJournal journal) {
@@ -59,20 +61,20 @@ record SagaRun(String journalTopic, int partition, long offset, String runKey, S
     return e.id().startsWith("compensate/") || e.id().contains("/compensate/");
   }
 
-  boolean live() {
+  public boolean live() {
     return status.equals(RUNNING) || status.equals(WAITING) || status.equals(COMPENSATING);
   }
 
-  String sagaName() {
+  public String sagaName() {
     return journal == null ? null : journal.sagaName();
   }
 
-  String transactionId() {
+  public String transactionId() {
     return journal == null ? null : journal.transactionId();
   }
 
   /** The topic the run's input came from. */
-  String inputTopic() {
+  public String inputTopic() {
     if (journal == null) {
       return null;
     }
@@ -80,7 +82,7 @@ record SagaRun(String journalTopic, int partition, long offset, String runKey, S
   }
 
   /** Whether this run passes the page's filters (null or blank: no filter). */
-  boolean matches(String statusFilter, String sagaFilter, String topicFilter, String txSearch) {
+  public boolean matches(String statusFilter, String sagaFilter, String topicFilter, String txSearch) {
     if (!blank(statusFilter) && !status.equals(statusFilter)) {
       return false;
     }
@@ -103,7 +105,7 @@ record SagaRun(String journalTopic, int partition, long offset, String runKey, S
   }
 
   /** The row of the sagas list. */
-  ObjectNode summary() {
+  public ObjectNode summary() {
     ObjectNode n = Json.object();
     n.put("journalTopic", journalTopic);
     n.put("partition", partition);
@@ -125,7 +127,7 @@ record SagaRun(String journalTopic, int partition, long offset, String runKey, S
   }
 
   /** Everything the timeline shows: the summary, the input, the effects in order, what it waits for. */
-  ObjectNode detail(Instant now) {
+  public ObjectNode detail(Instant now) {
     ObjectNode n = summary();
     if (journal == null) {
       return n;
