@@ -66,6 +66,7 @@ public final class ProcessorOptions<K, V> {
     FailureHandler failureHandler = FailureHandler.retryInPlace();
     Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore;
     ProcessorMetrics metrics = ProcessorMetrics.none();
+    io.sagaflow.tracing.Tracing tracing = io.sagaflow.tracing.Tracing.none();
     boolean shutdownHook;
     int publisherPrefetch = 256;
     int offsetMetadataMaxChars = 3000;
@@ -259,6 +260,11 @@ public final class ProcessorOptions<K, V> {
     return v.metrics;
   }
 
+  /** Where spans go; default {@link io.sagaflow.tracing.Tracing#none()}. */
+  public io.sagaflow.tracing.Tracing tracing() {
+    return v.tracing;
+  }
+
   /** Whether to close the processor from a JVM shutdown hook (SIGTERM). */
   public boolean shutdownHook() {
     return v.shutdownHook;
@@ -433,6 +439,18 @@ public final class ProcessorOptions<K, V> {
    */
   public ProcessorOptions<K, V> withMetrics(ProcessorMetrics metrics) {
     return with(c -> c.metrics = metrics);
+  }
+
+  /**
+   * Where the processor's spans go, for example {@code SagaflowTelemetry.create(openTelemetry)} of
+   * the {@code sagaflow-opentelemetry} module: a consumer span per record (record handlers; batch
+   * handlers are not traced), and a producer span per {@link ProcessorRecord#send send}, whose
+   * context the sent record carries in its {@code traceparent} header. {@link
+   * io.sagaflow.tracing.Tracing#none()} (the default) records nothing.
+   */
+  public ProcessorOptions<K, V> withTracing(io.sagaflow.tracing.Tracing tracing) {
+    java.util.Objects.requireNonNull(tracing, "tracing");
+    return with(c -> c.tracing = tracing);
   }
 
   /** Registers a JVM shutdown hook that closes the processor with {@link #shutdownTimeout()}. */
