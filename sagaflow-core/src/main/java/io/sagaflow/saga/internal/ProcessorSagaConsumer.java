@@ -68,7 +68,8 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
     // Connection and security come from the cluster, as for every client of the runtime. With an
     // administrator the dead-letter topic exists now; without one, recovery creates it like its input.
     this.recovery = Recovery.handler(RecoveryOptions.of(cluster, options.groupId()).withPolicy(policy)
-        .withCreateTopics(topics == null).withListener(options.recoveryListener()));
+        .withCreateTopics(topics == null).withListener(options.recoveryListener())
+        .withTracing(runner.observers().tracing()));
     try {
       recovery.createTopics(topic);
     } catch (RecoveryPublishException e) {
