@@ -575,7 +575,7 @@ public final class ProcessorOptions<K, V> {
         + ", rebalanceTimeout=" + v.rebalanceTimeout + ", consumers=" + v.consumers
         + ", kafkaProperties=" + Redaction.redact(v.kafkaProperties)
         + ", failureHandler=" + v.failureHandler + ", notBefore=" + (v.notBefore != null)
-        + ", metrics=" + v.metrics + ", shutdownHook=" + v.shutdownHook
+        + ", metrics=" + v.metrics + ", tracing=" + v.tracing + ", shutdownHook=" + v.shutdownHook
         + ", publisherPrefetch=" + v.publisherPrefetch + ", offsetMetadataMaxChars=" + v.offsetMetadataMaxChars
         + ", exactlyOnce=" + v.exactlyOnce + ", producerProperties=" + Redaction.redact(v.producerProperties)
         + ", blockingHandlers=" + v.blockingHandlers + ", connectionTimeout=" + v.connectionTimeout

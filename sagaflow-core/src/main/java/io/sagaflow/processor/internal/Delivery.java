@@ -204,8 +204,11 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
   public CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
     Objects.requireNonNull(record, "record");
     CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-    Tracing.Span span = loop.options.tracing().send("send", record);
-    future.whenComplete((md, e) -> span.end(e));
+    Tracing tracing = loop.options.tracing();
+    if (tracing != Tracing.none()) {
+      Tracing.Span span = tracing.send("send", record); // writes its context into the record's headers
+      future.whenComplete((md, e) -> span.end(e));
+    }
     if (!loop.exactlyOnce) {
       loop.sharedProducer().send(record, completer(future)); // at once; awaited before the record finishes
     }
