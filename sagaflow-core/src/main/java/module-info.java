@@ -30,6 +30,7 @@ module io.sagaflow.core {
   exports io.sagaflow.recovery;
   exports io.sagaflow.routing;
   exports io.sagaflow.saga;
+  exports io.sagaflow.tracing;
 
   // SagaTester drives the saga engine on virtual time.
   exports io.sagaflow.saga.internal to io.sagaflow.testkit;

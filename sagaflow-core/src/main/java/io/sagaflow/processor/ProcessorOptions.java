@@ -66,6 +66,7 @@ public final class ProcessorOptions<K, V> {
     FailureHandler failureHandler = FailureHandler.retryInPlace();
     Function<ConsumerRecord<byte[], byte[]>, Instant> notBefore;
     ProcessorMetrics metrics = ProcessorMetrics.none();
+    io.sagaflow.tracing.Tracing tracing = io.sagaflow.tracing.Tracing.none();
     boolean shutdownHook;
     int publisherPrefetch = 256;
     int offsetMetadataMaxChars = 3000;
@@ -259,6 +260,11 @@ public final class ProcessorOptions<K, V> {
     return v.metrics;
   }
 
+  /** Where spans go; default {@link io.sagaflow.tracing.Tracing#none()}. */
+  public io.sagaflow.tracing.Tracing tracing() {
+    return v.tracing;
+  }
+
   /** Whether to close the processor from a JVM shutdown hook (SIGTERM). */
   public boolean shutdownHook() {
     return v.shutdownHook;
@@ -435,6 +441,18 @@ public final class ProcessorOptions<K, V> {
     return with(c -> c.metrics = metrics);
   }
 
+  /**
+   * Where the processor's spans go, for example {@code SagaflowTelemetry.create(openTelemetry)} of
+   * the {@code sagaflow-opentelemetry} module: a consumer span per record (record handlers; batch
+   * handlers are not traced), and a producer span per {@link ProcessorRecord#send send}, whose
+   * context the sent record carries in its {@code traceparent} header. {@link
+   * io.sagaflow.tracing.Tracing#none()} (the default) records nothing.
+   */
+  public ProcessorOptions<K, V> withTracing(io.sagaflow.tracing.Tracing tracing) {
+    java.util.Objects.requireNonNull(tracing, "tracing");
+    return with(c -> c.tracing = tracing);
+  }
+
   /** Registers a JVM shutdown hook that closes the processor with {@link #shutdownTimeout()}. */
   public ProcessorOptions<K, V> withShutdownHook(boolean shutdownHook) {
     return with(c -> c.shutdownHook = shutdownHook);
@@ -557,7 +575,7 @@ public final class ProcessorOptions<K, V> {
         + ", rebalanceTimeout=" + v.rebalanceTimeout + ", consumers=" + v.consumers
         + ", kafkaProperties=" + Redaction.redact(v.kafkaProperties)
         + ", failureHandler=" + v.failureHandler + ", notBefore=" + (v.notBefore != null)
-        + ", metrics=" + v.metrics + ", shutdownHook=" + v.shutdownHook
+        + ", metrics=" + v.metrics + ", tracing=" + v.tracing + ", shutdownHook=" + v.shutdownHook
         + ", publisherPrefetch=" + v.publisherPrefetch + ", offsetMetadataMaxChars=" + v.offsetMetadataMaxChars
         + ", exactlyOnce=" + v.exactlyOnce + ", producerProperties=" + Redaction.redact(v.producerProperties)
         + ", blockingHandlers=" + v.blockingHandlers + ", connectionTimeout=" + v.connectionTimeout

@@ -36,6 +36,8 @@ import java.util.random.RandomGenerator;
  * @param random source of backoff jitter, or {@code null} for {@link
  *     java.util.concurrent.ThreadLocalRandom}; a given generator is used under a lock
  * @param listener metrics and log hooks
+ * @param tracing spans of retry and dead-letter writes ({@link io.sagaflow.tracing.Tracing#none()}
+ *     by default)
  */
 public record RecoveryOptions(
     ClusterOptions cluster,
@@ -47,7 +49,8 @@ public record RecoveryOptions(
     int maxStackTraceBytes,
     Clock clock,
     RandomGenerator random,
-    RecoveryListener listener) {
+    RecoveryListener listener,
+    io.sagaflow.tracing.Tracing tracing) {
 
   /** Validates every value and copies the property map. */
   public RecoveryOptions {
@@ -63,6 +66,7 @@ public record RecoveryOptions(
     }
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(listener, "listener");
+    Objects.requireNonNull(tracing, "tracing");
   }
 
   /**
@@ -85,13 +89,14 @@ public record RecoveryOptions(
   /** Default settings on this cluster (its security reaches the producer and the admin client). */
   public static RecoveryOptions of(ClusterOptions cluster, String groupId) {
     return new RecoveryOptions(cluster, groupId, RetryPolicy.defaults(), Map.of(), true,
-        Duration.ofSeconds(30), 16 * 1024, Clock.systemUTC(), null, new RecoveryListener() {});
+        Duration.ofSeconds(30), 16 * 1024, Clock.systemUTC(), null, new RecoveryListener() {},
+        io.sagaflow.tracing.Tracing.none());
   }
 
   /** These options on another cluster. */
   public RecoveryOptions withCluster(ClusterOptions cluster) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   /** These options with other bootstrap servers on the same cluster settings (security kept). */
@@ -115,17 +120,17 @@ public record RecoveryOptions(
 
   public RecoveryOptions withGroupId(String groupId) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   public RecoveryOptions withPolicy(RetryPolicy policy) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   public RecoveryOptions withProducerProperties(Map<String, Object> producerProperties) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   /** Adds one raw producer (and admin) property; it wins over our defaults. */
@@ -137,31 +142,42 @@ public record RecoveryOptions(
 
   public RecoveryOptions withCreateTopics(boolean createTopics) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   public RecoveryOptions withPublishTimeout(Duration publishTimeout) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   public RecoveryOptions withMaxStackTraceBytes(int maxStackTraceBytes) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   public RecoveryOptions withClock(Clock clock) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   public RecoveryOptions withRandom(RandomGenerator random) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
   public RecoveryOptions withListener(RecoveryListener listener) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
-        publishTimeout, maxStackTraceBytes, clock, random, listener);
+        publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
+  }
+
+  /**
+   * These options with tracing (for example {@code SagaflowTelemetry.create(openTelemetry)}): each
+   * retry and dead-letter copy gets a producer span, child of the failed record's span, and carries
+   * its context in {@code traceparent}. In an exactly-once processor the copy is written through
+   * the record, and its span is the processor's ({@code ProcessorOptions.withTracing}).
+   */
+  public RecoveryOptions withTracing(io.sagaflow.tracing.Tracing tracing) {
+    return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
+        publishTimeout, maxStackTraceBytes, clock, random, listener, Objects.requireNonNull(tracing, "tracing"));
   }
 }

@@ -4,6 +4,7 @@ import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.KafkaCluster;
 import io.sagaflow.kafka.TopicAdministrator;
 import io.sagaflow.kafka.internal.Redaction;
+import io.sagaflow.tracing.Tracing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
@@ -47,6 +48,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * @param topicAdministrator creates the topics of puts, takes and channels, and of this runtime's
  *     saga consumers, when they are missing; {@code null} (the default) when they must exist. The
  *     caller owns it and closes it after the runtime
+ * @param metrics where the runtime's measurements go ({@link SagaMetrics#none()} by default)
+ * @param tracing where the runtime's spans go ({@link Tracing#none()} by default)
  */
 public record SagaOptions(
     ClusterOptions cluster,
@@ -59,7 +62,9 @@ public record SagaOptions(
     ObjectMapper objectMapper,
     Supplier<String> transactionIds,
     boolean strictPayloads,
-    TopicAdministrator topicAdministrator) {
+    TopicAdministrator topicAdministrator,
+    SagaMetrics metrics,
+    Tracing tracing) {
 
   /**
    * The saga timeout that never fires ({@link java.time.temporal.ChronoUnit#FOREVER}): see {@link
@@ -92,6 +97,8 @@ public record SagaOptions(
     Objects.requireNonNull(contextFactory, "contextFactory");
     Objects.requireNonNull(objectMapper, "objectMapper");
     Objects.requireNonNull(transactionIds, "transactionIds");
+    Objects.requireNonNull(metrics, "metrics");
+    Objects.requireNonNull(tracing, "tracing");
   }
 
   private static void requirePositive(String name, Duration d) {
@@ -104,11 +111,12 @@ public record SagaOptions(
   /**
    * Defaults: no Kafka properties, no middleware, channel capacity 1024, saga timeout 10 minutes,
    * follow timeout 30 seconds, no user context, a plain {@code ObjectMapper}, random UUIDs, unknown
-   * payload fields ignored, no topic creation.
+   * payload fields ignored, no topic creation, no metrics, no tracing.
    */
   public static SagaOptions defaults() {
     return new SagaOptions(null, Map.of(), List.of(), ActionChannelBuffer.DEFAULT_CAPACITY, Duration.ofMinutes(10),
-        Duration.ofSeconds(30), record -> null, new ObjectMapper(), () -> UUID.randomUUID().toString(), false, null);
+        Duration.ofSeconds(30), record -> null, new ObjectMapper(), () -> UUID.randomUUID().toString(), false, null, SagaMetrics.none(),
+        Tracing.none());
   }
 
   /**
@@ -117,7 +125,7 @@ public record SagaOptions(
    */
   public SagaOptions withCluster(ClusterOptions cluster) {
     return new SagaOptions(Objects.requireNonNull(cluster, "cluster"), kafkaProperties, middleware, channelCapacity,
-        sagaTimeout, followTimeout, contextFactory, objectMapper, transactionIds, strictPayloads, topicAdministrator);
+        sagaTimeout, followTimeout, contextFactory, objectMapper, transactionIds, strictPayloads, topicAdministrator, metrics, tracing);
   }
 
   /** {@link #withCluster(ClusterOptions)} with the options of this cluster handle. */
@@ -140,7 +148,7 @@ public record SagaOptions(
         + ", middleware=" + middleware + ", channelCapacity=" + channelCapacity + ", sagaTimeout=" + sagaTimeout
         + ", followTimeout=" + followTimeout + ", contextFactory=" + contextFactory + ", objectMapper="
         + objectMapper + ", transactionIds=" + transactionIds + ", strictPayloads=" + strictPayloads
-        + ", topicAdministrator=" + topicAdministrator + "]";
+        + ", topicAdministrator=" + topicAdministrator + ", metrics=" + metrics + ", tracing=" + tracing + "]";
   }
 
   /** These options with one more raw Kafka property ({@code bootstrap.servers} sets the cluster's). */
@@ -153,7 +161,7 @@ public record SagaOptions(
   /** These options with these raw Kafka properties (replacing the previous ones). */
   public SagaOptions withKafkaProperties(Map<String, Object> properties) {
     return new SagaOptions(cluster, properties, middleware, channelCapacity, sagaTimeout, followTimeout, contextFactory,
-        objectMapper, transactionIds, strictPayloads, topicAdministrator);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator, metrics, tracing);
   }
 
   /** These options with more middleware, appended (innermost). */
@@ -161,13 +169,13 @@ public record SagaOptions(
     List<SagaMiddleware> all = new ArrayList<>(middleware);
     all.addAll(List.of(more));
     return new SagaOptions(cluster, kafkaProperties, all, channelCapacity, sagaTimeout, followTimeout, contextFactory,
-        objectMapper, transactionIds, strictPayloads, topicAdministrator);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator, metrics, tracing);
   }
 
   /** These options with another default channel capacity. */
   public SagaOptions withChannelCapacity(int capacity) {
     return new SagaOptions(cluster, kafkaProperties, middleware, capacity, sagaTimeout, followTimeout, contextFactory,
-        objectMapper, transactionIds, strictPayloads, topicAdministrator);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator, metrics, tracing);
   }
 
   /**
@@ -178,7 +186,7 @@ public record SagaOptions(
    */
   public SagaOptions withSagaTimeout(Duration timeout) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, timeout, followTimeout, contextFactory,
-        objectMapper, transactionIds, strictPayloads, topicAdministrator);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator, metrics, tracing);
   }
 
   /**
@@ -207,7 +215,7 @@ public record SagaOptions(
    */
   public SagaOptions withStrictPayloads() {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout,
-        contextFactory, objectMapper, transactionIds, true, topicAdministrator);
+        contextFactory, objectMapper, transactionIds, true, topicAdministrator, metrics, tracing);
   }
 
   /**
@@ -224,30 +232,54 @@ public record SagaOptions(
   public SagaOptions withTopicAdministrator(TopicAdministrator administrator) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout,
         contextFactory, objectMapper, transactionIds, strictPayloads,
-        Objects.requireNonNull(administrator, "administrator"));
+        Objects.requireNonNull(administrator, "administrator"), metrics, tracing);
   }
 
   /** These options with another follow timeout. */
   public SagaOptions withFollowTimeout(Duration timeout) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, timeout, contextFactory,
-        objectMapper, transactionIds, strictPayloads, topicAdministrator);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator, metrics, tracing);
   }
 
   /** These options with a user context factory (the npm package's {@code getContext}). */
   public SagaOptions withContextFactory(Function<ConsumerRecord<byte[], byte[]>, Object> factory) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout, factory,
-        objectMapper, transactionIds, strictPayloads, topicAdministrator);
+        objectMapper, transactionIds, strictPayloads, topicAdministrator, metrics, tracing);
   }
 
   /** These options with another object mapper. */
   public SagaOptions withObjectMapper(ObjectMapper mapper) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout, contextFactory,
-        mapper, transactionIds, strictPayloads, topicAdministrator);
+        mapper, transactionIds, strictPayloads, topicAdministrator, metrics, tracing);
   }
 
   /** These options with another transaction id generator. */
   public SagaOptions withTransactionIds(Supplier<String> generator) {
     return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout, contextFactory,
-        objectMapper, generator, strictPayloads, topicAdministrator);
+        objectMapper, generator, strictPayloads, topicAdministrator, metrics, tracing);
+  }
+
+  /**
+   * These options with metrics, for example {@code MicrometerSagaMetrics.of(registry)}: runs
+   * started, completed, failed and dead-lettered, runs in flight, effect and put latency, reply
+   * lag. The saga consumers' Processors and dead-letter writes are measured with their own options
+   * ({@code MicrometerProcessorMetrics}, {@code MicrometerRecoveryListener}).
+   */
+  public SagaOptions withMetrics(SagaMetrics metrics) {
+    return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout,
+        contextFactory, objectMapper, transactionIds, strictPayloads, topicAdministrator,
+        Objects.requireNonNull(metrics, "metrics"), tracing);
+  }
+
+  /**
+   * These options with tracing, for example {@code SagaflowTelemetry.create(openTelemetry)} of the
+   * {@code sagaflow-opentelemetry} module: a span per saga run with a child span per effect, a
+   * producer span per put whose context the put carries in its {@code traceparent} header, and the
+   * consumer spans of this runtime's saga consumers.
+   */
+  public SagaOptions withTracing(Tracing tracing) {
+    return new SagaOptions(cluster, kafkaProperties, middleware, channelCapacity, sagaTimeout, followTimeout,
+        contextFactory, objectMapper, transactionIds, strictPayloads, topicAdministrator, metrics,
+        Objects.requireNonNull(tracing, "tracing"));
   }
 }

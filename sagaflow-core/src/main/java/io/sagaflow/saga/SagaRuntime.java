@@ -37,9 +37,11 @@ public final class SagaRuntime implements AutoCloseable {
     this.source = source;
     this.codec = codec;
     this.timer = Timer.system();
+    var observers = new io.sagaflow.saga.internal.Observers(options.metrics(), options.tracing());
     SagaEngine engine = new SagaEngine(options.middleware(), publisher, source, timer, EffectRecorder.PASS_THROUGH,
-        codec, options.channelCapacity(), io.sagaflow.saga.internal.Activity.NONE);
-    this.runner = new SagaRunner(engine, timer, options.sagaTimeout(), options.contextFactory());
+        codec, options.channelCapacity(), io.sagaflow.saga.internal.Activity.NONE, observers);
+    this.runner = new SagaRunner(engine, timer, options.sagaTimeout(), options.contextFactory(), observers);
+    options.metrics().open(runner::running);
   }
 
   /**
@@ -157,6 +159,7 @@ public final class SagaRuntime implements AutoCloseable {
       throw new IllegalStateException("closing the saga action source failed: " + e, e);
     } finally {
       timer.close();
+      options.metrics().close();
       try {
         publisher.close();
       } catch (Exception e) {

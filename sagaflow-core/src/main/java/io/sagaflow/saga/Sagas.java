@@ -48,7 +48,7 @@ public final class Sagas {
   public static ActionPublisher kafkaPublisher(SagaOptions options) {
     requireCluster(options);
     return new KafkaActionPublisher(options.cluster(), options.kafkaProperties(), codec(options),
-        options.topicAdministrator());
+        options.topicAdministrator(), options.tracing());
   }
 
   private static ActionCodec codec(SagaOptions options) {
@@ -65,7 +65,7 @@ public final class Sagas {
   public static ActionSource kafkaSource(SagaOptions options) {
     requireCluster(options);
     return new KafkaReplyRouter(options.cluster(), options.kafkaProperties(), codec(options),
-        options.followTimeout(), options.topicAdministrator());
+        options.followTimeout(), options.topicAdministrator(), options.metrics());
   }
 
   private static void requireCluster(SagaOptions options) {

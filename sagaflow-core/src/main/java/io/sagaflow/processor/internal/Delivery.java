@@ -14,6 +14,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 
 import io.sagaflow.processor.ProcessorRecord;
+import io.sagaflow.tracing.Tracing;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Instant;
@@ -44,6 +45,8 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
   private final Set<TopicPartition> assignment;
   /** Written by the worker before each handler call, read by the handler on the same thread. */
   int attempt = 1;
+  /** The last failure of the handler, for the record's span (written and read on its handler thread). */
+  Throwable tracedError;
   private K key;
   private V value;
   private boolean deserialized;
@@ -201,6 +204,11 @@ final class Delivery<K, V> implements ProcessorRecord<K, V> {
   public CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
     Objects.requireNonNull(record, "record");
     CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+    Tracing tracing = loop.options.tracing();
+    if (tracing != Tracing.none()) {
+      Tracing.Span span = tracing.send("send", record); // writes its context into the record's headers
+      future.whenComplete((md, e) -> span.end(e));
+    }
     if (!loop.exactlyOnce) {
       loop.sharedProducer().send(record, completer(future)); // at once; awaited before the record finishes
     }

@@ -7,6 +7,7 @@ import io.sagaflow.processor.FailureDecision;
 import io.sagaflow.processor.FailureHandler;
 import io.sagaflow.processor.ProcessorRecord;
 import io.sagaflow.processor.RecordHandler;
+import io.sagaflow.tracing.Tracing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -57,6 +58,7 @@ final class HandlerInvoker<K, V> {
   private final boolean atMostOnce;
   private final StallWatch stalls;
   private final Metrics metrics;
+  private final Tracing tracing;
   private final ProcessorRuntime<K, V> runtime;
   private final HandOffs<K, V> handOffs;
   final LaneScheduler scheduler;
@@ -83,6 +85,7 @@ final class HandlerInvoker<K, V> {
     this.atMostOnce = runtime.options.commitStrategy() == CommitStrategy.AT_MOST_ONCE;
     this.stalls = stalls;
     this.metrics = metrics;
+    this.tracing = runtime.options.tracing();
     this.runtime = runtime;
     this.handOffs = new HandOffs<>(failureHandler, groupId, finishOnAck, stalls, runtime, HANDOFF_BACKOFF);
     this.scheduler = runtime.options.blockingHandlers()
@@ -98,8 +101,22 @@ final class HandlerInvoker<K, V> {
       try {
         if (abandonedOrStopped(d, w)) {
           w.dropped(d);
-        } else if (runRecord(d, w, null, false) == SUCCEEDED && !finishOnAck) {
-          finish(d, w);
+        } else {
+          int outcome;
+          Tracing.Span span = tracing.record(groupId, d.raw);
+          Tracing.Scope scope = span.attach(); // the handler's sends and a saga's run are children of the span
+          try {
+            outcome = runRecord(d, w, null, false);
+            span.end(outcome == SUCCEEDED ? null : d.tracedError);
+          } catch (Throwable t) {
+            span.end(t);
+            throw t;
+          } finally {
+            scope.close();
+          }
+          if (outcome == SUCCEEDED && !finishOnAck) {
+            finish(d, w);
+          }
         }
       } catch (Throwable t) {
         LOG.error("Unexpected error processing {}; the record stays unfinished", d, t);
@@ -224,6 +241,7 @@ final class HandlerInvoker<K, V> {
               throw vme;
             }
             error = t;
+            d.tracedError = t;
             metrics.failed();
           }
         }

@@ -46,7 +46,7 @@ final class PollLoop<K, V> implements Runnable {
   final String name;
 
   private final ProcessorRuntime<K, V> runtime;
-  private final ProcessorOptions<K, V> options;
+  final ProcessorOptions<K, V> options;
   private final HandlerInvoker<K, V> invoker;
   private final RecordPublisher<K, V> publisher;
   private final Metrics metrics;

@@ -8,6 +8,7 @@ import io.sagaflow.processor.FailedRecord;
 import io.sagaflow.processor.FailureDecision;
 import io.sagaflow.recovery.RecoveryHandler;
 import io.sagaflow.recovery.RecoveryHealth;
+import io.sagaflow.tracing.Tracing;
 import io.sagaflow.recovery.RecoveryListener;
 import io.sagaflow.recovery.RecoveryOptions;
 import io.sagaflow.recovery.RecoveryPublishException;
@@ -127,9 +128,11 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
         failed.record().send(copy).whenComplete((md, e) -> transactionalOutcome(topic, kind, origin, copy, e, written));
         return FailureDecision.done();
       }
+      Tracing.Span span = options.tracing().send(kind.startsWith("dead") ? "dead-letter" : "retry", copy);
       if (failed.record() != null) {
         CompletionStage<?> acked = publisher.publishAsync(copy, timeout);
         return FailureDecision.doneWhen(acked.handle((ok, error) -> {
+          span.end(error);
           if (error != null) {
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
             throw new CompletionException(failure(topic, origin, cause instanceof Exception e ? e
@@ -140,7 +143,13 @@ public final class RecoveryFailureHandler implements RecoveryHandler {
           return null;
         }));
       }
-      publisher.publish(copy, timeout);
+      try {
+        publisher.publish(copy, timeout);
+      } catch (Exception e) {
+        span.end(e);
+        throw e;
+      }
+      span.end(null);
     } catch (Exception e) {
       throw failure(topic, origin, e);
     }

@@ -10,6 +10,7 @@ import io.sagaflow.saga.Effect;
 import io.sagaflow.saga.Now;
 import io.sagaflow.saga.Put;
 import io.sagaflow.saga.Race;
+import io.sagaflow.saga.SagaMetrics;
 import io.sagaflow.saga.Take;
 import io.sagaflow.saga.Uuid;
 import java.util.LinkedHashMap;
@@ -30,7 +31,8 @@ import java.util.concurrent.CompletionStage;
  * the pass-through recorder, so a journal sees every branch.
  *
  * <ul>
- *   <li>put: publish with the transaction id and the triggering headers, wait for the ack;
+ *   <li>put: publish with the transaction id and the triggering headers (a tracing publisher then
+ *       replaces their {@code traceparent} with the put's own span), wait for the ack;
  *   <li>actionChannel, take: {@link Channels};
  *   <li>call: invoke on this thread, wait for an asynchronous result;
  *   <li>all: {@link ForkJoin}; race: {@link Races};
@@ -46,9 +48,11 @@ final class EffectExecutor {
   private final Waiter waiter;
   private final Channels channels;
   private final Races races;
+  private final SagaMetrics metrics;
 
   EffectExecutor(EffectRecorder recorder, ActionPublisher publisher, Timer timer, Activity activity, Waiter waiter,
-      Channels channels, Races races) {
+      Channels channels, Races races, SagaMetrics metrics) {
+    this.metrics = metrics;
     this.recorder = recorder;
     this.publisher = publisher;
     this.timer = timer;
@@ -85,7 +89,18 @@ final class EffectExecutor {
     Map<String, byte[]> headers = new LinkedHashMap<>(ctx.headers());
     headers.putAll(put.headers());
     Action<Object> action = new Action<>(put.topic(), ctx.transactionId(), put.payload(), headers);
-    waiter.await(publisher.publish(action), false, put);
+    if (metrics == SagaMetrics.none()) {
+      waiter.await(publisher.publish(action), false, put);
+      return null;
+    }
+    long t0 = System.nanoTime();
+    boolean failed = true;
+    try {
+      waiter.await(publisher.publish(action), false, put);
+      failed = false;
+    } finally {
+      metrics.put(put.topic(), System.nanoTime() - t0, failed);
+    }
     return null;
   }
 

@@ -7,6 +7,7 @@ import io.sagaflow.kafka.internal.KafkaClients;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.ActionPublisher;
+import io.sagaflow.tracing.Tracing;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -27,6 +29,7 @@ public final class KafkaActionPublisher implements ActionPublisher {
   private final Producer<byte[], byte[]> producer;
   private final ActionCodec codec;
   private final TopicAdministrator topics;
+  private final Tracing tracing;
 
   /**
    * A publisher.
@@ -39,6 +42,16 @@ public final class KafkaActionPublisher implements ActionPublisher {
    */
   public KafkaActionPublisher(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec,
       TopicAdministrator topics) {
+    this(cluster, properties, codec, topics, Tracing.none());
+  }
+
+  /**
+   * A publisher whose puts are traced: each gets a producer span, and its record carries that
+   * span's context in {@code traceparent} (replacing the one copied from the triggering record).
+   */
+  public KafkaActionPublisher(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec,
+      TopicAdministrator topics, Tracing tracing) {
+    this.tracing = java.util.Objects.requireNonNull(tracing, "tracing");
     Map<String, Object> config = new HashMap<>();
     config.put(ProducerConfig.LINGER_MS_CONFIG, 2);
     config.putAll(KafkaClients.known(properties, ProducerConfig.configNames()));
@@ -61,7 +74,10 @@ public final class KafkaActionPublisher implements ActionPublisher {
       if (topics != null) {
         topics.ensureTopics(action.topic());
       }
-      producer.send(codec.toRecord(action), (metadata, error) -> {
+      ProducerRecord<byte[], byte[]> record = codec.toRecord(action);
+      Tracing.Span span = tracing.send("put", record);
+      producer.send(record, (metadata, error) -> {
+        span.end(error);
         if (error != null) {
           acked.completeExceptionally(error);
         } else {

@@ -10,6 +10,7 @@ import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.ActionDecodingException;
 import io.sagaflow.saga.ActionSource;
+import io.sagaflow.saga.SagaMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -63,6 +64,7 @@ public final class KafkaReplyRouter implements ActionSource {
   private final ActionCodec codec;
   private final Duration followTimeout;
   private final TopicAdministrator topicAdmin;
+  private final SagaMetrics metrics;
   private final Thread thread;
   private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
   private final Map<String, CompletableFuture<Void>> followed = new ConcurrentHashMap<>();
@@ -104,6 +106,13 @@ public final class KafkaReplyRouter implements ActionSource {
    */
   public KafkaReplyRouter(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec,
       Duration followTimeout, TopicAdministrator topics) {
+    this(cluster, properties, codec, followTimeout, topics, SagaMetrics.none());
+  }
+
+  /** A router that reports each hand-over's lag ({@link SagaMetrics#replyRouted}) to {@code metrics}. */
+  public KafkaReplyRouter(ClusterOptions cluster, Map<String, Object> properties, ActionCodec codec,
+      Duration followTimeout, TopicAdministrator topics, SagaMetrics metrics) {
+    this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
     this.cluster = cluster;
     this.topicAdmin = topics;
     Map<String, Object> config = new HashMap<>();
@@ -321,6 +330,8 @@ public final class KafkaReplyRouter implements ActionSource {
     if (subs == null) {
       return;
     }
+    long lagMillis = System.currentTimeMillis() - record.timestamp(); // producer or broker time: clocks may differ
+    metrics.replyRouted(record.topic(), lagMillis);
     for (Sub sub : subs) {
       if (sub.topics.contains(record.topic())) {
         try {

@@ -73,7 +73,8 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
     // Connection and security come from the cluster, as for every client of the runtime. With an
     // administrator the dead-letter topic exists now; without one, recovery creates it like its input.
     this.recovery = Recovery.handler(RecoveryOptions.of(cluster, options.groupId()).withPolicy(policy)
-        .withCreateTopics(topics == null).withListener(options.recoveryListener()));
+        .withCreateTopics(topics == null).withListener(options.recoveryListener())
+        .withTracing(runner.observers().tracing()));
     try {
       recovery.createTopics(topic);
     } catch (RecoveryPublishException e) {
@@ -95,8 +96,11 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
       FailureDecision decision = recovery.onFailure(failed);
       // No in-place retries and no retry topics: a finished failure is a written dead letter,
       // written now (done) or once its write is acknowledged (doneWhen: the record finishes then).
-      Runnable count = () -> deadLetters.deadLettered(failed.raw().topic(), failed.raw().partition(),
-          failed.raw().offset(), deadLetterTopic, failed.error());
+      Runnable count = () -> {
+        deadLetters.deadLettered(failed.raw().topic(), failed.raw().partition(), failed.raw().offset(),
+            deadLetterTopic, failed.error());
+        runner.observers().metrics().sagaDeadLettered(topic);
+      };
       if (decision instanceof FailureDecision.DoneWhen later) {
         return FailureDecision.doneWhen(later.handedOff().thenRun(count));
       }
@@ -115,6 +119,7 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
         // A saga waits for its puts' acks and for replies: let every ready transaction start at once.
         .withBlockingHandlers(true)
         .withKafkaProperties(consumer)
+        .withTracing(runner.observers().tracing())
         .withFailureHandler(failures);
     this.processor = Processor.forRecords(processorOptions, record -> runSaga(runner, saga, payloadType, record));
     processor.start();

@@ -19,10 +19,16 @@ final class RunState {
   private volatile CompensationOptions compensationOptions = CompensationOptions.DEFAULT;
   private final AtomicInteger compensating = new AtomicInteger();
 
-  RunState(ConsumerRecord<byte[], byte[]> record, Object userContext, Logger logger) {
+  /** The topic of the action the run started on (the metrics' topic tag). */
+  final String topic;
+  /** The run's span, the parent of its effects' spans; set before the run's thread starts. */
+  io.sagaflow.tracing.Tracing.Span span = io.sagaflow.tracing.Tracing.Span.NOOP;
+
+  RunState(ConsumerRecord<byte[], byte[]> record, Object userContext, Logger logger, String topic) {
     this.record = record;
     this.userContext = userContext;
     this.logger = logger;
+    this.topic = topic;
   }
 
   CompensationOptions compensationOptions() {

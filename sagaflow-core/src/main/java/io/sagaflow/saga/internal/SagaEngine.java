@@ -10,6 +10,7 @@ import io.sagaflow.saga.Saga;
 import io.sagaflow.saga.SagaCancelledException;
 import io.sagaflow.saga.SagaException;
 import io.sagaflow.saga.SagaMiddleware;
+import io.sagaflow.tracing.Tracing;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +51,8 @@ public final class SagaEngine {
   private final ActionCodec codec;
   private final Activity activity;
   private final EffectExecutor executor;
+  private final Observers observers;
+  private final boolean observed;
   /** The effect result seam; a context asks it for its run key ({@link SagaContextImpl#idempotencyKey}). */
   final EffectRecorder recorder;
   /** Blocks saga threads; a journal waits out a replayed delay's remainder with it. */
@@ -69,6 +72,14 @@ public final class SagaEngine {
    */
   public SagaEngine(List<SagaMiddleware> middleware, ActionPublisher publisher, ActionSource source, Timer timer,
       EffectRecorder recorder, ActionCodec codec, int channelCapacity, Activity activity) {
+    this(middleware, publisher, source, timer, recorder, codec, channelCapacity, activity, Observers.NONE);
+  }
+
+  /** An engine whose runs and effects are measured and traced by {@code observers}. */
+  public SagaEngine(List<SagaMiddleware> middleware, ActionPublisher publisher, ActionSource source, Timer timer,
+      EffectRecorder recorder, ActionCodec codec, int channelCapacity, Activity activity, Observers observers) {
+    this.observers = Objects.requireNonNull(observers, "observers");
+    this.observed = observers.on();
     this.middleware = List.copyOf(middleware);
     Objects.requireNonNull(publisher, "publisher");
     Objects.requireNonNull(source, "source");
@@ -84,7 +95,7 @@ public final class SagaEngine {
     boolean unobserved = this.middleware.isEmpty() && recorder == EffectRecorder.PASS_THROUGH
         && activity == Activity.NONE;
     Races races = new Races(unobserved, channels, timer, activity);
-    this.executor = new EffectExecutor(recorder, publisher, timer, activity, waiter, channels, races);
+    this.executor = new EffectExecutor(recorder, publisher, timer, activity, waiter, channels, races, observers.metrics());
   }
 
   /** The codec payloads are converted with. */
@@ -149,7 +160,10 @@ public final class SagaEngine {
   /** Starts a saga that returns a value. */
   public <P> SagaRun startReturning(ReturningSaga<P, ?> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record,
       Object userContext) {
-    RunState run = new RunState(record, userContext, SAGA_LOG);
+    RunState run = new RunState(record, userContext, SAGA_LOG, action.topic());
+    // Started here, on the caller's thread: a Processor's record span is current there, the parent.
+    Tracing.Span span = observers.tracing().sagaRun(action.topic(), action.transactionId(), record);
+    run.span = span;
     SagaContextImpl ctx = new SagaContextImpl(this, run, action, EffectIds.ROOT, null, null, new Compensations(false));
     CompletableFuture<Object> done = new CompletableFuture<>();
     activity.threadStarted();
@@ -157,6 +171,7 @@ public final class SagaEngine {
       MDC.put(MDC_TRANSACTION_ID, action.transactionId());
       Object result = null;
       Throwable failure = null;
+      Tracing.Scope scope = span.attach();
       try {
         result = saga.run(action, ctx);
       } catch (Throwable t) {
@@ -168,6 +183,8 @@ public final class SagaEngine {
         }
       } finally {
         run.closeChannels();
+        scope.close();
+        span.end(failure);
         activity.threadEnded();
       }
       if (failure == null) {
@@ -183,6 +200,9 @@ public final class SagaEngine {
   /** Performs {@code effect}, whose id is {@code id}, through the middleware chain; throws unchecked. */
   Object perform(Effect<?> effect, String id, SagaContextImpl ctx) {
     Objects.requireNonNull(effect, "effect");
+    if (observed) {
+      return performObserved(effect, id, ctx);
+    }
     try {
       return MiddlewareChain.run(middleware, executor, 0, effect, id, ctx);
     } catch (RuntimeException | Error e) {
@@ -191,6 +211,31 @@ public final class SagaEngine {
       throw Waiter.cancelled(effect.describe());
     } catch (Exception e) {
       throw new SagaException(effect.describe() + " failed: " + e, e);
+    }
+  }
+
+  /** {@link #perform} in the effect's span, timed. */
+  private Object performObserved(Effect<?> effect, String id, SagaContextImpl ctx) {
+    String kind = Observers.kind(effect);
+    Tracing.Span span = observers.tracing().effect(ctx.run.span, kind, effect.describe());
+    Tracing.Scope scope = span.attach(); // a put's producer span, and a call's effects, are children
+    long t0 = System.nanoTime();
+    Throwable failure = null;
+    try {
+      return MiddlewareChain.run(middleware, executor, 0, effect, id, ctx);
+    } catch (RuntimeException | Error e) {
+      failure = e;
+      throw e;
+    } catch (InterruptedException e) {
+      failure = e;
+      throw Waiter.cancelled(effect.describe());
+    } catch (Exception e) {
+      failure = e;
+      throw new SagaException(effect.describe() + " failed: " + e, e);
+    } finally {
+      scope.close();
+      span.end(failure);
+      observers.metrics().effect(ctx.run.topic, kind, System.nanoTime() - t0, failure != null);
     }
   }
 }

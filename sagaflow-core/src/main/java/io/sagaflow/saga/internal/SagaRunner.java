@@ -3,6 +3,7 @@ package io.sagaflow.saga.internal;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionDecodingException;
 import io.sagaflow.saga.Saga;
+import io.sagaflow.saga.SagaMetrics;
 import io.sagaflow.saga.SagaOptions;
 import java.time.Duration;
 import java.util.Objects;
@@ -27,6 +28,7 @@ public final class SagaRunner {
   private final Duration timeout;
   private final Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory;
   private final Set<SagaEngine.SagaRun> running = ConcurrentHashMap.newKeySet();
+  private final Observers observers;
 
   /**
    * A runner.
@@ -38,6 +40,13 @@ public final class SagaRunner {
    */
   public SagaRunner(SagaEngine engine, Timer timer, Duration timeout,
       Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory) {
+    this(engine, timer, timeout, contextFactory, Observers.NONE);
+  }
+
+  /** A runner whose runs are counted by {@code observers} (and traced by its saga consumers). */
+  public SagaRunner(SagaEngine engine, Timer timer, Duration timeout,
+      Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory, Observers observers) {
+    this.observers = Objects.requireNonNull(observers, "observers");
     this.engine = Objects.requireNonNull(engine, "engine");
     this.timer = Objects.requireNonNull(timer, "timer");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -64,8 +73,11 @@ public final class SagaRunner {
       return CompletableFuture.failedFuture(new IllegalStateException("the saga context factory failed for "
           + action.topic() + " transaction " + action.transactionId() + ": " + e, e));
     }
+    SagaMetrics metrics = observers.metrics();
+    long t0 = System.nanoTime();
     SagaEngine.SagaRun run = engine.start(saga, action, record, userContext);
     running.add(run);
+    metrics.sagaStarted(action.topic());
     AtomicBoolean timedOut = new AtomicBoolean();
     Timer.Scheduled deadline = scheduleDeadline(run, timedOut);
     CompletableFuture<Void> result = new CompletableFuture<>();
@@ -75,11 +87,11 @@ public final class SagaRunner {
         running.notifyAll();
       }
       deadline.cancel();
-      if (timedOut.get()) {
-        result.completeExceptionally(new TimeoutException("the saga for " + action.topic() + " transaction "
-            + action.transactionId() + " did not finish within " + timeout + " and was cancelled"));
-      } else if (e != null) {
-        result.completeExceptionally(e);
+      Throwable failure = timedOut.get() ? new TimeoutException("the saga for " + action.topic() + " transaction "
+          + action.transactionId() + " did not finish within " + timeout + " and was cancelled") : e;
+      metrics.sagaEnded(action.topic(), System.nanoTime() - t0, failure);
+      if (failure != null) {
+        result.completeExceptionally(failure);
       } else {
         result.complete(null);
       }
@@ -125,5 +137,10 @@ public final class SagaRunner {
   /** The number of runs in progress. */
   public int running() {
     return running.size();
+  }
+
+  /** What watches the runs: the saga consumers trace their records and count dead letters with it. */
+  public Observers observers() {
+    return observers;
   }
 }
