@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -214,12 +215,13 @@ final class RestatePeer implements AutoCloseable {
     }
   }
 
+  /** Ports free now; the server binds them a moment later (another process taking one first fails the start: SKIP). */
   private static int[] freePorts(int n) throws IOException {
     ServerSocket[] sockets = new ServerSocket[n];
     int[] ports = new int[n];
     try {
       for (int i = 0; i < n; i++) {
-        sockets[i] = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        sockets[i] = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         ports[i] = sockets[i].getLocalPort();
       }
     } finally {
