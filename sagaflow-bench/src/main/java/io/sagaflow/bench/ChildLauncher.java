@@ -73,7 +73,7 @@ final class ChildLauncher {
   }
 
   /** The directory holding the bench jar (or {@code target/} when running from {@code target/classes}). */
-  private static Optional<Path> benchHome() {
+  static Optional<Path> benchHome() {
     try {
       var source = ChildLauncher.class.getProtectionDomain().getCodeSource();
       if (source == null) {

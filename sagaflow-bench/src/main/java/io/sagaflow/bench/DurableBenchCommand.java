@@ -13,11 +13,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,17 +52,21 @@ import picocli.CommandLine.Option;
  * once; rate = sagas over the time to the last output), then {@code durable-3step-<rate>} (inputs
  * paced, latency from each input's scheduled time, so no coordinated omission). For the durable
  * system, {@code durable-waiting}: N sagas each waiting on a take, the child's heap after a full GC.
+ *
+ * <p>The peer {@code restate} ({@link RestatePeer}) runs the same saga as Restate services behind a Restate
+ * server that consumes the same input topic; the same inputs and the same output reader measure it. Where
+ * the server cannot be installed or started, it prints {@code SKIP system=restate reason="…"} instead.
  */
 @Command(name = "durable", mixinStandardHelpOptions = true,
-    description = "Durable three-step sagas (journaled in Kafka) against plain sagas: saturated rate, latency at "
-        + "an offered load, and the heap of many waiting sagas.")
+    description = "Durable three-step sagas (journaled in Kafka) against plain sagas and Restate: saturated rate, "
+        + "latency at an offered load, and the heap of many waiting sagas.")
 final class DurableBenchCommand implements Callable<Integer> {
   private static final int PARTITIONS = 6;
 
   @Option(names = "--bootstrap-servers", description = "Use this broker instead of starting an embedded one")
   String bootstrapServers;
 
-  @Option(names = "--systems", split = ",", defaultValue = "sagaflow-durable,sagaflow",
+  @Option(names = "--systems", split = ",", defaultValue = "sagaflow-durable,sagaflow,restate",
       description = "Systems to run, in order (default ${DEFAULT-VALUE})")
   List<String> systems;
 
@@ -82,13 +89,26 @@ final class DurableBenchCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "300", description = "Seconds a scenario may take (default ${DEFAULT-VALUE})")
   int timeoutSeconds;
 
+  @Option(names = "--node", defaultValue = "node", description = "The node program npm needs (default ${DEFAULT-VALUE})")
+  String node;
+
+  @Option(names = "--npm", defaultValue = "npm", description = "The npm program (default ${DEFAULT-VALUE})")
+  String npm;
+
+  @Option(names = "--restate-dir", paramLabel = "DIR",
+      description = "Where npm installs the Restate server (default: restate-server-<version> next to the bench)")
+  Path restateDir;
+
+  /** Where RESULT, RATIO and SKIP lines go (a test captures them). */
+  PrintStream out = System.out;
+
   private final ActionCodec codec = ActionCodec.create();
 
   @Override
   public Integer call() throws Exception {
     for (String s : systems) {
-      if (!s.equals("sagaflow-durable") && !s.equals("sagaflow")) {
-        throw new IllegalArgumentException("unknown system '" + s + "'; use sagaflow-durable or sagaflow");
+      if (!s.equals("sagaflow-durable") && !s.equals("sagaflow") && !s.equals(RestatePeer.SYSTEM)) {
+        throw new IllegalArgumentException("unknown system '" + s + "'; use sagaflow-durable, sagaflow or restate");
       }
     }
     if (bootstrapServers != null) {
@@ -101,30 +121,25 @@ final class DurableBenchCommand implements Callable<Integer> {
 
   private int run(String bootstrap, EmbeddedKafka kafka) throws Exception {
     String runId = Long.toString(System.currentTimeMillis(), 36);
-    List<double[]> rates = new ArrayList<>();
+    Map<String, double[]> rates = new LinkedHashMap<>();
     int failures = 0;
     for (String system : systems) {
       String prefix = "bench-durable-" + runId + "-" + system;
+      if (system.equals(RestatePeer.SYSTEM)) {
+        failures += runRestate(bootstrap, kafka, prefix, rates);
+        continue;
+      }
       createTopics(kafka, bootstrap, prefix);
       try (Echo echo = new Echo(bootstrap, prefix);
           Child child = Child.start(bootstrap, prefix, system.equals("sagaflow-durable"), false, childHeap);
           Sagas3 sagas = new Sagas3(bootstrap, prefix, codec)) {
         echo.awaitAssigned();
         child.awaitReady(Duration.ofSeconds(90));
-        sagas.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up
-        Measured saturated = sagas.saturated(saturatedSagas, timeoutSeconds);
-        print(system, "durable-3step-saturated", saturated);
-        sagas.paced(rate, 5, timeoutSeconds); // warm-up at the paced load
-        Measured paced = sagas.paced(rate, pacedSeconds, timeoutSeconds);
-        print(system, "durable-3step-" + rate, paced);
-        rates.add(new double[] {saturated.rate(), paced.percentile(0.99)});
-        failures += saturated.missing() + paced.missing();
+        failures += measure(system, sagas, rates);
       }
     }
-    if (rates.size() == 2 && systems.get(0).equals("sagaflow-durable")) {
-      System.out.printf(Locale.ROOT, "RATIO durable/plain saturated_rate=%.2f p99_at_%d=%.2f%n",
-          rates.get(0)[0] / rates.get(1)[0], rate, rates.get(0)[1] / Math.max(0.001, rates.get(1)[1]));
-    }
+    ratio("durable/plain", rates.get("sagaflow-durable"), rates.get("sagaflow"));
+    ratio("sagaflow-durable/restate", rates.get("sagaflow-durable"), rates.get(RestatePeer.SYSTEM));
     if (waiting > 0 && systems.contains("sagaflow-durable")) {
       String prefix = "bench-durable-" + runId + "-waiting";
       createTopics(kafka, bootstrap, prefix);
@@ -133,7 +148,7 @@ final class DurableBenchCommand implements Callable<Integer> {
         child.awaitReady(Duration.ofSeconds(90));
         Measured started = sagas.saturated(waiting, timeoutSeconds);
         long heapMb = child.heapMb();
-        System.out.printf(Locale.ROOT,
+        out.printf(Locale.ROOT,
             "RESULT system=sagaflow-durable scenario=durable-waiting sagas=%d seconds=%.2f rate=%.0f heap_mb=%d%s%n",
             started.done(), started.seconds(), started.rate(), heapMb,
             started.missing() == 0 ? "" : " missing=" + started.missing());
@@ -141,6 +156,57 @@ final class DurableBenchCommand implements Callable<Integer> {
       }
     }
     return failures == 0 ? 0 : 1;
+  }
+
+  /** Warm-up, then the saturated and the paced scenario; returns the sagas that did not complete. */
+  private int measure(String system, Sagas3 sagas, Map<String, double[]> rates) {
+    sagas.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up
+    Measured saturated = sagas.saturated(saturatedSagas, timeoutSeconds);
+    print(system, "durable-3step-saturated", saturated);
+    sagas.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
+    Measured paced = sagas.paced(rate, pacedSeconds, timeoutSeconds);
+    print(system, "durable-3step-" + rate, paced);
+    rates.put(system, new double[] {saturated.rate(), paced.percentile(0.99)});
+    return saturated.missing() + paced.missing();
+  }
+
+  /** The Restate peer: SKIP (not a failure) when its server cannot be installed or started. */
+  private int runRestate(String bootstrap, EmbeddedKafka kafka, String prefix, Map<String, double[]> rates)
+      throws InterruptedException {
+    Path dir = restateDir != null ? restateDir : RestatePeer.defaultNpmDir();
+    out.println("bench: Restate server " + RestatePeer.SERVER_VERSION + " in " + dir);
+    RestatePeer.Binary binary;
+    switch (RestatePeer.prepare(node, npm, dir)) {
+      case RestatePeer.Skip s -> {
+        skip(s.reason());
+        return 0;
+      }
+      case RestatePeer.Binary b -> binary = b;
+    }
+    createTopics(kafka, bootstrap, prefix);
+    RestatePeer peer;
+    try {
+      peer = RestatePeer.start(binary, bootstrap, prefix, childHeap);
+    } catch (IOException | IllegalStateException e) {
+      skip("the Restate server or its service JVM did not start: " + e.getMessage());
+      return 0;
+    }
+    try (peer; Sagas3 sagas = new Sagas3(bootstrap, prefix, codec)) {
+      return measure(RestatePeer.SYSTEM, sagas, rates);
+    }
+  }
+
+  private void skip(String reason) {
+    out.println("SKIP system=" + RestatePeer.SYSTEM + " reason=\""
+        + reason.strip().replace('"', '\'').replaceAll("\\s*\\R\\s*", " | ") + "\"");
+    out.flush();
+  }
+
+  private void ratio(String name, double[] a, double[] b) {
+    if (a != null && b != null) {
+      out.printf(Locale.ROOT, "RATIO %s saturated_rate=%.2f p99_at_%d=%.2f%n", name, a[0] / Math.max(0.001, b[0]), rate,
+          a[1] / Math.max(0.001, b[1]));
+    }
   }
 
   private static void createTopics(EmbeddedKafka kafka, String bootstrap, String prefix) {
@@ -158,12 +224,12 @@ final class DurableBenchCommand implements Callable<Integer> {
     }
   }
 
-  private static void print(String system, String scenario, Measured m) {
-    System.out.printf(Locale.ROOT,
+  private void print(String system, String scenario, Measured m) {
+    out.printf(Locale.ROOT,
         "RESULT system=%s scenario=%s sagas=%d seconds=%.2f rate=%.0f p50_ms=%.2f p99_ms=%.2f%s%n",
         system, scenario, m.done(), m.seconds(), m.rate(), m.percentile(0.5), m.percentile(0.99),
         m.missing() == 0 ? "" : " missing=" + m.missing());
-    System.out.flush();
+    out.flush();
   }
 
   /** Latencies (ms) of the sagas that completed, and how many did not within the time limit. */

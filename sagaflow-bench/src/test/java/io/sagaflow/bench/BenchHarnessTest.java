@@ -87,6 +87,32 @@ class BenchHarnessTest {
   }
 
   @Test
+  void durableBenchPrintsSkipForRestateWithoutNodeAndExitsZero(@TempDir Path npmDir) throws Exception {
+    // Restate alone: the Sagaflow systems run in the same loop before and after it (seconds each, not for CI).
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    DurableBenchCommand command = new DurableBenchCommand();
+    new CommandLine(command).parseArgs(
+        "--bootstrap-servers", kafka.bootstrapServers(),
+        "--systems", "restate",
+        "--node", npmDir.resolve("no-such-node").toString(),
+        "--restate-dir", npmDir.toString(),
+        "--waiting", "0");
+    command.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+
+    int exit = command.call();
+
+    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(exit).isZero();
+    // Off linux-x64 the reason is the platform (the server binary is installed for linux-x64 only).
+    boolean linuxX64 = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux")
+        && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+    assertThat(lines).filteredOn(l -> l.startsWith("SKIP ")).singleElement().asString()
+        .startsWith("SKIP system=restate reason=\"" + (linuxX64
+            ? "node cannot be started (" + npmDir.resolve("no-such-node") : "the bench installs"));
+    assertThat(lines).noneMatch(l -> l.startsWith("RESULT") || l.startsWith("RATIO"));
+  }
+
+  @Test
   void aStatsLineOfTheNodeRequesterBecomesAResultLineInSagaflowsFormat() {
     SagaResult r = SagaResult.fromStats(
         "STATS scenario=saga-roundtrip-1000 sagas=1500 failed=8500 seconds=20.004 p50_ms=10012.500 p99_ms=10340.125",
