@@ -132,7 +132,7 @@ public record SagaflowProperties(
    *     within the connection timeout (default false)
    * @param stallAlarmAfter how long a record may keep failing in place before health is DOWN (default 5m)
    * @param instanceId a stable id of this instance (pod name): static group membership; each listener's
-   *     processor joins as <instance-id>-<listener id> (its retry processor with -retries appended)
+   *     processor joins as {@code <instance-id>-<listener id>} (its retry processor with -retries appended)
    * @param exactlyOnce consume, produce and commit in Kafka transactions (default false)
    * @param properties raw Kafka consumer properties
    * @param producerProperties raw properties of the producer behind record.send(...)
