@@ -148,11 +148,13 @@ final class ChaosSagas extends ChaosScenario {
           long[] killNanos = new long[killCount];
           Thread[] restarts = new Thread[killCount];
           int[] done = {0};
+          Set<ChildJvm> killedByUs = java.util.concurrent.ConcurrentHashMap.newKeySet();
           for (int k = 0; k < killCount; k++) {
             int kill = k;
             int slot = k % jvms;
             timeline.at(killAt[k], () -> {
               ChildJvm victim = slots[slot];
+              killedByUs.add(victim);
               victim.kill();
               killNanos[kill] = System.nanoTime();
               ChildJvm next = child(all, "saga", common, group, delayMs);
@@ -165,7 +167,9 @@ final class ChaosSagas extends ChaosScenario {
                   next.awaitLine("READY"::equals, seconds(180));
                   restartSeconds[kill] = (System.nanoTime() - killNanos[kill]) / 1e9;
                 } catch (InterruptedException | AssertionError e) {
-                  restartSeconds[kill] = -1;
+                  // Killed again before it was ready (the next kill of its slot came first): that kill's restart
+                  // counts; -1 when it was not killed by us (it died or never got partitions).
+                  restartSeconds[kill] = next.isAlive() || !killedByUs.contains(next) ? -1 : Double.NaN;
                 }
               });
             });
@@ -182,13 +186,12 @@ final class ChaosSagas extends ChaosScenario {
           long last = System.nanoTime();
           long limit = last + TimeUnit.SECONDS.toNanos(bound);
           int completed = checker.completed(expected);
-          while (completed < expected.size() && System.nanoTime() < limit) {
+          for (int tick = 1; completed < expected.size() && System.nanoTime() < limit; tick++) {
             Thread.sleep(500); // polling the checker's count, not synchronisation
-            int now = checker.completed(expected);
-            if (now / 200 != completed / 200) {
-              log("completed %d of %d", now, expected.size());
+            completed = checker.completed(expected);
+            if (tick % 20 == 0) {
+              log("completed %d of %d", completed, expected.size());
             }
-            completed = now;
           }
           log("after the last kill: %d of %d sagas completed in %.1f s", completed, expected.size(),
               (System.nanoTime() - last) / 1e9);
@@ -320,11 +323,19 @@ final class ChaosSagas extends ChaosScenario {
         + "duplicate_puts=%d lost=%d stuck=%d%n", n, killsDone, completed, duplicates, lost, stuck);
     double maxRestart = 0;
     for (double r : restartSeconds) {
-      maxRestart = Math.max(maxRestart, r);
+      if (!Double.isNaN(r)) {
+        maxRestart = Math.max(maxRestart, r);
+      }
     }
     out.printf(Locale.ROOT, "# acknowledged starts=%d dead_letters=%d completed_missing_a_request=%d "
         + "max_restart_s=%.1f checker_caught_up=%s undecodable=%d%n", expected.size(), deadLetters,
         report.missingRequests(), maxRestart, report.caughtUp(), report.undecodable());
+    StringBuilder restarts = new StringBuilder();
+    for (double r : restartSeconds) {
+      restarts.append(restarts.isEmpty() ? "" : ",")
+          .append(Double.isNaN(r) ? "killed_before_ready" : String.format(Locale.ROOT, "%.1f", r));
+    }
+    out.println("# restart_s per kill (SIGKILL to the new JVM holding partitions): " + restarts);
     if (!lostSample.isEmpty()) {
       out.println("# lost, e.g. " + lostSample);
     }
@@ -334,7 +345,7 @@ final class ChaosSagas extends ChaosScenario {
     boolean ok = completed == n && duplicates == 0 && lost == 0 && stuck == 0 && killsDone >= killCount
         && report.missingRequests() == 0;
     for (double r : restartSeconds) {
-      ok &= r >= 0;
+      ok &= Double.isNaN(r) || r >= 0; // NaN: killed again before it was ready
     }
     if (delayMs > 0) {
       ok &= timers(delayMs, killAt, maxRestart, started, report, n);
