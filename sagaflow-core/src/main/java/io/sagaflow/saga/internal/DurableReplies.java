@@ -298,7 +298,7 @@ final class DurableReplies implements ActionSource {
    * topic (chaos sagas found 643 of 2,000 sagas dead-lettered by "did not finish within PT30S" when
    * a restarted owner resumed hundreds of them at once on a loaded machine).
    */
-  private Map<TopicPartition, Long> listOffsets(Map<TopicPartition, OffsetSpec> specs) {
+  Map<TopicPartition, Long> listOffsets(Map<TopicPartition, OffsetSpec> specs) {
     while (true) {
       Map<TopicPartition, Long> out = new HashMap<>();
       try {
