@@ -75,7 +75,7 @@ final class ChaosSagas extends ChaosScenario {
   Integer sagaJvms;
 
   @Option(names = "--stuck-bound-s",
-      description = "Seconds after the last kill within which every saga must complete (default 90; 40 with --short), "
+      description = "Seconds after the last restart is ready within which every saga must complete (default 90; 60 with --short), "
           + "plus the delay")
   Integer stuckBound;
 
@@ -100,7 +100,7 @@ final class ChaosSagas extends ChaosScenario {
     int maxGap = Math.max(minGap, pick(maxInterval, 15, 5));
     int jvms = pick(sagaJvms, 2, 2);
     long delayMs = delay == null ? 0 : delay.toMillis();
-    int bound = pick(stuckBound, 90, 40) + (int) Math.ceil(delayMs / 1000.0);
+    int bound = pick(stuckBound, 90, 60) + (int) Math.ceil(delayMs / 1000.0);
     long s = seed != null ? seed : System.nanoTime();
     Random random = new Random(s);
     double[] killAt = new double[killCount];
@@ -128,6 +128,8 @@ final class ChaosSagas extends ChaosScenario {
       List<ChildJvm> all = new ArrayList<>();
       ChildJvm[] slots = new ChildJvm[jvms];
       double[] restartSeconds = new double[killCount];
+      long[] killWall = new long[killCount];
+      long[] readyWall = new long[killCount]; // 0: killed again before it was ready
       int killsDone = 0;
       Set<String> txs = new HashSet<>();
       AtomicReferenceArray<RecordMetadata> started = new AtomicReferenceArray<>(n);
@@ -157,6 +159,7 @@ final class ChaosSagas extends ChaosScenario {
               killedByUs.add(victim);
               victim.kill();
               killNanos[kill] = System.nanoTime();
+              killWall[kill] = System.currentTimeMillis();
               ChildJvm next = child(all, "saga", common, group, delayMs);
               slots[slot] = next;
               done[0]++;
@@ -166,6 +169,7 @@ final class ChaosSagas extends ChaosScenario {
                 try {
                   next.awaitLine("READY"::equals, seconds(180));
                   restartSeconds[kill] = (System.nanoTime() - killNanos[kill]) / 1e9;
+                  readyWall[kill] = System.currentTimeMillis();
                 } catch (InterruptedException | AssertionError e) {
                   // Killed again before it was ready (the next kill of its slot came first): that kill's restart
                   // counts; -1 when it was not killed by us (it died or never got partitions).
@@ -212,6 +216,7 @@ final class ChaosSagas extends ChaosScenario {
         }
         report = checker.finish(txs, delayMs == 0, seconds(60));
       }
+      outages = outages(killWall, readyWall, jvms);
       return judge(bootstrap, group, start, n, killCount, killsDone, killAt, restartSeconds, delayMs, txs, started,
           report);
     }
@@ -327,9 +332,10 @@ final class ChaosSagas extends ChaosScenario {
         maxRestart = Math.max(maxRestart, r);
       }
     }
-    out.printf(Locale.ROOT, "# acknowledged starts=%d dead_letters=%d completed_missing_a_request=%d "
-        + "max_restart_s=%.1f checker_caught_up=%s undecodable=%d%n", expected.size(), deadLetters,
-        report.missingRequests(), maxRestart, report.caughtUp(), report.undecodable());
+    out.printf(Locale.ROOT, "# acknowledged starts=%d dead_letters=%d request_puts=%d live_in_journal=%d "
+        + "completed_missing_a_request=%d max_restart_s=%.1f checker_caught_up=%s undecodable=%d%n", expected.size(),
+        deadLetters, report.requestPuts(), live.size(), report.missingRequests(), maxRestart, report.caughtUp(),
+        report.undecodable());
     StringBuilder restarts = new StringBuilder();
     for (double r : restartSeconds) {
       restarts.append(restarts.isEmpty() ? "" : ",")
@@ -354,7 +360,48 @@ final class ChaosSagas extends ChaosScenario {
     return ok ? 0 : 1;
   }
 
-  /** The timer check: each output no earlier than its delay after its start, no later than delay + restart + 2 s. */
+  /** Wall-clock windows [kill, the slot's next JVM ready]: a JVM killed before it was ready extends its slot's window. */
+  private long[][] outages = new long[0][];
+
+  private static long[][] outages(long[] killWall, long[] readyWall, int jvms) {
+    List<long[]> windows = new ArrayList<>();
+    for (int k = 0; k < killWall.length; k++) {
+      long end = Long.MAX_VALUE;
+      for (int j = k; j < killWall.length; j += jvms) {
+        if (readyWall[j] > 0) {
+          end = readyWall[j];
+          break;
+        }
+      }
+      if (killWall[k] > 0) {
+        windows.add(new long[] {killWall[k], end});
+      }
+    }
+    return windows.toArray(long[][]::new);
+  }
+
+  /** When a saga due at {@code due} can end at the latest: 2 s after its deadline, or after the outage it falls in. */
+  private long latestEnd(long due) {
+    long t = due;
+    boolean moved = true;
+    while (moved) {
+      moved = false;
+      for (long[] w : outages) {
+        if (t >= w[0] && t < w[1]) {
+          t = w[1];
+          moved = true;
+        }
+      }
+    }
+    return t == Long.MAX_VALUE ? t : t + 2000;
+  }
+
+  /**
+   * The timer check: each output no earlier than its delay after its start, and no later than 2 s
+   * after its deadline or, when the deadline fell while the JVM owning it was down, 2 s after that
+   * JVM's successor was ready (the "restart time"; with kills closer together than a restart takes,
+   * the outage lasts until the last restart of the chain is ready).
+   */
   private boolean timers(long delayMs, double[] killAt, double maxRestart,
       AtomicReferenceArray<RecordMetadata> started, SagaOutputCheck.Report report, int n) {
     long min = Long.MAX_VALUE;
@@ -379,9 +426,10 @@ final class ChaosSagas extends ChaosScenario {
       long lateness = end - md.timestamp() - delayMs;
       min = Math.min(min, lateness);
       max = Math.max(max, lateness);
+      long latest = latestEnd(md.timestamp() + delayMs);
       if (lateness < 0) {
         early++;
-      } else if (lateness > boundMs) {
+      } else if (end > latest) {
         late++;
       }
       double startS = (md.timestamp() - first) / 1000.0;

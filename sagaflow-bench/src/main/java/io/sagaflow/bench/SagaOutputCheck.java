@@ -130,8 +130,10 @@ final class SagaOutputCheck implements AutoCloseable {
         }
       }
       long missingRequests = 0;
+      long requestPuts = 0;
       for (Map.Entry<String, int[]> e : requests.entrySet()) {
         int[] s = e.getValue();
+        requestPuts += s[0] + s[1] + s[2];
         duplicates += Math.max(0, s[1] - 1) + Math.max(0, s[2] - 1) + s[0];
       }
       if (threeStep) {
@@ -142,7 +144,7 @@ final class SagaOutputCheck implements AutoCloseable {
           }
         }
       }
-      return new Report(done, duplicates, missingRequests, Map.copyOf(outputAt), undecodable, caughtUp);
+      return new Report(done, duplicates, missingRequests, requestPuts, Map.copyOf(outputAt), undecodable, caughtUp);
     }
   }
 
@@ -151,7 +153,8 @@ final class SagaOutputCheck implements AutoCloseable {
    * transaction, a second request of a step), completed sagas missing a request, each saga's first
    * output time.
    */
-  record Report(Set<String> completed, long duplicatePuts, long missingRequests, Map<String, Long> outputAt,
+  record Report(Set<String> completed, long duplicatePuts, long missingRequests, long requestPuts,
+      Map<String, Long> outputAt,
       long undecodable, boolean caughtUp) {}
 
   @Override
