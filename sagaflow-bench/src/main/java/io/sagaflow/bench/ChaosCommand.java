@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "chaos", mixinStandardHelpOptions = true,
     subcommands = {ChaosKillScenario.EosKill.class, ChaosKillScenario.AlosKill.class, ChaosRebalanceStorm.class,
-        ChaosDltOutage.class, ChaosBrokerOutage.class, ChaosUnreachable.class},
+        ChaosDltOutage.class, ChaosBrokerOutage.class, ChaosUnreachable.class, ChaosSagas.class},
     description = "Fault scenarios with promises: exit 0 only when the promise holds.")
 final class ChaosCommand implements Runnable {
   @Spec
