@@ -79,6 +79,28 @@ public abstract class ReadmeContext {
     }
   }
 
+  /** The reader's shipping receipt. */
+  public record Receipt(String id) {}
+
+  /** A shipping service of the reader's, which deduplicates by key. */
+  public static class Shipping {
+    public Receipt ship(Order order, String idempotencyKey) {
+      return new Receipt(idempotencyKey);
+    }
+  }
+
+  protected Shipping shipping = new Shipping();
+
+  /** Options the reader already has, and their meter registry. */
+  protected io.sagaflow.processor.ProcessorOptions<String, String> base;
+
+  protected io.sagaflow.recovery.RecoveryOptions recovery;
+
+  protected io.sagaflow.saga.SagaOptions sagas = io.sagaflow.saga.SagaOptions.defaults();
+
+  protected io.micrometer.core.instrument.MeterRegistry registry =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
   protected void bill(String key, Order value) {}
 
   protected void bill(Object record) {}

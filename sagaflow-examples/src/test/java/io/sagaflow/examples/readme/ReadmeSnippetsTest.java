@@ -41,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       {@code handler}, {@code Order}, {@code billing}, ...) come from {@link ReadmeContext}.
  *   <li>Every Sagaflow package is imported, with {@code java.time}, {@code java.util}, Kafka's
  *       serializers and JUnit's API ({@link #IMPORTS}).
+ *   <li>A block fenced {@code ```java <module>} (e.g. {@code ```java spring-boot}) needs a module
+ *       that builds after this one; it is not compiled here (its module's tests use the same API).
  *   <li>{@code ...} stands for elided code: it is removed before compiling (so {@code { ... }} is
  *       an empty body and a line of {@code ...} is nothing).
  * </ul>
@@ -51,7 +53,8 @@ class ReadmeSnippetsTest {
       "io.sagaflow.routing.*", "io.sagaflow.saga.*", "io.sagaflow.embedded.*", "io.sagaflow.testkit.*",
       "io.sagaflow.examples.pizza.*", "io.sagaflow.examples.readme.ReadmeContext.*",
       "java.nio.file.*", "java.time.*", "java.util.*", "org.apache.kafka.common.serialization.*",
-      "org.junit.jupiter.api.*", "org.junit.jupiter.api.extension.*");
+      "org.junit.jupiter.api.*", "org.junit.jupiter.api.extension.*",
+      "com.fasterxml.jackson.databind.JsonNode", "io.micrometer.core.instrument.Tags");
 
   private static final Pattern FENCE = Pattern.compile("^```java\\s*$");
 
