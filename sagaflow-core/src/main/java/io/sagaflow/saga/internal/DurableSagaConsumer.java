@@ -25,7 +25,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,14 +48,15 @@ import org.slf4j.LoggerFactory;
  * A durable saga consumer: every saga is journaled, survives a crash of its process and resumes on
  * the group's next owner of its input partition.
  *
- * <p>Design. One platform thread owns the group's {@link KafkaConsumer} and one transactional
- * {@link KafkaProducer}. It polls the input topic every commit interval; each record starts a run
- * on a virtual thread of an engine whose {@link JournalRecorder} journals into a
- * {@link JournalWriter}, which is also the engine's publisher. Every commit interval the thread
- * drains the writer into one transaction: journal values, puts, tombstones, dead letters and the
- * input offsets (with the consumer's group metadata, so a zombie's transaction is fenced).
- * Effects do not wait for the commit: a put becomes visible only when it commits, with the entry
- * that journals it.
+ * <p>Design. One platform thread owns the group's {@link KafkaConsumer}; a {@link JournalCommitter}
+ * owns one transactional {@link KafkaProducer}. The thread polls the input topic; each record
+ * starts a run on a virtual thread of an engine whose {@link JournalRecorder} journals into a
+ * {@link JournalWriter}, which is also the engine's publisher. When no transaction is in flight
+ * (and at most once per commit interval) the thread drains the writer into one transaction:
+ * journal values, puts, tombstones, dead letters and the input offsets (with the consumer's group
+ * metadata, so a zombie's transaction is fenced). It goes on polling while the committer writes
+ * it, and takes the outcome before it drains the next batch. Effects do not wait for the commit:
+ * a put becomes visible only when it commits, with the entry that journals it.
  *
  * <ul>
  *   <li><b>Assignment</b>: the journal partition with the input partition's number is read from
@@ -76,6 +76,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class DurableSagaConsumer<P> implements SagaConsumer {
   private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(SagaConsumer.class);
+  private static final Duration IN_FLIGHT_POLL = Duration.ofMillis(5);
 
   /** What the runtime lends a durable consumer. */
   public record Environment(List<SagaMiddleware> middleware, ActionSource source, ActionCodec codec, Timer timer,
@@ -98,9 +99,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private final Admin admin;
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final JournalReader reader;
-  private final Map<String, Object> producerConfig;
-  private final ClusterOptions cluster;
-  private KafkaProducer<byte[], byte[]> producer;
+  private final JournalCommitter committer;
   private final Thread thread;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile RuntimeException startFailure;
@@ -136,7 +135,6 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   public DurableSagaConsumer(ClusterOptions cluster, Map<String, Object> kafkaProperties, String topic,
       Class<P> payloadType, Saga<P> saga, SagaConsumerOptions options, Environment env,
       TopicAdministrator runtimeTopics) {
-    this.cluster = cluster;
     this.topic = topic;
     this.groupId = options.groupId();
     this.journalTopic = options.durability().journalTopicFor(groupId);
@@ -174,10 +172,12 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       Map<String, Object> producerConfig = new HashMap<>(KafkaClients.known(kafkaProperties,
           ProducerConfig.configNames()));
       producerConfig.keySet().removeIf(k -> k.endsWith(".serializer"));
-      producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0); // batches are ours
+      // Records go out at once, while sendOffsetsToTransaction waits for the group coordinator.
+      producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
       // A crashed owner's open transaction blocks the journal's last stable offset until it times out.
       producerConfig.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
-      this.producerConfig = producerConfig;
+      this.committer = new JournalCommitter(cluster, groupId + "-saga-journal-", producerConfig,
+          "sagaflow-durable-commit-" + groupId);
     } catch (RuntimeException e) {
       admin.close();
       throw e;
@@ -197,22 +197,10 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
 
   // ------------------------------------------------------------------ the loop thread
 
-  private KafkaProducer<byte[], byte[]> newProducer() {
-    KafkaProducer<byte[], byte[]> p = KafkaClients.transactionalProducer(cluster,
-        groupId + "-saga-journal-" + UUID.randomUUID(), producerConfig);
-    try {
-      p.initTransactions();
-    } catch (RuntimeException e) {
-      p.close(Duration.ZERO);
-      throw e;
-    }
-    return p;
-  }
-
   private void loop() {
     try {
       try {
-        producer = newProducer();
+        committer.open();
         consumer.subscribe(List.of(topic), new Listener());
       } catch (RuntimeException e) {
         startFailure = new IllegalStateException("the durable saga consumer of " + topic + " cannot start: " + e, e);
@@ -223,7 +211,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       long nextCommit = System.nanoTime() + interval.toNanos();
       while (!closing) {
         try {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(interval)) {
+          // While a transaction is in flight, poll briefly: its end lets the next batch go.
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(committer.busy() ? IN_FLIGHT_POLL : interval)) {
             received(r);
           }
         } catch (WakeupException e) {
@@ -233,8 +222,11 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         while ((c = commands.poll()) != null) {
           c.run();
         }
-        if (System.nanoTime() - nextCommit >= 0) {
-          commit();
+        JournalCommitter.Outcome outcome = committer.completed();
+        if (outcome != null) {
+          committed(outcome);
+        }
+        if (!committer.busy() && System.nanoTime() - nextCommit >= 0 && submit()) {
           nextCommit = System.nanoTime() + interval.toNanos();
         }
         backpressure();
@@ -253,15 +245,14 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       if (!halted) {
         consumer.close(); // revokes: queued writes are committed, runs stopped (Listener)
       } else {
+        committer.close(Duration.ZERO);
         dropRuns(new HashSet<>(known.keySet()), false);
         consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       }
     } catch (RuntimeException e) {
       LOG.warn("closing the durable saga consumer of {} failed", topic, e);
     } finally {
-      if (producer != null) {
-        producer.close(halted ? Duration.ZERO : Duration.ofSeconds(10));
-      }
+      committer.close(halted ? Duration.ZERO : Duration.ofSeconds(10));
       reader.close();
       admin.close();
     }
@@ -273,7 +264,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       if (halted) {
         return;
       }
-      commit();
+      commitNow();
       dropRuns(numbers(partitions), true);
     }
 
@@ -460,37 +451,47 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     }
   }
 
-  /** Writes everything queued in one transaction; on failure rebuilds every partition from the journal. */
-  private void commit() {
+  /** Hands everything queued to the committer for one transaction; false when there is nothing to write. */
+  private boolean submit() {
     JournalWriter.Batch batch = writer.drain(System.nanoTime());
     if (batch.records().isEmpty() && !hasNewOffsets(batch.offsets())) {
-      return;
+      return false;
     }
-    try {
-      producer.beginTransaction();
-      for (ProducerRecord<byte[], byte[]> r : batch.records()) {
-        producer.send(r);
-      }
-      if (!batch.offsets().isEmpty()) {
-        producer.sendOffsetsToTransaction(batch.offsets(), consumer.groupMetadata());
-      }
-      producer.commitTransaction();
-      lastCommitted.putAll(batch.offsets());
+    committer.submit(batch, consumer.groupMetadata());
+    return true;
+  }
+
+  /** Writes everything queued, after the transaction in flight, and waits (before a revocation). */
+  private void commitNow() {
+    JournalCommitter.Outcome outcome = committer.await();
+    if (outcome != null && !committed(outcome)) {
+      return; // rebuilt from the journal: nothing of the old runs is queued
+    }
+    JournalWriter.Batch batch = writer.drain(System.nanoTime());
+    if (!batch.records().isEmpty() || hasNewOffsets(batch.offsets())) {
+      committed(committer.commitNow(batch, consumer.groupMetadata()));
+    }
+  }
+
+  /**
+   * Takes a transaction's outcome (loop thread); on failure rebuilds every partition from the
+   * journal with a new producer. Returns whether it committed.
+   */
+  private boolean committed(JournalCommitter.Outcome outcome) {
+    if (outcome.error() == null) {
+      lastCommitted.putAll(outcome.batch().offsets());
       commitFailing = false;
-    } catch (KafkaException e) {
-      lastError = e;
-      commitFailing = true;
-      LOG.warn("a saga journal transaction of {} failed; rebuilding its sagas from the journal: {}", topic,
-          e.toString());
-      try {
-        producer.close(Duration.ZERO);
-      } catch (RuntimeException ignored) {
-        // closing a failed producer
-      }
-      producer = newProducer();
-      lastCommitted.clear();
-      rebuild();
+      return true;
     }
+    KafkaException e = outcome.error();
+    lastError = e;
+    commitFailing = true;
+    LOG.warn("a saga journal transaction of {} failed; rebuilding its sagas from the journal: {}", topic,
+        e.toString());
+    committer.open();
+    lastCommitted.clear();
+    rebuild();
+    return false;
   }
 
   private final Map<TopicPartition, OffsetAndMetadata> lastCommitted = new HashMap<>();

@@ -1,0 +1,169 @@
+package io.sagaflow.saga.internal;
+
+import io.sagaflow.kafka.ClusterOptions;
+import io.sagaflow.kafka.internal.KafkaClients;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+
+/**
+ * Writes a durable saga consumer's batches, one Kafka transaction each, on a thread of its own.
+ *
+ * <p>Design. A transaction takes several round trips to the broker (its records, the input
+ * offsets with the group's metadata, the commit), tens of milliseconds on a loaded machine. Were
+ * the consumer's loop thread to wait for them, it would neither poll nor start sagas meanwhile,
+ * and a saga's put would wait for the transaction after the one in flight. Here at most one
+ * transaction is in flight: the loop {@link #submit submits} a batch and goes on polling; the
+ * next batch is drained when this one's {@link #completed outcome} is back, so it holds
+ * everything queued meanwhile (group commit), and the outcome is handled on the loop thread in
+ * submission order, as a synchronous commit would be. The producer is used by one thread at a
+ * time: this one while a transaction is in flight, the loop thread otherwise.
+ */
+final class JournalCommitter implements AutoCloseable {
+  private final ClusterOptions cluster;
+  private final String transactionalIdPrefix;
+  private final Map<String, Object> producerConfig;
+  private final ExecutorService thread;
+  private KafkaProducer<byte[], byte[]> producer;
+  private CompletableFuture<Outcome> inFlight;
+
+  /** A transaction's outcome: its batch, and the error that aborted it (null when it committed). */
+  record Outcome(JournalWriter.Batch batch, KafkaException error) {}
+
+  JournalCommitter(ClusterOptions cluster, String transactionalIdPrefix, Map<String, Object> producerConfig,
+      String threadName) {
+    this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.transactionalIdPrefix = Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
+    this.producerConfig = Map.copyOf(producerConfig);
+    this.thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name(threadName).unstarted(r));
+  }
+
+  /**
+   * Replaces the producer by a new one with a new transactional id (at start, and after a failed
+   * transaction, whose producer may be fenced). Blocks while the new producer initialises.
+   *
+   * @throws KafkaException when the new producer cannot initialise its transactions
+   */
+  void open() {
+    closeProducer(Duration.ZERO);
+    KafkaProducer<byte[], byte[]> p = KafkaClients.transactionalProducer(cluster,
+        transactionalIdPrefix + UUID.randomUUID(), producerConfig);
+    try {
+      p.initTransactions();
+    } catch (RuntimeException e) {
+      p.close(Duration.ZERO);
+      throw e;
+    }
+    producer = p;
+  }
+
+  /** Whether a transaction is in flight and its outcome not yet taken. */
+  boolean busy() {
+    return inFlight != null;
+  }
+
+  /** Starts writing {@code batch} in one transaction; at most one may be in flight. */
+  void submit(JournalWriter.Batch batch, ConsumerGroupMetadata group) {
+    if (inFlight != null) {
+      throw new IllegalStateException("a journal transaction is already in flight");
+    }
+    KafkaProducer<byte[], byte[]> p = producer;
+    inFlight = CompletableFuture.supplyAsync(() -> write(p, batch, group), thread);
+  }
+
+  /** The in-flight transaction's outcome once it is done (and forgets it), else null. */
+  Outcome completed() {
+    return inFlight != null && inFlight.isDone() ? await() : null;
+  }
+
+  /** Waits for the in-flight transaction and returns its outcome (and forgets it); null when none. */
+  Outcome await() {
+    CompletableFuture<Outcome> f = inFlight;
+    if (f == null) {
+      return null;
+    }
+    inFlight = null;
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Outcome(null, new KafkaException("interrupted while a journal transaction was in flight", e));
+    } catch (ExecutionException e) {
+      return new Outcome(null, new KafkaException("a journal transaction failed: " + e.getCause(), e.getCause()));
+    }
+  }
+
+  /** Writes {@code batch} in one transaction on the calling thread (none may be in flight). */
+  Outcome commitNow(JournalWriter.Batch batch, ConsumerGroupMetadata group) {
+    if (inFlight != null) {
+      throw new IllegalStateException("a journal transaction is already in flight");
+    }
+    return write(producer, batch, group);
+  }
+
+  private static Outcome write(KafkaProducer<byte[], byte[]> p, JournalWriter.Batch batch,
+      ConsumerGroupMetadata group) {
+    try {
+      p.beginTransaction();
+      for (ProducerRecord<byte[], byte[]> r : batch.records()) {
+        p.send(r);
+      }
+      if (!batch.offsets().isEmpty()) {
+        p.sendOffsetsToTransaction(batch.offsets(), group);
+      }
+      p.commitTransaction();
+      return new Outcome(batch, null);
+    } catch (KafkaException e) {
+      return new Outcome(batch, e);
+    } catch (RuntimeException e) {
+      return new Outcome(batch, new KafkaException(e.toString(), e));
+    }
+  }
+
+  private void closeProducer(Duration timeout) {
+    if (producer != null) {
+      try {
+        producer.close(timeout);
+      } catch (RuntimeException ignored) {
+        // closing a failed producer
+      }
+      producer = null;
+    }
+  }
+
+  /**
+   * Closes: waits up to {@code timeout} for the in-flight transaction (a crash-like close passes
+   * zero and leaves it to time out on the broker), then closes the producer.
+   */
+  void close(Duration timeout) {
+    if (inFlight != null && !timeout.isZero()) {
+      try {
+        inFlight.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        // closing anyway
+      }
+    }
+    inFlight = null;
+    closeProducer(timeout);
+    thread.shutdownNow();
+    try {
+      thread.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(10));
+  }
+}
