@@ -147,6 +147,32 @@ class DurableSagaTest {
   }
 
   @Test
+  void inputFromATransactionalProducerIsCommittedPastItsMarkerSoNoLagRemains() throws Exception {
+    String orders = topic("ORDER");
+    String done = topic("DONE");
+    Saga<JsonNode> saga = (action, ctx) -> ctx.put(done, action.payload());
+    try (SagaRuntime runtime = runtime();
+        SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, saga, durable());
+        KafkaProducer<byte[], byte[]> input = new KafkaProducer<>(Map.of("bootstrap.servers",
+            kafka.bootstrapServers(), "transactional.id", prefix + "input"), new ByteArraySerializer(),
+            new ByteArraySerializer());
+        org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+            Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      input.initTransactions();
+      input.beginTransaction();
+      input.send(new ProducerRecord<>(orders, runtime.codec().encodeValue(Action.of(orders, "tx-1", "one"))));
+      input.send(new ProducerRecord<>(orders, runtime.codec().encodeValue(Action.of(orders, "tx-2", "two"))));
+      input.commitTransaction(); // offsets 0 and 1, its commit marker at 2
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).size() == 2);
+      TopicPartition tp = new TopicPartition(orders, 0);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(admin.listConsumerGroupOffsets(
+          prefix + "group").partitionsToOffsetAndMetadata().get().get(tp))
+          .as("the committed offset passes the marker: lag 0, not 1").isNotNull()
+          .extracting(org.apache.kafka.clients.consumer.OffsetAndMetadata::offset).isEqualTo(3L));
+    }
+  }
+
+  @Test
   void aDelayRestoredMidwayEndsAtItsDeadlineNotAFullDelayAfterTheRestart() {
     String orders = topic("ORDER");
     String done = topic("DONE");

@@ -453,6 +453,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
 
   /** Hands everything queued to the committer for one transaction; false when there is nothing to write. */
   private boolean submit() {
+    positions();
     JournalWriter.Batch batch = writer.drain(System.nanoTime());
     if (batch.records().isEmpty() && !hasNewOffsets(batch.offsets())) {
       return false;
@@ -461,12 +462,24 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     return true;
   }
 
+  /** Tells the writer where the consumer stands (past a transaction marker, if the input has one). */
+  private void positions() {
+    for (TopicPartition tp : consumer.assignment()) {
+      try {
+        writer.position(tp.partition(), consumer.position(tp, Duration.ZERO));
+      } catch (KafkaException e) {
+        // not known yet (just assigned): the received offsets decide
+      }
+    }
+  }
+
   /** Writes everything queued, after the transaction in flight, and waits (before a revocation). */
   private void commitNow() {
     JournalCommitter.Outcome outcome = committer.await();
     if (outcome != null && !committed(outcome)) {
       return; // rebuilt from the journal: nothing of the old runs is queued
     }
+    positions();
     JournalWriter.Batch batch = writer.drain(System.nanoTime());
     if (!batch.records().isEmpty() || hasNewOffsets(batch.offsets())) {
       committed(committer.commitNow(batch, consumer.groupMetadata()));

@@ -156,6 +156,20 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     }
   }
 
+  /**
+   * The consumer's position on {@code partition}: every record before it was {@link #received}.
+   * It may pass the last record's offset + 1 (a transaction marker after a transactional
+   * producer's records): committing it leaves no lag of 1 behind an idle input.
+   */
+  public void position(int partition, long position) {
+    synchronized (lock) {
+      Offsets o = offsets.get(partition);
+      if (o != null) {
+        o.next = Math.max(o.next, position);
+      }
+    }
+  }
+
   /** The record at {@code offset} needs nothing more (skipped, or its dead letter is queued here). */
   public void settle(int partition, long offset, ProducerRecord<byte[], byte[]> deadLetter) {
     synchronized (lock) {
