@@ -173,6 +173,43 @@ class DurableSagaTest {
   }
 
   @Test
+  void withAnInstanceIdACrashedConsumerRestartsWithoutWaitingForItsGroupSession() {
+    String orders = topic("ORDER");
+    String request = topic("REQUEST");
+    String replies = topic("REPLY");
+    String done = topic("DONE");
+    Saga<JsonNode> saga = (action, ctx) -> {
+      ActionChannel<JsonNode> channel = ctx.actionChannel(replies);
+      ctx.put(request, action.payload());
+      ctx.put(done, ctx.take(channel).payload());
+    };
+    SagaConsumerOptions pod = durable().withDurable(DurableOptions.defaults().withInstanceId(prefix + "pod-0"));
+    // A session far longer than the test may wait: only static membership gets the partition back in time.
+    SagaOptions longSession = SagaOptions.defaults().withKafkaProperty("bootstrap.servers", kafka.bootstrapServers())
+        .withKafkaProperty("session.timeout.ms", "120000");
+    String tx;
+    try (SagaRuntime first = Sagas.runtime(longSession)) {
+      SagaConsumer consumer = first.consumer(orders, JsonNode.class, saga, pod);
+      tx = first.start(orders, "margherita");
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(first, request).contains(tx));
+      ((DurableSagaConsumer<?>) consumer).halt(false); // kill -9: no journal write, no leaving the group
+    }
+    try (SagaRuntime second = Sagas.runtime(longSession);
+        SagaConsumer consumer = second.consumer(orders, JsonNode.class, saga, pod)) {
+      await().atMost(Duration.ofSeconds(30)).until(consumer::isAssigned);
+      replyWithoutKey(second, replies, tx, "baked");
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(second, done).contains(tx));
+      assertThat(transactions(second, request)).as("the journaled put is not repeated").containsExactly(tx);
+    }
+  }
+
+  @Test
+  void anInstanceIdThatIsNotAKafkaIdentifierIsRefusedWithTheRule() {
+    assertThatThrownBy(() -> DurableOptions.defaults().withInstanceId("pod 0"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("letters, digits");
+  }
+
+  @Test
   void aDelayRestoredMidwayEndsAtItsDeadlineNotAFullDelayAfterTheRestart() {
     String orders = topic("ORDER");
     String done = topic("DONE");

@@ -117,6 +117,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private volatile Set<TopicPartition> assignedPartitions = Set.of();
   private volatile boolean closing;
   private volatile boolean halted;
+  private volatile boolean remainInGroup;
   /** The last failed journal transaction, or the error that stopped the loop (for status()). */
   private volatile Throwable lastError;
   /** Whether the last journal transaction failed (cleared by the next one that commits). */
@@ -167,6 +168,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
       consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       consumerConfig.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      if (options.durability().instanceId() != null) {
+        consumerConfig.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, options.durability().instanceId());
+      }
       this.consumer = KafkaClients.consumer(cluster, "saga-durable", consumerConfig);
       this.reader = new JournalReader(cluster, kafkaProperties, journalTopic);
       Map<String, Object> producerConfig = new HashMap<>(KafkaClients.known(kafkaProperties,
@@ -176,7 +180,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
       // A crashed owner's open transaction blocks the journal's last stable offset until it times out.
       producerConfig.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
-      this.committer = new JournalCommitter(cluster, groupId + "-saga-journal-", producerConfig,
+      this.committer = new JournalCommitter(cluster, groupId + "-saga-journal-", options.durability().instanceId(),
+          producerConfig,
           "sagaflow-durable-commit-" + groupId);
     } catch (RuntimeException e) {
       admin.close();
@@ -247,7 +252,10 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       } else {
         committer.close(Duration.ZERO);
         dropRuns(new HashSet<>(known.keySet()), false);
-        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5))
+            .withGroupMembershipOperation(remainInGroup
+                ? org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP
+                : org.apache.kafka.clients.consumer.CloseOptions.GroupMembershipOperation.DEFAULT));
       }
     } catch (RuntimeException e) {
       LOG.warn("closing the durable saga consumer of {} failed", topic, e);
@@ -586,6 +594,16 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
    * the group's next owner resumes them from the journal. For tests of recovery.
    */
   public void halt() {
+    halt(true);
+  }
+
+  /**
+   * {@link #halt()}, and with {@code leaveGroup} false the consumer does not leave its group either,
+   * as after {@code kill -9}: the group waits for its session to time out (or for a static member
+   * with the same instance id to come back).
+   */
+  public void halt(boolean leaveGroup) {
+    remainInGroup = !leaveGroup;
     halted = true;
     closing = true;
     consumer.wakeup();

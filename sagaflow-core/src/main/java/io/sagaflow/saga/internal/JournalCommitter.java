@@ -31,6 +31,7 @@ import org.apache.kafka.common.KafkaException;
 final class JournalCommitter implements AutoCloseable {
   private final ClusterOptions cluster;
   private final String transactionalIdPrefix;
+  private final String instanceId;
   private final Map<String, Object> producerConfig;
   private final ExecutorService thread;
   private KafkaProducer<byte[], byte[]> producer;
@@ -39,24 +40,32 @@ final class JournalCommitter implements AutoCloseable {
   /** A transaction's outcome: its batch, and the error that aborted it (null when it committed). */
   record Outcome(JournalWriter.Batch batch, KafkaException error) {}
 
-  JournalCommitter(ClusterOptions cluster, String transactionalIdPrefix, Map<String, Object> producerConfig,
-      String threadName) {
+  /**
+   * A committer.
+   *
+   * @param instanceId the process's stable identity: the transactional id is the prefix and it,
+   *     so that a restart aborts what its previous incarnation left open; or null for a random one
+   */
+  JournalCommitter(ClusterOptions cluster, String transactionalIdPrefix, String instanceId,
+      Map<String, Object> producerConfig, String threadName) {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.transactionalIdPrefix = Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
+    this.instanceId = instanceId;
     this.producerConfig = Map.copyOf(producerConfig);
     this.thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name(threadName).unstarted(r));
   }
 
   /**
-   * Replaces the producer by a new one with a new transactional id (at start, and after a failed
-   * transaction, whose producer may be fenced). Blocks while the new producer initialises.
+   * Replaces the producer by a new one (at start, and after a failed transaction, whose producer
+   * may be fenced); its transactional id is new unless the process has a stable identity. Blocks
+   * while the new producer initialises.
    *
    * @throws KafkaException when the new producer cannot initialise its transactions
    */
   void open() {
     closeProducer(Duration.ZERO);
     KafkaProducer<byte[], byte[]> p = KafkaClients.transactionalProducer(cluster,
-        transactionalIdPrefix + UUID.randomUUID(), producerConfig);
+        transactionalIdPrefix + (instanceId != null ? instanceId : UUID.randomUUID().toString()), producerConfig);
     try {
       p.initTransactions();
     } catch (RuntimeException e) {

@@ -249,7 +249,9 @@ public final class PizzaDemo {
 
   private static SagaConsumerOptions group(String group, Config config) {
     SagaConsumerOptions options = SagaConsumerOptions.of(group);
-    return config.durable() ? options.durable() : options;
+    // One process per group and role: a stable instance id lets a restarted (kill -9) process take
+    // its partitions back at once, and abort the journal transaction the killed one left open.
+    return config.durable() ? options.withDurable(DurableOptions.defaults().withInstanceId("pizza-demo")) : options;
   }
 
   private static SagaRuntime runtime(ClusterOptions cluster, String role, Config config, PrintStream out,
