@@ -92,13 +92,11 @@ public final class DurableBenchChild implements Callable<Integer> {
             .withKafkaProperty("bootstrap.servers", bootstrapServers)
             .withKafkaProperty("client.id", "bench-durable-child"));
         SagaConsumer consumer = runtime.consumer(prefix + "-in", Integer.class, saga(prefix, waiting), options)) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!consumer.isAssigned()) {
-        if (System.nanoTime() > deadline) {
-          System.err.println("durable-bench-child: no partitions within 60 s");
-          return 2;
-        }
-        Thread.sleep(20);
+      try {
+        Assignments.await(consumer, Duration.ofSeconds(60), "durable-bench-child: the saga consumer");
+      } catch (IllegalStateException e) {
+        System.err.println(e.getMessage());
+        return 2;
       }
       System.out.println("READY");
       System.out.flush();

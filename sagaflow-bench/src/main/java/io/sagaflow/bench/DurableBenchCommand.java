@@ -261,13 +261,7 @@ final class DurableBenchCommand implements Callable<Integer> {
     }
 
     void awaitAssigned() throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!consumer.isAssigned()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the echo participant got no partitions within 60 s");
-        }
-        Thread.sleep(20);
-      }
+      Assignments.await(consumer, Duration.ofSeconds(60), "the echo participant");
     }
 
     @Override

@@ -293,13 +293,7 @@ final class SagaBenchCommand implements Callable<Integer> {
         SagaConsumer echoConsumer = echoRuntime.consumer(REQUEST, Integer.class, echo,
             SagaConsumerOptions.of("bench-echo-" + System.nanoTime(), REQUEST + "-dlt").withMaxInFlight(concurrency * 2));
         SagaRuntime requests = Sagas.runtime(base.withKafkaProperty("client.id", "bench-requester"))) {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (!echoConsumer.isAssigned()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the echo saga consumer got no partitions within 60 s");
-        }
-        Thread.sleep(20);
-      }
+      Assignments.await(echoConsumer, Duration.ofSeconds(60), "the echo saga consumer");
       // Warm up (JIT, connections, the reply consumer's first follow) before measuring.
       saturated(requests, requester, Math.min(2000, saturatedSagas), Math.min(concurrency, 200), "warmup", false);
       counters.reset();
