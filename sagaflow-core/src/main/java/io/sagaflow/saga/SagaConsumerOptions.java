@@ -33,9 +33,13 @@ import java.util.Objects;
  *     sagaflow.recovery.dead.lettered} (tags {@code topic}, {@code exception})
  * @param durability the journal settings of a durable consumer ({@link #durable()}), or {@code null}
  *     for a plain one, whose sagas live in memory only
+ * @param connectionTimeout how long no broker may answer the consumer before its {@link
+ *     SagaConsumer#status() status} says DISCONNECTED and its health DOWN (see {@link
+ *     #withConnectionTimeout})
  */
 public record SagaConsumerOptions(String groupId, String deadLetterTopic, int maxInFlight, Duration drainTimeout,
-    TopicAdministrator topicAdministrator, RecoveryListener recoveryListener, DurableOptions durability) {
+    TopicAdministrator topicAdministrator, RecoveryListener recoveryListener, DurableOptions durability,
+    Duration connectionTimeout) {
 
   /** The suffix of the default dead-letter topic: {@code <topic>-dlt}. */
   public static final String DEAD_LETTER_SUFFIX = "-dlt";
@@ -64,14 +68,20 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
       throw new IllegalArgumentException("drainTimeout (" + drainTimeout + ") must not be negative");
     }
     Objects.requireNonNull(recoveryListener, "recoveryListener");
+    Objects.requireNonNull(connectionTimeout, "connectionTimeout");
+    if (connectionTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new IllegalArgumentException("connectionTimeout (" + connectionTimeout + ") must be at least 1 s; keep it"
+          + " well above the heartbeat interval (3 s by default)");
+    }
   }
 
   /**
    * Options for {@code groupId}: dead letters to {@code <topic>-dlt}, 1000 in flight, 30 s drain
-   * timeout, the runtime's topic administrator.
+   * timeout, the runtime's topic administrator, DISCONNECTED after 30 s without a broker.
    */
   public static SagaConsumerOptions of(String groupId) {
-    return new SagaConsumerOptions(groupId, null, 1000, Duration.ofSeconds(30), null, NO_LISTENER, null);
+    return new SagaConsumerOptions(groupId, null, 1000, Duration.ofSeconds(30), null, NO_LISTENER, null,
+        Duration.ofSeconds(30));
   }
 
   /** {@link #of(String)} with a dead-letter topic of its own. */
@@ -87,19 +97,19 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
   /** These options with another dead-letter topic ({@code null}: {@code <topic>-dlt}). */
   public SagaConsumerOptions withDeadLetterTopic(String topic) {
     return new SagaConsumerOptions(groupId, topic, maxInFlight, drainTimeout, topicAdministrator, recoveryListener,
-        durability);
+        durability, connectionTimeout);
   }
 
   /** These options with another in-flight bound. */
   public SagaConsumerOptions withMaxInFlight(int max) {
     return new SagaConsumerOptions(groupId, deadLetterTopic, max, drainTimeout, topicAdministrator, recoveryListener,
-        durability);
+        durability, connectionTimeout);
   }
 
   /** These options with another drain timeout. */
   public SagaConsumerOptions withDrainTimeout(Duration timeout) {
     return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, timeout, topicAdministrator,
-        recoveryListener, durability);
+        recoveryListener, durability, connectionTimeout);
   }
 
   /**
@@ -108,13 +118,13 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
    */
   public SagaConsumerOptions withTopicAdministrator(TopicAdministrator administrator) {
     return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout,
-        Objects.requireNonNull(administrator, "administrator"), recoveryListener, durability);
+        Objects.requireNonNull(administrator, "administrator"), recoveryListener, durability, connectionTimeout);
   }
 
   /** These options with a listener told about every dead letter (metrics). */
   public SagaConsumerOptions withRecoveryListener(RecoveryListener listener) {
     return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout, topicAdministrator,
-        Objects.requireNonNull(listener, "listener"), durability);
+        Objects.requireNonNull(listener, "listener"), durability, connectionTimeout);
   }
 
   /**
@@ -131,12 +141,23 @@ public record SagaConsumerOptions(String groupId, String deadLetterTopic, int ma
   /** These options, durable with {@code settings} ({@code null}: not durable). */
   public SagaConsumerOptions withDurable(DurableOptions settings) {
     return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout, topicAdministrator,
-        recoveryListener, settings);
+        recoveryListener, settings, connectionTimeout);
   }
 
   /** These options, durable, journaling to {@code topic} instead of {@code <groupId>-saga-journal}. */
   public SagaConsumerOptions withJournalTopic(String topic) {
     return withDurable(durable().durability().withJournalTopic(Objects.requireNonNull(topic, "topic")));
+  }
+
+  /**
+   * These options with another bound on how long no broker may answer the consumer (no metadata,
+   * fetch or heartbeat response) before its {@link SagaConsumer#status() status} says DISCONNECTED
+   * and its health DOWN, naming the bootstrap servers (default 30 s). It is RUNNING again by itself
+   * when a broker answers. Keep it well above the heartbeat interval (3 s by default).
+   */
+  public SagaConsumerOptions withConnectionTimeout(Duration timeout) {
+    return new SagaConsumerOptions(groupId, deadLetterTopic, maxInFlight, drainTimeout, topicAdministrator,
+        recoveryListener, durability, Objects.requireNonNull(timeout, "timeout"));
   }
 
   /** Whether sagas of this consumer are journaled ({@link #durable()}). */

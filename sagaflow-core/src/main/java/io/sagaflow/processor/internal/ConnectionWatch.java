@@ -5,7 +5,8 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 
 /**
- * Whether a poll loop's consumer hears from the cluster, for {@code DISCONNECTED} in the status.
+ * Whether a poll loop's consumer hears from the cluster, for {@code DISCONNECTED} in the status
+ * (a Processor's poll loops, and a durable saga consumer's loop).
  *
  * <p>Design: the evidence is the consumer's own {@code response-total} metric (group {@code
  * consumer-metrics}: responses received from any broker, public API). A connected consumer gets
@@ -17,7 +18,7 @@ import org.apache.kafka.common.MetricName;
  * connected again as soon as it grows. A consumer without the metric (a test double) counts as
  * connected: no evidence either way is not reported as an outage.
  */
-final class ConnectionWatch {
+public final class ConnectionWatch {
   private final long timeoutNanos;
   private final Runnable onFirstConnect;
   private Metric responses;
@@ -31,7 +32,7 @@ final class ConnectionWatch {
   private volatile boolean everConnected;
 
   /** {@code onFirstConnect} runs on the poll thread the first time a broker answers. */
-  ConnectionWatch(long timeoutNanos, Runnable onFirstConnect) {
+  public ConnectionWatch(long timeoutNanos, Runnable onFirstConnect) {
     this.timeoutNanos = timeoutNanos;
     this.onFirstConnect = onFirstConnect;
   }
@@ -42,17 +43,17 @@ final class ConnectionWatch {
    * {@code max.block.ms} while no broker answers: the timeout counts from here, so that wait shows
    * as DISCONNECTED too.
    */
-  void opening(long now) {
+  public void opening(long now) {
     openingSince = now;
   }
 
   /** The loop starts at {@code now}: the timeout counts from here. */
-  void start(long now) {
+  public void start(long now) {
     lastProgressNanos = now;
   }
 
   /** Poll thread: looks at the consumer's metrics at {@code now}. */
-  void observe(long now, Map<MetricName, ? extends Metric> consumerMetrics) {
+  public void observe(long now, Map<MetricName, ? extends Metric> consumerMetrics) {
     if (!looked) {
       looked = true;
       for (Map.Entry<MetricName, ? extends Metric> m : consumerMetrics.entrySet()) {
@@ -96,7 +97,7 @@ final class ConnectionWatch {
    * Any thread: disconnected as {@link #disconnected()} says, or still opening its clients with no
    * broker heard from for the timeout at {@code now}.
    */
-  boolean disconnected(long now) {
+  public boolean disconnected(long now) {
     long since = openingSince;
     return disconnected || (!everConnected && since != -1 && now - since >= timeoutNanos);
   }

@@ -100,6 +100,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final JournalReader reader;
   private final JournalCommitter committer;
+  private final io.sagaflow.processor.internal.ConnectionWatch connection;
+  private final Duration connectionTimeout;
+  private final String bootstrapServers;
   private final Thread thread;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile RuntimeException startFailure;
@@ -118,6 +121,11 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private volatile boolean closing;
   private volatile boolean halted;
   private volatile boolean remainInGroup;
+  /** Whether the runs are dropped and wait to be rebuilt from the journal (loop thread only). */
+  private boolean recovering;
+  private Duration recoveryBackoff = Duration.ZERO;
+  private long nextRecovery;
+  private static final Duration MAX_RECOVERY_BACKOFF = Duration.ofSeconds(30);
   /** The last failed journal transaction, or the error that stopped the loop (for status()). */
   private volatile Throwable lastError;
   /** Whether the last journal transaction failed (cleared by the next one that commits). */
@@ -138,6 +146,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       TopicAdministrator runtimeTopics) {
     this.topic = topic;
     this.groupId = options.groupId();
+    this.connectionTimeout = options.connectionTimeout();
+    this.connection = new io.sagaflow.processor.internal.ConnectionWatch(connectionTimeout.toNanos(), () -> { });
+    this.bootstrapServers = cluster.bootstrapServers();
     this.journalTopic = options.durability().journalTopicFor(groupId);
     this.deadLetterTopic = options.deadLetterTopicFor(topic);
     this.payloadType = payloadType;
@@ -180,6 +191,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
       // A crashed owner's open transaction blocks the journal's last stable offset until it times out.
       producerConfig.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
+      // While the cluster is away, a rebuild's initTransactions gives up after this, and is tried again.
+      producerConfig.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
       this.committer = new JournalCommitter(cluster, groupId + "-saga-journal-", options.durability().instanceId(),
           producerConfig,
           "sagaflow-durable-commit-" + groupId);
@@ -205,7 +218,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private void loop() {
     try {
       try {
+        connection.opening(System.nanoTime());
         committer.open();
+        connection.start(System.nanoTime());
         consumer.subscribe(List.of(topic), new Listener());
       } catch (RuntimeException e) {
         startFailure = new IllegalStateException("the durable saga consumer of " + topic + " cannot start: " + e, e);
@@ -218,11 +233,14 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         try {
           // While a transaction is in flight, poll briefly: its end lets the next batch go.
           for (ConsumerRecord<byte[], byte[]> r : consumer.poll(committer.busy() ? IN_FLIGHT_POLL : interval)) {
-            received(r);
+            if (!recovering) {
+              received(r); // while recovering, the rebuild seeks back to the committed offsets
+            }
           }
         } catch (WakeupException e) {
           // close
         }
+        connection.observe(System.nanoTime(), consumer.metrics());
         Runnable c;
         while ((c = commands.poll()) != null) {
           c.run();
@@ -231,7 +249,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         if (outcome != null) {
           committed(outcome);
         }
-        if (!committer.busy() && System.nanoTime() - nextCommit >= 0 && submit()) {
+        recover();
+        if (!recovering && !committer.busy() && System.nanoTime() - nextCommit >= 0 && submit()) {
           nextCommit = System.nanoTime() + interval.toNanos();
         }
         backpressure();
@@ -283,9 +302,18 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      for (TopicPartition tp : partitions) {
-        restore(tp);
-      }
+      if (!recovering) {
+        try {
+          for (TopicPartition tp : partitions) {
+            restore(tp);
+          }
+        } catch (RuntimeException e) {
+          lastError = e;
+          LOG.warn("the durable saga consumer of {} cannot read its journal {} yet: {}", topic, journalTopic,
+              e.toString());
+          recoverNow(); // retries the whole assignment, backing off
+        }
+      } // else the rebuild of the recovery restores every assigned partition
       assignedPartitions = Set.copyOf(consumer.assignment());
       assigned = !assignedPartitions.isEmpty();
     }
@@ -483,6 +511,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
 
   /** Writes everything queued, after the transaction in flight, and waits (before a revocation). */
   private void commitNow() {
+    if (recovering) {
+      return; // nothing resident: the runs were dropped
+    }
     JournalCommitter.Outcome outcome = committer.await();
     if (outcome != null && !committed(outcome)) {
       return; // rebuilt from the journal: nothing of the old runs is queued
@@ -509,10 +540,47 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     commitFailing = true;
     LOG.warn("a saga journal transaction of {} failed; rebuilding its sagas from the journal: {}", topic,
         e.toString());
-    committer.open();
-    lastCommitted.clear();
-    rebuild();
+    recoverNow();
     return false;
+  }
+
+  /**
+   * Stops every run and rebuilds them from the journal with a new producer; when that fails too
+   * (the cluster is away), the partitions stay paused and {@link #recover} tries again, backing off
+   * up to {@link #MAX_RECOVERY_BACKOFF}. Records polled meanwhile are not run: the rebuild seeks
+   * back to the committed offsets.
+   */
+  private void recoverNow() {
+    recovering = true;
+    recoveryBackoff = Duration.ZERO;
+    nextRecovery = System.nanoTime();
+    recover();
+  }
+
+  private void recover() {
+    if (!recovering || System.nanoTime() - nextRecovery < 0) {
+      return;
+    }
+    Set<TopicPartition> parts = consumer.assignment();
+    dropRuns(numbers(parts), true);
+    consumer.pause(parts);
+    lastCommitted.clear();
+    try {
+      committer.open();
+      rebuild();
+      recovering = false;
+      consumer.resume(consumer.paused());
+      LOG.info("the durable saga consumer of {} rebuilt its sagas from {}", topic, journalTopic);
+    } catch (RuntimeException e) {
+      lastError = e;
+      commitFailing = true;
+      recoveryBackoff = recoveryBackoff.isZero() ? Duration.ofSeconds(1)
+          : recoveryBackoff.multipliedBy(2).compareTo(MAX_RECOVERY_BACKOFF) > 0 ? MAX_RECOVERY_BACKOFF
+          : recoveryBackoff.multipliedBy(2);
+      nextRecovery = System.nanoTime() + recoveryBackoff.toNanos();
+      LOG.warn("the durable saga consumer of {} cannot rebuild its sagas from {} yet (next try in {} s): {}", topic,
+          journalTopic, recoveryBackoff.toSeconds(), e.toString());
+    }
   }
 
   private final Map<TopicPartition, OffsetAndMetadata> lastCommitted = new HashMap<>();
@@ -524,7 +592,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private void rebuild() {
     Set<TopicPartition> parts = consumer.assignment();
     dropRuns(numbers(parts), true);
-    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(parts);
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(parts, Duration.ofSeconds(15));
     for (TopicPartition tp : parts) {
       OffsetAndMetadata o = committed.get(tp);
       if (o != null) {
@@ -538,7 +606,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
 
   private void backpressure() {
     Set<TopicPartition> parts = consumer.assignment();
-    if (live.size() + queued.size() >= maxResident) {
+    if (recovering) {
+      consumer.pause(parts);
+    } else if (live.size() + queued.size() >= maxResident) {
       consumer.pause(parts);
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
@@ -563,8 +633,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   }
 
   /**
-   * The consumer's state for health checks: DOWN while journal transactions fail (each failure
-   * rebuilds the sagas from the journal) or after the loop stopped on an error. {@code inFlight}
+   * The consumer's state for health checks: DISCONNECTED and DOWN while no broker has answered for
+   * the connection timeout; DOWN while journal transactions fail (each failure rebuilds the sagas
+   * from the journal) or after the loop stopped on an error. {@code inFlight}
    * counts the resident sagas; stalled records and buffered bytes are not tracked here.
    */
   @Override
@@ -575,6 +646,11 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     if (failedLoop) {
       problems.add("the durable saga consumer of " + topic + " stopped: " + error + "; its sagas resume on the "
           + "group's next owner; restart this consumer");
+    } else if (!stopped && !closing && connection.disconnected(System.nanoTime())) {
+      problems.add("cannot reach the Kafka cluster at " + bootstrapServers + ": no broker has answered the durable saga"
+          + " consumer of " + topic + " for " + connectionTimeout.toSeconds() + " s (connectionTimeout); check"
+          + " bootstrap.servers, the network, and that security.protocol matches the listener; its sagas wait and"
+          + " nothing is lost");
     } else if (commitFailing && error != null) {
       problems.add("journal transactions to " + journalTopic + " fail: " + error + "; sagas are rebuilt from the "
           + "journal after each failure; check that the journal topic accepts transactional writes");
@@ -582,6 +658,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     io.sagaflow.processor.ProcessorStatus.State state = failedLoop ? io.sagaflow.processor.ProcessorStatus.State.FAILED
         : stopped ? io.sagaflow.processor.ProcessorStatus.State.CLOSED
         : closing ? io.sagaflow.processor.ProcessorStatus.State.CLOSING
+        : connection.disconnected(System.nanoTime()) ? io.sagaflow.processor.ProcessorStatus.State.DISCONNECTED
         : io.sagaflow.processor.ProcessorStatus.State.RUNNING;
     return new io.sagaflow.processor.ProcessorStatus(state, assignedPartitions, Set.of(), Set.of(), resident, 0, Map.of(),
         java.util.Optional.ofNullable(error), List.of(), problems.isEmpty()

@@ -116,6 +116,7 @@ public final class ProcessorSagaConsumer<P> implements SagaConsumer {
         .withMaxInFlight(options.maxInFlight())
         .withMaxInFlightPerPartition(options.maxInFlight())
         .withShutdownTimeout(options.drainTimeout())
+        .withConnectionTimeout(options.connectionTimeout())
         // A saga waits for its puts' acks and for replies: let every ready transaction start at once.
         .withBlockingHandlers(true)
         .withKafkaProperties(consumer)
