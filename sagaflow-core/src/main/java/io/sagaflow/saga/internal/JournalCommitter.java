@@ -131,11 +131,22 @@ final class JournalCommitter implements AutoCloseable {
       }
       p.commitTransaction();
       return new Outcome(batch, null);
-    } catch (KafkaException e) {
-      return new Outcome(batch, e);
     } catch (RuntimeException e) {
-      return new Outcome(batch, new KafkaException(e.toString(), e));
+      return new Outcome(batch, new KafkaException(describe(e), e));
     }
+  }
+
+  /**
+   * The error with its root cause: a producer in an error state says only "Cannot execute
+   * transactional method because we are in an error state"; the cause (a rejected record, a
+   * timeout, fencing) is what an operator can act on.
+   */
+  static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root == e ? e.toString() : e + ", caused by " + root;
   }
 
   private void closeProducer(Duration timeout) {
