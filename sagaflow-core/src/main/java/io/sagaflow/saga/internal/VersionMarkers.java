@@ -17,7 +17,8 @@ import java.util.Set;
  * old journal holds. So a marker takes no number: it is an entry of kind {@code version} under
  * the id {@code "version/<change id>"}, one per run (as Temporal keeps one per workflow and change
  * id), whose result is the version. It is journaled like any entry, in the transaction of the
- * run's next effects, and `sagaflow sagas show` lists it as {@code version <change id> -> n}.
+ * run's next effects, and {@code sagaflow sagas show} and the inspector list it as a
+ * {@code version} entry whose result is the version.
  *
  * <p>A marker with no entry is either met by a run for the first time (new code, live: it gets
  * {@code maxSupported}) or by a run rebuilt from a journal that code without the marker wrote,
