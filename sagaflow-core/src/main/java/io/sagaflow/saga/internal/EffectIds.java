@@ -39,15 +39,7 @@ final class EffectIds {
    * with {@code prefix}; a step's key follows it ({@link Compensations}).
    */
   static String compensation(String prefix, int run) {
-    return compensations(prefix) + run + "/";
-  }
-
-  /**
-   * The prefix of every compensation of the logical thread whose ids start with {@code prefix}
-   * (what {@link #compensation} adds a run number to).
-   */
-  static String compensations(String prefix) {
-    return prefix + "compensate/";
+    return prefix + "compensate/" + run + "/";
   }
 
   /** The id of the version marker of {@code changeId}: one per run, outside every thread's numbering. */

@@ -86,23 +86,21 @@ final class SagaContextImpl implements SagaContext {
   /**
    * Whether {@code journaled} (the ids a rebuilt run's journal held) records an effect that this
    * run performed after the point this thread stands at: this thread's next effect or, up the
-   * chain of threads that started it, the effect following the one each is blocked in (a
-   * compensating context names its steps instead: any journaled compensation step of its owner
-   * counts). Effects are journaled in each thread's order, so the next id is enough. This is how a
-   * version marker tells an old journal, written without it, from a run that reached this point
-   * for the first time ({@link VersionMarkers}).
+   * chain of threads that started it, the effect following the one each is blocked in. Effects
+   * are journaled in each thread's order, so the next id is enough. This is how a version marker
+   * tells an old journal, written without it, from a run that reaches this point for the first
+   * time ({@link VersionMarkers}).
+   *
+   * <p>A thread's code runs again on replay only while the effect that started it has no outcome
+   * journaled (a called saga, a compensation step, whose calls are journaled once they return),
+   * so the enclosing threads' checks guard against what the current engine never journals. A
+   * context performing sequential compensation steps numbers nothing and is skipped: the step in
+   * progress is the last one journaled (those before it returned, those after it have not run).
    */
   boolean journaledPastThisPoint(java.util.Set<String> journaled) {
     for (SagaContextImpl c = this; c != null; c = c.parent) {
-      if (c.numbered) {
-        if (journaled.contains(EffectIds.nth(c.idPrefix, c.counter.get() + 1))) {
-          return true;
-        }
-      } else {
-        String steps = EffectIds.compensations(c.idPrefix);
-        if (journaled.stream().anyMatch(id -> id.startsWith(steps))) {
-          return true;
-        }
+      if (c.numbered && journaled.contains(EffectIds.nth(c.idPrefix, c.counter.get() + 1))) {
+        return true;
       }
     }
     return false;
