@@ -23,6 +23,12 @@ import org.slf4j.Logger;
  */
 public interface SagaContext {
 
+  /**
+   * What {@link #version} returns to a durable run whose journal was written by code without the
+   * marker: the code as it was before the marker was added.
+   */
+  int DEFAULT_VERSION = -1;
+
   /** The transaction id every action of this run carries. */
   String transactionId();
 
@@ -342,6 +348,62 @@ public interface SagaContext {
   /** Waits for {@code duration}, then returns {@code value}. */
   default <T> T delay(Duration duration, T value) {
     return perform(Effects.delay(duration, value));
+  }
+
+  /**
+   * A version marker, for changing the code of a durable saga while runs of the old code are in
+   * flight (Temporal's {@code getVersion}): branch on what it returns, so that a run rebuilt from
+   * its journal performs the effects its journal holds, and new runs follow the new code.
+   *
+   * <pre>{@code
+   * // was: ctx.put("CHARGE", order);
+   * int v = ctx.version("fraud-check", SagaContext.DEFAULT_VERSION, 1);
+   * if (v >= 1) {
+   *   ctx.call("fraud", () -> fraud.check(order));
+   * }
+   * ctx.put("CHARGE", order);
+   * }</pre>
+   *
+   * <p>In a durable run it returns:
+   *
+   * <ul>
+   *   <li>{@code maxSupported}, journaled under {@code changeId}, when the run reaches the marker
+   *       for the first time;
+   *   <li>the journaled version when the run is rebuilt (replayed) after that;
+   *   <li>{@link #DEFAULT_VERSION} when the run is rebuilt from a journal written by code without
+   *       this marker that went past this point (it journaled effects that follow it), so that the
+   *       old branch performs the effects the journal holds. (A journal that stops before this point
+   *       gets {@code maxSupported}: nothing journaled depends on the old branch.) This too is
+   *       journaled.
+   * </ul>
+   *
+   * A marker is not an effect: middleware does not see it, and it takes no effect id, so adding
+   * one shifts no journaled effect. It is kept per run by change id: calling it again with the same
+   * id (in this run, a called saga or a branch) returns the same version. Once no run older than
+   * version {@code n} is in flight, raise {@code minSupported} to {@code n} and drop the older
+   * branches. A saga that is not durable has no journal to keep in step: it gets
+   * {@code maxSupported}.
+   *
+   * @param changeId names the change (not blank); one id per change, not per saga version
+   * @param minSupported the oldest version the code still handles, {@link #DEFAULT_VERSION} while
+   *     runs journaled without the marker may be in flight
+   * @param maxSupported the newest version, which new runs follow (0 or more)
+   * @return the version this run follows, between the two
+   * @throws IllegalArgumentException if the id is blank or the bounds are out of order
+   * @throws IllegalStateException if the run follows a version outside the bounds (its journal
+   *     was written by code that has been removed); a durable saga then goes to the dead-letter
+   *     topic, as for a non-determinism error
+   */
+  default int version(String changeId, int minSupported, int maxSupported) {
+    if (changeId == null || changeId.isBlank()) {
+      throw new IllegalArgumentException("a version marker needs a change id naming the change, not \""
+          + changeId + "\"");
+    }
+    if (minSupported < DEFAULT_VERSION || maxSupported < 0 || minSupported > maxSupported) {
+      throw new IllegalArgumentException("version marker " + changeId + ": need DEFAULT_VERSION (-1) <= minSupported ("
+          + minSupported + ") <= maxSupported (" + maxSupported + ") and maxSupported >= 0");
+    }
+    return maxSupported;
   }
 
   /**

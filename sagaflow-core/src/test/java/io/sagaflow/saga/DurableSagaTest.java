@@ -293,6 +293,67 @@ class DurableSagaTest {
     }
   }
 
+  /**
+   * Whether the run of {@code tx} has journaled where {@code replyTopic} stood when its take
+   * subscribed: a reply sent from then on reaches it, across a restart too.
+   */
+  private boolean listensTo(String tx, String replyTopic) {
+    return committed(journal()).stream()
+        .map(r -> r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8))
+        .anyMatch(json -> json.contains("\"tx\":\"" + tx + "\"")
+            && json.contains("\"t\":\"" + replyTopic + "\""));
+  }
+
+  @Test
+  void aDeployWithAVersionMarkerKeepsRunsPastItOnTheOldBranchAndSendsTheOthersDownTheNewOne() {
+    String orders = topic("ORDER");
+    String first = topic("R1");
+    String ship = topic("SHIP");
+    String shipByCall = topic("SHIP2");
+    String second = topic("R2");
+    String done = topic("DONE");
+    Saga<JsonNode> release1 = (action, ctx) -> {
+      ctx.take(first);
+      ctx.put(ship, 1);
+      ctx.take(second);
+      ctx.put(done, "v" + SagaContext.DEFAULT_VERSION);
+    };
+    Saga<JsonNode> release2 = (action, ctx) -> {
+      ctx.take(first);
+      int v = ctx.version("ship", SagaContext.DEFAULT_VERSION, 1);
+      ctx.put(v >= 1 ? shipByCall : ship, v);
+      ctx.take(second);
+      ctx.put(done, "v" + v);
+    };
+    String past;
+    String before;
+    try (SagaRuntime runtime = runtime()) {
+      SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, release1, durable());
+      past = runtime.start(orders, Map.of());
+      before = runtime.start(orders, Map.of());
+      await().atMost(Duration.ofSeconds(30)).until(() -> listensTo(past, first) && listensTo(before, first));
+      replyWithoutKey(runtime, first, past, "go");
+      await().atMost(Duration.ofSeconds(30)).until(() -> listensTo(past, second));
+      ((DurableSagaConsumer<?>) consumer).halt(); // `past` waits on R2, after the marker's place; `before` on R1
+    }
+    try (SagaRuntime runtime = runtime();
+        SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, release2, durable())) {
+      replyWithoutKey(runtime, first, before, "go");
+      replyWithoutKey(runtime, second, past, "go");
+      await().atMost(Duration.ofSeconds(30)).until(() -> listensTo(before, second));
+      replyWithoutKey(runtime, second, before, "go");
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).size() == 2);
+      Map<String, String> results = new java.util.HashMap<>();
+      committed(done).forEach(r -> results.put(runtime.codec().decode(r).transactionId(),
+          ((JsonNode) runtime.codec().decode(r).payload()).asText()));
+      assertThat(results).as("the run journaled past the marker keeps the old branch, the other takes the new")
+          .containsEntry(past, "v-1").containsEntry(before, "v1");
+      assertThat(transactions(runtime, ship)).as("no put repeated").containsExactly(past);
+      assertThat(transactions(runtime, shipByCall)).containsExactly(before);
+      assertThat(consumer.deadLetters()).isZero();
+    }
+  }
+
   @Test
   void aJournalTopicWithAnotherPartitionCountThanTheInputIsRefusedWithTheFix() {
     String orders = prefix + "ORDER";

@@ -14,7 +14,9 @@ package io.sagaflow.saga.internal;
  * {@code "<prefix>compensate/<n>/<step key>"} ({@link Compensations}), e.g. {@code "compensate/1/2"}
  * for the step the run registered second, in its first compensation. Ids are assigned in three
  * places only: {@link SagaContextImpl#perform} (the next id of its thread), {@link ForkJoin} (each
- * branch's effect) and {@link Compensations} (each step); all build them here.
+ * branch's effect) and {@link Compensations} (each step); all build them here. Version markers
+ * take no number: they are keyed {@code "version/<change id>"} per run ({@link VersionMarkers}),
+ * so adding one to saga code shifts no effect's id.
  */
 final class EffectIds {
   /** The prefix of the run's own effects. */
@@ -38,6 +40,11 @@ final class EffectIds {
    */
   static String compensation(String prefix, int run) {
     return prefix + "compensate/" + run + "/";
+  }
+
+  /** The id of the version marker of {@code changeId}: one per run, outside every thread's numbering. */
+  static String version(String changeId) {
+    return "version/" + changeId;
   }
 
   /** The prefix of the branch ids of the all or race with id {@code forkId}; a key follows it. */

@@ -32,6 +32,14 @@ public interface EffectRecorder {
     return ctx.transactionId();
   }
 
+  /**
+   * The version {@code ctx}'s run follows at the marker {@code changeId} ({@link SagaContext#version},
+   * whose arguments are already validated): {@code maxSupported} without a journal.
+   */
+  default int version(String changeId, int minSupported, int maxSupported, SagaContext ctx) {
+    return maxSupported;
+  }
+
   /** Performs an effect. */
   @FunctionalInterface
   interface Execution {

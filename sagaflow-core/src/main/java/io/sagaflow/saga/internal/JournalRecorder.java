@@ -27,12 +27,14 @@ import io.sagaflow.saga.internal.journal.JournalSink;
 import io.sagaflow.saga.internal.journal.NonDeterminismException;
 import io.sagaflow.saga.internal.journal.RecordedFailure;
 import io.sagaflow.saga.internal.journal.SagaJournal;
+import io.sagaflow.saga.internal.journal.UnsupportedVersionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -76,6 +78,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * replies that journaled takes already consumed (read reply topics from the journaled
  * {@code ReplyPosition}s and skip those actions).
  *
+ * <p>Version markers ({@link SagaContext#version}) are entries outside the effects' numbering;
+ * {@link VersionMarkers} says how they are keyed and when an old journal gets the default version.
+ *
  * <p>Bounds: {@link JournalLimits} caps the entries and encoded bytes of one run; an effect that
  * would exceed them fails with {@link JournalLimitException} before it runs (a result too large to
  * journal fails after it ran).
@@ -91,10 +96,12 @@ public final class JournalRecorder implements EffectRecorder {
   private final Map<String, Run> runs = new ConcurrentHashMap<>();
 
   /** One registered run: its journaled entries (the replay source, then what it appended). */
-  private final class Run {
+  private final class Run implements VersionMarkers.Journal {
     final String runKey;
     final String sagaName;
     final String transactionId;
+    /** The ids journaled when the run was registered: what a replay meets ({@link VersionMarkers}). */
+    private final Set<String> replaySource;
     private final Map<String, JournalEntry> entries = new HashMap<>();
     private final Map<String, Integer> sizes = new HashMap<>();
     private long bytes;
@@ -108,9 +115,31 @@ public final class JournalRecorder implements EffectRecorder {
         entries.put(e.id(), e);
         sizes.put(e.id(), codec.encodedSize(e));
       }
+      this.replaySource = Set.copyOf(entries.keySet());
     }
 
-    synchronized JournalEntry get(String id) {
+    @Override
+    public String sagaName() {
+      return sagaName;
+    }
+
+    @Override
+    public String transactionId() {
+      return transactionId;
+    }
+
+    @Override
+    public String runKey() {
+      return runKey;
+    }
+
+    @Override
+    public Set<String> replaySource() {
+      return replaySource;
+    }
+
+    @Override
+    public synchronized JournalEntry get(String id) {
       return entries.get(id);
     }
 
@@ -128,7 +157,8 @@ public final class JournalRecorder implements EffectRecorder {
     }
 
     /** Journals {@code entry}, new or replacing the one with its id. */
-    synchronized void put(JournalEntry entry) {
+    @Override
+    public synchronized void put(JournalEntry entry) {
       checkRoom(entry.id());
       int size = codec.encodedSize(entry);
       Integer old = sizes.get(entry.id());
@@ -230,11 +260,7 @@ public final class JournalRecorder implements EffectRecorder {
   @Override
   public Object record(String id, Effect<?> effect, SagaContext context, Execution execution) throws Exception {
     SagaContextImpl ctx = (SagaContextImpl) context;
-    Run run = runs.get(ctx.transactionId());
-    if (run == null) {
-      throw new IllegalStateException("transaction " + ctx.transactionId() + " has no journaled run; register it"
-          + " with JournalRecorder.begin or resume before starting it on a journaling engine");
-    }
+    Run run = registered(ctx);
     EffectKind kind = kindOf(effect);
     String detail = detailOf(effect);
     JournalEntry entry = run.get(id);
@@ -268,6 +294,22 @@ public final class JournalRecorder implements EffectRecorder {
       case PENDING -> complete(run, entry, effect, ctx, execution);
       case RETURNED -> replay(entry, effect, ctx, execution);
     };
+  }
+
+  /** Journals the version marker {@code changeId} or reads it back ({@link VersionMarkers}). */
+  @Override
+  public int version(String changeId, int minSupported, int maxSupported, SagaContext context) {
+    SagaContextImpl ctx = (SagaContextImpl) context;
+    return VersionMarkers.version(registered(ctx), changeId, minSupported, maxSupported, ctx, ctx.engine.timer().now());
+  }
+
+  private Run registered(SagaContextImpl ctx) {
+    Run run = runs.get(ctx.transactionId());
+    if (run == null) {
+      throw new IllegalStateException("transaction " + ctx.transactionId() + " has no journaled run; register it"
+          + " with JournalRecorder.begin or resume before starting it on a journaling engine");
+    }
+    return run;
   }
 
   /** The outcome of a journaled, returned effect. */
@@ -341,7 +383,8 @@ public final class JournalRecorder implements EffectRecorder {
   /** Whether {@code e} (or a cause) is the journal's own failure, which must not be journaled. */
   private static boolean journalFailure(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof NonDeterminismException || t instanceof JournalLimitException
+      if (t instanceof NonDeterminismException || t instanceof UnsupportedVersionException
+          || t instanceof JournalLimitException
           || t instanceof JournalDecodingException) {
         return true;
       }

@@ -32,8 +32,23 @@ final class SagaContextImpl implements SagaContext {
   final Compensations compensations;
   private final AtomicInteger registered = new AtomicInteger();
 
+  /**
+   * The context this one's thread was started from (the caller of a called saga, the owner of a
+   * branch or of compensation steps), blocked in the effect that started it; null for the run.
+   */
+  private final SagaContextImpl parent;
+  /** Whether this thread numbers its effects; a context performing compensation steps names each. */
+  private final boolean numbered;
+
   SagaContextImpl(SagaEngine engine, RunState run, Action<?> action, String idPrefix, UndoLog undo,
       CompletableFuture<Void> turn, Compensations compensations) {
+    this(engine, run, action, idPrefix, undo, turn, compensations, null, true);
+  }
+
+  private SagaContextImpl(SagaEngine engine, RunState run, Action<?> action, String idPrefix, UndoLog undo,
+      CompletableFuture<Void> turn, Compensations compensations, SagaContextImpl parent, boolean numbered) {
+    this.parent = parent;
+    this.numbered = numbered;
     this.engine = engine;
     this.run = run;
     this.action = action;
@@ -45,7 +60,7 @@ final class SagaContextImpl implements SagaContext {
 
   /** The context for a called saga: ids nest under the call's id. */
   SagaContextImpl nested(String callId) {
-    return new SagaContextImpl(engine, run, action, EffectIds.inside(callId), undo, turn, compensations);
+    return new SagaContextImpl(engine, run, action, EffectIds.inside(callId), undo, turn, compensations, this, true);
   }
 
   /**
@@ -55,17 +70,40 @@ final class SagaContextImpl implements SagaContext {
   SagaContextImpl branch(String branchId, UndoLog branchUndo, CompletableFuture<Void> branchTurn,
       Compensations branchCompensations) {
     return new SagaContextImpl(engine, run, action, EffectIds.inside(branchId), branchUndo, branchTurn,
-        branchCompensations);
+        branchCompensations, this, true);
   }
 
   /** This context for performing compensation steps: same thread, but registering is refused. */
   SagaContextImpl forCompensation() {
-    return new SagaContextImpl(engine, run, action, idPrefix, undo, turn, new Compensations(true));
+    return new SagaContextImpl(engine, run, action, idPrefix, undo, turn, new Compensations(true), this, false);
   }
 
   /** The prefix of this logical thread's effect ids. */
   String idPrefix() {
     return idPrefix;
+  }
+
+  /**
+   * Whether {@code journaled} (the ids a rebuilt run's journal held) records an effect that this
+   * run performed after the point this thread stands at: this thread's next effect or, up the
+   * chain of threads that started it, the effect following the one each is blocked in. Effects
+   * are journaled in each thread's order, so the next id is enough. This is how a version marker
+   * tells an old journal, written without it, from a run that reaches this point for the first
+   * time ({@link VersionMarkers}).
+   *
+   * <p>A thread's code runs again on replay only while the effect that started it has no outcome
+   * journaled (a called saga, a compensation step, whose calls are journaled once they return),
+   * so the enclosing threads' checks guard against what the current engine never journals. A
+   * context performing sequential compensation steps numbers nothing and is skipped: the step in
+   * progress is the last one journaled (those before it returned, those after it have not run).
+   */
+  boolean journaledPastThisPoint(java.util.Set<String> journaled) {
+    for (SagaContextImpl c = this; c != null; c = c.parent) {
+      if (c.numbered && journaled.contains(EffectIds.nth(c.idPrefix, c.counter.get() + 1))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Lets the next sibling branch claim from channels ({@link ClaimOrder}); idempotent. */
@@ -170,6 +208,12 @@ final class SagaContextImpl implements SagaContext {
           + " elsewhere in the saga");
     }
     return engine.recorder.runKey(this) + "/" + c.id();
+  }
+
+  @Override
+  public int version(String changeId, int minSupported, int maxSupported) {
+    SagaContext.super.version(changeId, minSupported, maxSupported); // validates
+    return engine.recorder.version(changeId, minSupported, maxSupported, this);
   }
 
   /** Gives {@code effect} the next id of this logical thread and performs it. */

@@ -2,6 +2,7 @@ package io.sagaflow.ui.internal;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sagaflow.saga.SagaContext;
 import io.sagaflow.saga.internal.journal.EffectKind;
 import io.sagaflow.saga.internal.journal.JournalEntry;
 import io.sagaflow.saga.internal.journal.RecordedFailure;
@@ -58,7 +59,8 @@ public record SagaRun(String journalTopic, int partition, long offset, String ru
   }
 
   static boolean isCompensation(JournalEntry e) {
-    return e.id().startsWith("compensate/") || e.id().contains("/compensate/");
+    // A version marker's id ends with the user's change id, which may contain anything.
+    return e.kind() != EffectKind.VERSION && (e.id().startsWith("compensate/") || e.id().contains("/compensate/"));
   }
 
   public boolean live() {
@@ -175,10 +177,15 @@ public record SagaRun(String journalTopic, int partition, long offset, String ru
     return n;
   }
 
-  /** A result as a reader wants it: a take's payload, a race's winner, else the JSON. */
+  /** A result as a reader wants it: a take's payload, a race's winner, a version marker's version, else the JSON. */
   private static String resultPreview(JournalEntry e) {
     if (e.result() == null) {
       return null;
+    }
+    if (e.kind() == EffectKind.VERSION) {
+      int v = e.result().asInt();
+      return v == SagaContext.DEFAULT_VERSION ? v + " (default: journaled by code without this marker)"
+          : String.valueOf(v);
     }
     return switch (e.resultType()) {
       case "action" -> Json.preview(e.result().get("p"));

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.KafkaCluster;
@@ -93,6 +94,24 @@ class JournalIndexTest {
     assertThat(ended.error()).isEqualTo("java.io.IOException: down");
     assertThat(ended.journal().entries()).hasSize(4);
     assertThat(ended.detail(T0).path("waitingFor")).as("an ended run waits for nothing").isEmpty();
+  }
+
+  @Test
+  void aVersionMarkerIsShownWithItsChangeIdAndVersionAndIsNoCompensation() {
+    SagaJournal j = journal("v")
+        .withEntry(JournalEntry.pending("1", EffectKind.PUT, "PAY", T0, null).returned(null, null, 2))
+        .withEntry(new JournalEntry("version/refund/compensate/x", EffectKind.VERSION, "refund/compensate/x",
+            JournalEntry.Status.RETURNED, "java.lang.Integer", IntNode.valueOf(2), null, T0, 0, null))
+        .withEntry(new JournalEntry("version/ship", EffectKind.VERSION, "ship", JournalEntry.Status.RETURNED,
+            "java.lang.Integer", IntNode.valueOf(-1), null, T0, 0, null));
+    value("v", j);
+    assertThat(run("v").status()).isEqualTo("running");
+    var effects = run("v").detail(T0).path("effects");
+    assertThat(effects.get(1).path("kind").asText()).isEqualTo("version");
+    assertThat(effects.get(1).path("describe").asText()).isEqualTo("version(refund/compensate/x)");
+    assertThat(effects.get(1).path("result").asText()).isEqualTo("2");
+    assertThat(effects.get(1).path("compensation").asBoolean()).isFalse();
+    assertThat(effects.get(2).path("result").asText()).isEqualTo("-1 (default: journaled by code without this marker)");
   }
 
   @Test

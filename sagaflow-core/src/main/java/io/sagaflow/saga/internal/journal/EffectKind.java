@@ -10,7 +10,12 @@ public enum EffectKind {
   RACE("race"),
   DELAY("delay"),
   NOW("now"),
-  UUID("uuid");
+  UUID("uuid"),
+  /**
+   * A version marker ({@link io.sagaflow.saga.SagaContext#version}): not an effect, an entry keyed
+   * by its change id whose result is the version the run follows.
+   */
+  VERSION("version");
 
   private final String wire;
 

@@ -16,7 +16,8 @@ public final class NonDeterminismException extends IllegalStateException {
     super("non-determinism in saga " + sagaName + " (transaction " + transactionId + ", run " + runKey
         + ") at effect " + effectId + ": the journal holds " + journaled + " but the code performed " + performed
         + "; saga code must perform the same effects in the same order when it is replayed: deploy code that"
-        + " changes them only once no run of the old code is in flight, or branch on a version marker");
+        + " changes them only once no run of the old code is in flight, or branch on a version marker"
+        + " (SagaContext.version) so that runs journaled by the old code keep its effects");
     this.effectId = effectId;
   }
 
