@@ -56,6 +56,47 @@ public interface SagaMetrics {
    */
   default void replyRouted(String topic, long lagMillis) {}
 
+  /**
+   * A durable run on an action of {@code topic} was rebuilt from its journal and runs again (after
+   * a crash, a rebalance or a failed journal transaction), replaying its journaled effects. It was
+   * counted by {@link #sagaStarted} when it first started and is not counted there again; it ends
+   * with {@link #sagaEnded} as a new run does.
+   */
+  default void sagaResumed(String topic) {}
+
+  /**
+   * A run on an action of {@code topic} ended (completed or failed) after running at least one
+   * compensation step. Called by durable saga consumers, after {@link #sagaEnded}, which see it in
+   * the run's journal.
+   */
+  default void sagaCompensated(String topic) {}
+
+  /**
+   * A durable saga consumer of {@code topic} starts; the suppliers sample, from any thread, its runs
+   * resident in memory and how many of those wait (their journal holds a pending take, delay, race
+   * or all, as {@code sagaflow sagas list --status waiting} says). Called once per consumer.
+   */
+  default void durableOpened(String topic, LongSupplier resident, LongSupplier waiting) {}
+
+  /** The durable saga consumer of {@code topic} closed: remove what {@link #durableOpened} registered. */
+  default void durableClosed(String topic) {}
+
+  /**
+   * A durable saga consumer of {@code topic} rebuilt the runs of an assigned input partition from
+   * its journal partition in {@code nanos}: read the journal up to its last stable offset and
+   * started {@code sagas} runs again (their code replays their journaled effects on their own
+   * threads afterwards, while new input is processed).
+   */
+  default void journalRestored(String topic, int partition, long nanos, int sagas) {}
+
+  /**
+   * A journal transaction of the durable saga consumer of {@code topic} (journal entries, puts,
+   * tombstones, dead letters and input offsets of many runs) took {@code nanos} and wrote {@code
+   * records} records; it committed unless {@code failed} (then its runs are rebuilt from the
+   * journal). A put becomes visible to {@code read_committed} readers when its transaction commits.
+   */
+  default void journalTransaction(String topic, long nanos, int records, boolean failed) {}
+
   /** The runtime closed: remove what {@link #open} registered. */
   default void close() {}
 }

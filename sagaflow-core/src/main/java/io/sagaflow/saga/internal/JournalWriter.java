@@ -258,6 +258,19 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     }
   }
 
+  /** How many resident runs' journals pass {@code test} (for gauges: it holds the writer's lock meanwhile). */
+  public int count(java.util.function.Predicate<SagaJournal> test) {
+    synchronized (lock) {
+      int n = 0;
+      for (Run run : runs.values()) {
+        if (test.test(run.journal)) {
+          n++;
+        }
+      }
+      return n;
+    }
+  }
+
   /** Takes everything ready for the next transaction. */
   public Batch drain(long nowNanos) {
     synchronized (lock) {
