@@ -95,6 +95,7 @@ class DurableSagaMetricsTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> batches.totalAmount() >= 9);
         assertThat(firstSpans.runs).containsOnly("saga " + ORDERS).hasSize(4);
         assertThat(firstSpans.effects).contains("put", "actionChannel", "take");
+        assertThat(firstSpans.sends).as("durable puts get producer spans").contains("put " + DONE, "put " + UNDO);
         ((DurableSagaConsumer<?>) consumer).halt(); // a crash: the waiting run is not ended
         assertThat(first.find("sagaflow.saga.durable.resident").gauge()).as("removed when it stops").isNull();
       }
@@ -146,10 +147,11 @@ class DurableSagaMetricsTest {
     return g == null ? -1 : g.value();
   }
 
-  /** Records the names of run spans (" resumed" appended for a resumed run) and the kinds of effect spans. */
+  /** Records the names of run spans (" resumed" appended for a resumed run), effect kinds and sends. */
   private static final class RecordingTracing implements Tracing {
     final List<String> runs = new CopyOnWriteArrayList<>();
     final List<String> effects = new CopyOnWriteArrayList<>();
+    final List<String> sends = new CopyOnWriteArrayList<>();
 
     @Override
     public Span record(String groupId, ConsumerRecord<byte[], byte[]> record) {
@@ -158,6 +160,7 @@ class DurableSagaMetricsTest {
 
     @Override
     public Span send(String kind, ProducerRecord<byte[], byte[]> record) {
+      sends.add(kind + " " + record.topic());
       return Span.NOOP;
     }
 

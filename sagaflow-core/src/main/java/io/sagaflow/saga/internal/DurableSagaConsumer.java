@@ -163,7 +163,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     try {
       DurableTopics.ensure(cluster, admin, topic, journalTopic, deadLetterTopic,
           options.topicAdministrator() != null ? options.topicAdministrator() : runtimeTopics);
-      this.writer = new JournalWriter(journalTopic, topic, new JournalCodec(codec.mapper()), codec);
+      this.writer = new JournalWriter(journalTopic, topic, new JournalCodec(codec.mapper()), codec,
+          env.observers().tracing());
       this.recorder = new JournalRecorder(writer, codec, JournalLimits.DEFAULT);
       DurableReplies replies = new DurableReplies(router, writer, admin, cluster, kafkaProperties, codec);
       this.engine = new SagaEngine(env.middleware(), writer, replies, timer, recorder, codec, env.channelCapacity(),
