@@ -30,9 +30,10 @@ import java.util.function.LongSupplier;
  * the reply). Durable saga consumers add the {@code sagaflow.saga.runs} outcomes {@code resumed} (a
  * run rebuilt from its journal; not counted as {@code started} again) and {@code compensated} (a
  * run that ran compensation steps), and {@code sagaflow.saga.durable.resident} and {@code
- * sagaflow.saga.durable.waiting} (gauges, {@code topic}), {@code sagaflow.saga.journal.restore}
- * (timer, {@code topic}), {@code sagaflow.saga.journal.transaction} (timer, {@code topic}, {@code
- * outcome}) and {@code sagaflow.saga.journal.batch.records} (distribution summary, {@code topic}).
+ * sagaflow.saga.durable.waiting} (gauges, {@code topic}, {@code group}), {@code
+ * sagaflow.saga.journal.restore} (timer, {@code topic}, {@code group}), {@code
+ * sagaflow.saga.journal.transaction} (timer, {@code topic}, {@code group}, {@code outcome}) and
+ * {@code sagaflow.saga.journal.batch.records} (distribution summary, {@code topic}, {@code group}).
  * Every meter also carries the tags given to {@link #of(MeterRegistry, Tags)}, for
  * example the name of the service the runtime is part of.
  */
@@ -41,8 +42,8 @@ public final class MicrometerSagaMetrics implements SagaMetrics {
   private final MeterRegistry registry;
   private final Tags tags;
   private volatile Gauge inFlight;
-  /** The gauges of each durable consumer, by input topic, removed when it closes. */
-  private final Map<String, List<Gauge>> durable = new ConcurrentHashMap<>();
+  /** The gauges of each durable consumer, by input topic and group, removed when it closes. */
+  private final Map<List<String>, List<Gauge>> durable = new ConcurrentHashMap<>();
 
   private MicrometerSagaMetrics(MeterRegistry registry, Tags tags) {
     this.registry = registry;
@@ -113,37 +114,38 @@ public final class MicrometerSagaMetrics implements SagaMetrics {
   }
 
   @Override
-  public void durableOpened(String topic, LongSupplier resident, LongSupplier waiting) {
+  public void durableOpened(String topic, String group, LongSupplier resident, LongSupplier waiting) {
     Gauge r = Gauge.builder("sagaflow.saga.durable.resident", resident, LongSupplier::getAsLong).strongReference(true)
-        .description("Durable saga runs resident in memory").tags(tags).tag("topic", topic).register(registry);
+        .description("Durable saga runs resident in memory").tags(tags).tag("topic", topic).tag("group", group)
+        .register(registry);
     Gauge w = Gauge.builder("sagaflow.saga.durable.waiting", waiting, LongSupplier::getAsLong).strongReference(true)
         .description("Resident durable saga runs waiting for a take, a delay, a race or an all").tags(tags)
-        .tag("topic", topic).register(registry);
-    durable.put(topic, List.of(r, w));
+        .tag("topic", topic).tag("group", group).register(registry);
+    durable.put(List.of(topic, group), List.of(r, w));
   }
 
   @Override
-  public void durableClosed(String topic) {
-    List<Gauge> gauges = durable.remove(topic);
+  public void durableClosed(String topic, String group) {
+    List<Gauge> gauges = durable.remove(List.of(topic, group));
     if (gauges != null) {
       gauges.forEach(registry::remove);
     }
   }
 
   @Override
-  public void journalRestored(String topic, int partition, long nanos, int sagas) {
-    Timer.builder("sagaflow.saga.journal.restore").tags(tags).tag("topic", topic)
+  public void journalRestored(String topic, String group, int partition, long nanos, int sagas) {
+    Timer.builder("sagaflow.saga.journal.restore").tags(tags).tag("topic", topic).tag("group", group)
         .description("Rebuilding an assigned partition's durable sagas from the journal")
         .register(registry).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   @Override
-  public void journalTransaction(String topic, long nanos, int records, boolean failed) {
-    Timer.builder("sagaflow.saga.journal.transaction").tags(tags).tag("topic", topic)
+  public void journalTransaction(String topic, String group, long nanos, int records, boolean failed) {
+    Timer.builder("sagaflow.saga.journal.transaction").tags(tags).tag("topic", topic).tag("group", group)
         .tag("outcome", failed ? "failed" : "completed")
         .description("Journal transactions of a durable saga consumer, from begin to commit")
         .register(registry).record(nanos, TimeUnit.NANOSECONDS);
-    DistributionSummary.builder("sagaflow.saga.journal.batch.records").tags(tags).tag("topic", topic)
+    DistributionSummary.builder("sagaflow.saga.journal.batch.records").tags(tags).tag("topic", topic).tag("group", group)
         .description("Records written per journal transaction").register(registry).record(records);
   }
 
@@ -153,7 +155,7 @@ public final class MicrometerSagaMetrics implements SagaMetrics {
     if (g != null) {
       registry.remove(g);
     }
-    durable.keySet().forEach(this::durableClosed);
+    durable.keySet().forEach(k -> durableClosed(k.get(0), k.get(1)));
   }
 
   private Counter runs(String topic, String outcome) {

@@ -72,30 +72,31 @@ public interface SagaMetrics {
   default void sagaCompensated(String topic) {}
 
   /**
-   * A durable saga consumer of {@code topic} starts; the suppliers sample, from any thread, its runs
-   * resident in memory and how many of those wait (their journal holds a pending take, delay, race
-   * or all, as {@code sagaflow sagas list --status waiting} says). Called once per consumer.
+   * The durable saga consumer of group {@code group} on {@code topic} starts; the suppliers sample,
+   * from any thread, its runs resident in memory and how many of those wait (their journal holds a
+   * pending take, delay, race or all, as {@code sagaflow sagas list --status waiting} says). Called
+   * once per consumer.
    */
-  default void durableOpened(String topic, LongSupplier resident, LongSupplier waiting) {}
+  default void durableOpened(String topic, String group, LongSupplier resident, LongSupplier waiting) {}
 
-  /** The durable saga consumer of {@code topic} closed: remove what {@link #durableOpened} registered. */
-  default void durableClosed(String topic) {}
+  /** That durable saga consumer closed: remove what {@link #durableOpened} registered for it. */
+  default void durableClosed(String topic, String group) {}
 
   /**
-   * A durable saga consumer of {@code topic} rebuilt the runs of an assigned input partition from
-   * its journal partition in {@code nanos}: read the journal up to its last stable offset and
+   * The durable saga consumer of group {@code group} on {@code topic} rebuilt the runs of an
+   * assigned input partition from its journal partition in {@code nanos}: read the journal up to its last stable offset and
    * started {@code sagas} runs again (their code replays their journaled effects on their own
    * threads afterwards, while new input is processed).
    */
-  default void journalRestored(String topic, int partition, long nanos, int sagas) {}
+  default void journalRestored(String topic, String group, int partition, long nanos, int sagas) {}
 
   /**
-   * A journal transaction of the durable saga consumer of {@code topic} (journal entries, puts,
+   * A journal transaction of the durable saga consumer of group {@code group} on {@code topic} (journal entries, puts,
    * tombstones, dead letters and input offsets of many runs) took {@code nanos} and wrote {@code
    * records} records; it committed unless {@code failed} (then its runs are rebuilt from the
    * journal). A put becomes visible to {@code read_committed} readers when its transaction commits.
    */
-  default void journalTransaction(String topic, long nanos, int records, boolean failed) {}
+  default void journalTransaction(String topic, String group, long nanos, int records, boolean failed) {}
 
   /** The runtime closed: remove what {@link #open} registered. */
   default void close() {}

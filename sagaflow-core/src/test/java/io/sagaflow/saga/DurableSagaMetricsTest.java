@@ -12,13 +12,18 @@ import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.saga.internal.DurableSagaConsumer;
 import io.sagaflow.tracing.Tracing;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -93,6 +98,9 @@ class DurableSagaMetricsTest {
         DistributionSummary batches = first.get("sagaflow.saga.journal.batch.records").tag("topic", ORDERS)
             .summary();
         await().atMost(Duration.ofSeconds(30)).until(() -> batches.totalAmount() >= 9);
+        // Nothing left to write once the journal shows every run's last state: no transaction is in
+        // flight at the crash, whose abort would hold the journal back for the transaction timeout.
+        await().atMost(Duration.ofSeconds(30)).until(() -> settled(kafka));
         assertThat(firstSpans.runs).containsOnly("saga " + ORDERS).hasSize(4);
         assertThat(firstSpans.effects).contains("put", "actionChannel", "take");
         assertThat(firstSpans.sends).as("durable puts get producer spans").contains("put " + DONE, "put " + UNDO);
@@ -129,6 +137,31 @@ class DurableSagaMetricsTest {
         .withMetrics(MicrometerSagaMetrics.of(registry)).withTracing(tracing));
   }
 
+  /** Whether the committed journal holds the three ended runs' tombstones and the waiting run's pending take. */
+  private static boolean settled(EmbeddedKafka kafka) {
+    List<ConsumerRecord<byte[], byte[]>> journal = committed(kafka, "d-group" + DurableOptions.JOURNAL_SUFFIX);
+    long tombstones = journal.stream().filter(r -> r.value() == null).count();
+    boolean waits = journal.stream().anyMatch(r -> r.value() != null
+        && new String(r.value(), StandardCharsets.UTF_8).matches("(?s).*\\{\"id\":\"[^\"]*\",\"k\":\"take\",[^}]*\"s\":\"p\".*"));
+    return tombstones == 3 && waits;
+  }
+
+  /** Every record of {@code topic} a read_committed reader sees now. */
+  private static List<ConsumerRecord<byte[], byte[]>> committed(EmbeddedKafka kafka, String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = List.of(new TopicPartition(topic, 0));
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      long end = c.endOffsets(parts).get(parts.get(0));
+      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+      while (c.position(parts.get(0)) < end) {
+        c.poll(Duration.ofMillis(100)).forEach(out::add);
+      }
+      return out;
+    }
+  }
+
   private static void reply(EmbeddedKafka kafka, SagaRuntime runtime, String transactionId) {
     try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
         new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -143,7 +176,7 @@ class DurableSagaMetricsTest {
   }
 
   private static double gauge(SimpleMeterRegistry registry, String name) {
-    Gauge g = registry.find(name).tag("topic", ORDERS).gauge();
+    Gauge g = registry.find(name).tag("topic", ORDERS).tag("group", "d-group").gauge();
     return g == null ? -1 : g.value();
   }
 

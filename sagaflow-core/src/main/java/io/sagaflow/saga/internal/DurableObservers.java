@@ -32,18 +32,20 @@ import java.util.function.IntSupplier;
 final class DurableObservers {
   private final SagaMetrics metrics;
   private final String topic;
+  private final String group;
   private final Timer timer;
   private boolean opened;
 
-  DurableObservers(Observers observers, String topic, Timer timer) {
+  DurableObservers(Observers observers, String topic, String group, Timer timer) {
     this.metrics = Objects.requireNonNull(observers, "observers").metrics();
     this.topic = Objects.requireNonNull(topic, "topic");
+    this.group = Objects.requireNonNull(group, "group");
     this.timer = Objects.requireNonNull(timer, "timer");
   }
 
   /** Registers the consumer's gauges: resident runs, and the resident runs the writer holds as waiting. */
   void open(IntSupplier resident, JournalWriter writer) {
-    metrics.durableOpened(topic, resident::getAsInt, () -> writer.count(DurableObservers::waiting));
+    metrics.durableOpened(topic, group, resident::getAsInt, () -> writer.count(DurableObservers::waiting));
     opened = true;
   }
 
@@ -76,20 +78,20 @@ final class DurableObservers {
 
   /** The runs of {@code partition} were rebuilt from the journal in {@code nanos}. */
   void restored(int partition, long nanos, int sagas) {
-    metrics.journalRestored(topic, partition, nanos, sagas);
+    metrics.journalRestored(topic, group, partition, nanos, sagas);
   }
 
   /** A journal transaction's outcome was taken. */
   void transaction(JournalCommitter.Outcome outcome) {
     int records = outcome.batch() == null ? 0 : outcome.batch().records().size();
-    metrics.journalTransaction(topic, outcome.nanos(), records, outcome.error() != null);
+    metrics.journalTransaction(topic, group, outcome.nanos(), records, outcome.error() != null);
   }
 
   /** Removes the gauges. */
   void close() {
     if (opened) {
       opened = false;
-      metrics.durableClosed(topic);
+      metrics.durableClosed(topic, group);
     }
   }
 

@@ -153,7 +153,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     this.interval = options.durability().commitInterval();
     this.maxResident = options.durability().maxWaitingSagas();
     this.timer = env.timer();
-    this.observers = new DurableObservers(env.observers(), topic, timer);
+    this.observers = new DurableObservers(env.observers(), topic, groupId, timer);
     if (!(env.source() instanceof KafkaReplyRouter router)) {
       throw new IllegalStateException("a durable saga consumer needs the runtime's Kafka reply consumer (a runtime"
           + " from Sagas.runtime(options)), not " + env.source().getClass().getName());
