@@ -12,6 +12,10 @@ import java.util.function.LongSupplier;
  * SagaRuntime runtime = Sagas.runtime(options.withMetrics(MicrometerSagaMetrics.of(registry)));
  * }</pre>
  *
+ * <p>Durable saga consumers ({@link SagaConsumerOptions#durable()}) report runs and effects here
+ * too, and their own gauges and journal measurements ({@link #durableOpened}, {@link
+ * #journalRestored}, {@link #journalTransaction}).
+ *
  * <p>Every method has a no-op default, so a back end implements only what it records.
  */
 public interface SagaMetrics {
@@ -27,12 +31,16 @@ public interface SagaMetrics {
    */
   default void open(LongSupplier running) {}
 
-  /** A run on an action of {@code topic} started. */
+  /**
+   * A run on an action of {@code topic} started (for a durable saga consumer: a new run; a run
+   * rebuilt from its journal is {@link #sagaResumed}).
+   */
   default void sagaStarted(String topic) {}
 
   /**
    * A run on an action of {@code topic} ended after {@code nanos}: normally when {@code error} is
-   * null, else with that error (a timeout is a {@link java.util.concurrent.TimeoutException}).
+   * null, else with that error (a timeout is a {@link java.util.concurrent.TimeoutException}). A
+   * durable run's {@code nanos} count from its journaled start, across crashes and restarts.
    */
   default void sagaEnded(String topic, long nanos, Throwable error) {}
 
