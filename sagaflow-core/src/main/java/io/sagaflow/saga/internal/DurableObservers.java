@@ -49,6 +49,12 @@ final class DurableObservers {
     opened = true;
   }
 
+  /** Whether the run of {@code transactionId}, registered with {@code writer}, was rebuilt from its journal. */
+  static boolean resumed(JournalWriter writer, String transactionId) {
+    JournalWriter.ReplyState state = writer.replyState(transactionId);
+    return state != null && state.restored();
+  }
+
   /** A run was launched: a new one, or one rebuilt from its journal. */
   void launched(boolean resumed) {
     if (resumed) {

@@ -323,7 +323,6 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         writer.discard(tp.partition(), e.getKey(), x.getMessage(), dead(
             DurableTopics.journalRecord(journalTopic, tp.partition(), e.getKey(), e.getValue()), x));
         deadLetters.incrementAndGet();
-        observers.deadLettered();
         continue;
       }
       ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
@@ -335,7 +334,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         continue;
       }
       writer.resume(journal, tp.partition());
-      launch(journal.runKey(), tp.partition(), journal.action(), record, true);
+      launch(journal.runKey(), tp.partition(), journal.action(), record);
     }
     observers.restored(tp.partition(), System.nanoTime() - t0, contents.live().size());
     LOG.info("durable sagas of {}: {} resumed from {}", tp, contents.live().size(), journalTopic);
@@ -376,12 +375,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
 
   /** Starts the registered run {@code runKey} on the engine. */
   private void launch(String runKey, int partition, Action<?> raw, ConsumerRecord<byte[], byte[]> record) {
-    launch(runKey, partition, raw, record, false);
-  }
-
-  /** Starts the registered run {@code runKey}; {@code resumed} when it was rebuilt from the journal. */
-  private void launch(String runKey, int partition, Action<?> raw, ConsumerRecord<byte[], byte[]> record,
-      boolean resumed) {
+    boolean resumed = DurableObservers.resumed(writer, raw.transactionId());
     boolean[] dropped = {false};
     SagaEngine.SagaRun run;
     try {
@@ -430,13 +424,14 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     }
   }
 
+  /** The dead letter of {@code r}; every dead letter is built here once, so it is counted here. */
   private ProducerRecord<byte[], byte[]> dead(ConsumerRecord<byte[], byte[]> r, Throwable error) {
+    observers.deadLettered();
     return DurableTopics.deadLetter(r, error, deadLetterTopic, groupId);
   }
 
   private void counted(ConsumerRecord<byte[], byte[]> r, Throwable error) {
     deadLetters.incrementAndGet();
-    observers.deadLettered();
     LOG.warn("saga of {}-{}@{} dead-lettered to {}: {}", r.topic(), r.partition(), r.offset(), deadLetterTopic,
         error.toString());
   }
