@@ -1,11 +1,15 @@
 package io.sagaflow.saga;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -23,7 +27,14 @@ import java.util.function.LongSupplier;
  * outcome}), {@code sagaflow.saga.in.flight} (gauge), {@code sagaflow.saga.effect.latency} (timer,
  * {@code topic}, {@code kind}, {@code outcome}), {@code sagaflow.saga.put.latency} (timer, {@code
  * topic} of the put, {@code outcome}) and {@code sagaflow.saga.reply.lag} (timer, {@code topic} of
- * the reply). Every meter also carries the tags given to {@link #of(MeterRegistry, Tags)}, for
+ * the reply). Durable saga consumers add the {@code sagaflow.saga.runs} outcomes {@code resumed} (a
+ * run rebuilt from its journal; not counted as {@code started} again) and {@code compensated} (a
+ * run that ran compensation steps), and {@code sagaflow.saga.durable.resident} and {@code
+ * sagaflow.saga.durable.waiting} (gauges, {@code topic}, {@code group}), {@code
+ * sagaflow.saga.journal.restore} (timer, {@code topic}, {@code group}), {@code
+ * sagaflow.saga.journal.transaction} (timer, {@code topic}, {@code group}, {@code outcome}) and
+ * {@code sagaflow.saga.journal.batch.records} (distribution summary, {@code topic}, {@code group}).
+ * Every meter also carries the tags given to {@link #of(MeterRegistry, Tags)}, for
  * example the name of the service the runtime is part of.
  */
 @SuppressWarnings("exports") // MeterRegistry: Micrometer is optional, users who call this require it themselves
@@ -31,6 +42,8 @@ public final class MicrometerSagaMetrics implements SagaMetrics {
   private final MeterRegistry registry;
   private final Tags tags;
   private volatile Gauge inFlight;
+  /** The gauges of each durable consumer, by input topic and group, removed when it closes. */
+  private final Map<List<String>, List<Gauge>> durable = new ConcurrentHashMap<>();
 
   private MicrometerSagaMetrics(MeterRegistry registry, Tags tags) {
     this.registry = registry;
@@ -91,11 +104,58 @@ public final class MicrometerSagaMetrics implements SagaMetrics {
   }
 
   @Override
+  public void sagaResumed(String topic) {
+    runs(topic, "resumed").increment();
+  }
+
+  @Override
+  public void sagaCompensated(String topic) {
+    runs(topic, "compensated").increment();
+  }
+
+  @Override
+  public void durableOpened(String topic, String group, LongSupplier resident, LongSupplier waiting) {
+    Gauge r = Gauge.builder("sagaflow.saga.durable.resident", resident, LongSupplier::getAsLong).strongReference(true)
+        .description("Durable saga runs resident in memory").tags(tags).tag("topic", topic).tag("group", group)
+        .register(registry);
+    Gauge w = Gauge.builder("sagaflow.saga.durable.waiting", waiting, LongSupplier::getAsLong).strongReference(true)
+        .description("Resident durable saga runs waiting for a take, a delay, a race or an all").tags(tags)
+        .tag("topic", topic).tag("group", group).register(registry);
+    durable.put(List.of(topic, group), List.of(r, w));
+  }
+
+  @Override
+  public void durableClosed(String topic, String group) {
+    List<Gauge> gauges = durable.remove(List.of(topic, group));
+    if (gauges != null) {
+      gauges.forEach(registry::remove);
+    }
+  }
+
+  @Override
+  public void journalRestored(String topic, String group, int partition, long nanos, int sagas) {
+    Timer.builder("sagaflow.saga.journal.restore").tags(tags).tag("topic", topic).tag("group", group)
+        .description("Rebuilding an assigned partition's durable sagas from the journal")
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void journalTransaction(String topic, String group, long nanos, int records, boolean failed) {
+    Timer.builder("sagaflow.saga.journal.transaction").tags(tags).tag("topic", topic).tag("group", group)
+        .tag("outcome", failed ? "failed" : "completed")
+        .description("Journal transactions of a durable saga consumer, from begin to commit")
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    DistributionSummary.builder("sagaflow.saga.journal.batch.records").tags(tags).tag("topic", topic).tag("group", group)
+        .description("Records written per journal transaction").register(registry).record(records);
+  }
+
+  @Override
   public void close() {
     Gauge g = inFlight;
     if (g != null) {
       registry.remove(g);
     }
+    durable.keySet().forEach(k -> durableClosed(k.get(0), k.get(1)));
   }
 
   private Counter runs(String topic, String outcome) {

@@ -12,6 +12,10 @@ import java.util.function.LongSupplier;
  * SagaRuntime runtime = Sagas.runtime(options.withMetrics(MicrometerSagaMetrics.of(registry)));
  * }</pre>
  *
+ * <p>Durable saga consumers ({@link SagaConsumerOptions#durable()}) report runs and effects here
+ * too, and their own gauges and journal measurements ({@link #durableOpened}, {@link
+ * #journalRestored}, {@link #journalTransaction}).
+ *
  * <p>Every method has a no-op default, so a back end implements only what it records.
  */
 public interface SagaMetrics {
@@ -27,12 +31,16 @@ public interface SagaMetrics {
    */
   default void open(LongSupplier running) {}
 
-  /** A run on an action of {@code topic} started. */
+  /**
+   * A run on an action of {@code topic} started (for a durable saga consumer: a new run; a run
+   * rebuilt from its journal is {@link #sagaResumed}).
+   */
   default void sagaStarted(String topic) {}
 
   /**
    * A run on an action of {@code topic} ended after {@code nanos}: normally when {@code error} is
-   * null, else with that error (a timeout is a {@link java.util.concurrent.TimeoutException}).
+   * null, else with that error (a timeout is a {@link java.util.concurrent.TimeoutException}). A
+   * durable run's {@code nanos} count from its journaled start, across crashes and restarts.
    */
   default void sagaEnded(String topic, long nanos, Throwable error) {}
 
@@ -55,6 +63,48 @@ public interface SagaMetrics {
    * channel {@code lagMillis} after the record's timestamp.
    */
   default void replyRouted(String topic, long lagMillis) {}
+
+  /**
+   * A durable run on an action of {@code topic} was rebuilt from its journal and runs again (after
+   * a crash, a rebalance or a failed journal transaction), replaying its journaled effects. It was
+   * counted by {@link #sagaStarted} when it first started and is not counted there again; it ends
+   * with {@link #sagaEnded} as a new run does.
+   */
+  default void sagaResumed(String topic) {}
+
+  /**
+   * A run on an action of {@code topic} ended (completed or failed) after running at least one
+   * compensation step. Called by durable saga consumers, after {@link #sagaEnded}, which see it in
+   * the run's journal.
+   */
+  default void sagaCompensated(String topic) {}
+
+  /**
+   * The durable saga consumer of group {@code group} on {@code topic} starts; the suppliers sample,
+   * from any thread, its runs resident in memory and how many of those wait (their journal holds a
+   * pending take, delay, race or all, as {@code sagaflow sagas list --status waiting} says). Called
+   * once per consumer.
+   */
+  default void durableOpened(String topic, String group, LongSupplier resident, LongSupplier waiting) {}
+
+  /** That durable saga consumer closed: remove what {@link #durableOpened} registered for it. */
+  default void durableClosed(String topic, String group) {}
+
+  /**
+   * The durable saga consumer of group {@code group} on {@code topic} rebuilt the runs of an
+   * assigned input partition from its journal partition in {@code nanos}: read the journal up to its last stable offset and
+   * started {@code sagas} runs again (their code replays their journaled effects on their own
+   * threads afterwards, while new input is processed).
+   */
+  default void journalRestored(String topic, String group, int partition, long nanos, int sagas) {}
+
+  /**
+   * A journal transaction of the durable saga consumer of group {@code group} on {@code topic} (journal entries, puts,
+   * tombstones, dead letters and input offsets of many runs) took {@code nanos} and wrote {@code
+   * records} records; it committed unless {@code failed} (then its runs are rebuilt from the
+   * journal). A put becomes visible to {@code read_committed} readers when its transaction commits.
+   */
+  default void journalTransaction(String topic, String group, long nanos, int records, boolean failed) {}
 
   /** The runtime closed: remove what {@link #open} registered. */
   default void close() {}

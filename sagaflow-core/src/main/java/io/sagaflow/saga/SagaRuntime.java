@@ -104,7 +104,7 @@ public final class SagaRuntime implements AutoCloseable {
     SagaConsumer consumer;
     if (consumerOptions.isDurable()) {
       var env = new io.sagaflow.saga.internal.DurableSagaConsumer.Environment(options.middleware(), source, codec,
-          timer, options.channelCapacity(), options.contextFactory());
+          timer, options.channelCapacity(), options.contextFactory(), runner.observers());
       consumer = new io.sagaflow.saga.internal.DurableSagaConsumer<>(options.cluster(), options.kafkaProperties(),
           topic, payloadType, saga, consumerOptions, env, options.topicAdministrator());
     } else {

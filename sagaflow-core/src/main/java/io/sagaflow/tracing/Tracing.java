@@ -57,6 +57,19 @@ public interface Tracing {
   Span sagaRun(String topic, String transactionId, ConsumerRecord<byte[], byte[]> record);
 
   /**
+   * A saga run starts, as {@link #sagaRun(String, String, ConsumerRecord)}; {@code resumed} when it
+   * is a durable run rebuilt from its journal (after a crash or a rebalance), whose code runs
+   * again and replays its journaled effects. A resumed run gets a new span; its parent is the
+   * context of its input record's headers, as the first run's was, so both are in the same trace.
+   * The default ignores {@code resumed}.
+   *
+   * @param record the input record (rebuilt from the journal for a resumed run), or {@code null}
+   */
+  default Span sagaRun(String topic, String transactionId, ConsumerRecord<byte[], byte[]> record, boolean resumed) {
+    return sagaRun(topic, transactionId, record);
+  }
+
+  /**
    * An effect of a saga run starts, on the thread that performs it. Its parent is the current span
    * when there is one (the run, or an enclosing effect such as a call), else {@code run}: the
    * branches of an all or a race run on threads of their own.

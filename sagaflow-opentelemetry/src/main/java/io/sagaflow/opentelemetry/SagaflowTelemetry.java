@@ -39,7 +39,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *       writes to a retry or dead-letter topic (attribute {@code sagaflow.send.kind}); the record
  *       carries its context in {@code traceparent}, replacing the one it copied from its trigger;
  *   <li>{@code saga <topic>} (INTERNAL), per saga run, child of the record's span, with a child
- *       span per effect named after its kind ({@code put}, {@code take}, {@code race}...).
+ *       span per effect named after its kind ({@code put}, {@code take}, {@code race}...). A
+ *       durable saga consumer starts one per run too, its parent the context of the input record's
+ *       headers; a durable run rebuilt from its journal after a crash or a rebalance gets a new
+ *       {@code saga <topic>} span in the same trace, with attribute {@code sagaflow.saga.resumed} =
+ *       {@code true}, whose effect spans are those replayed and those performed after the replay.
  * </ul>
  *
  * <p>Headers are written and read with the propagators of the {@code OpenTelemetry} instance
@@ -62,6 +66,7 @@ public final class SagaflowTelemetry implements Tracing {
   static final AttributeKey<String> TRANSACTION = AttributeKey.stringKey("sagaflow.saga.transaction_id");
   static final AttributeKey<String> SAGA_TOPIC = AttributeKey.stringKey("sagaflow.saga.topic");
   static final AttributeKey<String> EFFECT = AttributeKey.stringKey("sagaflow.effect");
+  static final AttributeKey<Boolean> RESUMED = AttributeKey.booleanKey("sagaflow.saga.resumed");
 
   private final Tracer tracer;
   private final TextMapPropagator propagator;
@@ -116,6 +121,12 @@ public final class SagaflowTelemetry implements Tracing {
 
   @Override
   public Tracing.Span sagaRun(String topic, String transactionId, ConsumerRecord<byte[], byte[]> record) {
+    return sagaRun(topic, transactionId, record, false);
+  }
+
+  @Override
+  public Tracing.Span sagaRun(String topic, String transactionId, ConsumerRecord<byte[], byte[]> record,
+      boolean resumed) {
     Context parent = Context.current();
     if (!io.opentelemetry.api.trace.Span.fromContext(parent).getSpanContext().isValid() && record != null) {
       parent = propagator.extract(parent, record.headers(), KafkaHeaders.GETTER);
@@ -123,6 +134,9 @@ public final class SagaflowTelemetry implements Tracing {
     SpanBuilder span = tracer.spanBuilder("saga " + topic).setParent(parent).setSpanKind(SpanKind.INTERNAL)
         .setAttribute(SAGA_TOPIC, topic)
         .setAttribute(TRANSACTION, transactionId);
+    if (resumed) {
+      span.setAttribute(RESUMED, true);
+    }
     return OtelSpan.start(span, parent);
   }
 

@@ -78,9 +78,15 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(SagaConsumer.class);
   private static final Duration IN_FLIGHT_POLL = Duration.ofMillis(5);
 
-  /** What the runtime lends a durable consumer. */
+  /** What the runtime lends a durable consumer; {@code observers} measure and trace its runs. */
   public record Environment(List<SagaMiddleware> middleware, ActionSource source, ActionCodec codec, Timer timer,
-      int channelCapacity, Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory) {}
+      int channelCapacity, Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory, Observers observers) {
+    /** An environment whose runs nothing observes. */
+    public Environment(List<SagaMiddleware> middleware, ActionSource source, ActionCodec codec, Timer timer,
+        int channelCapacity, Function<ConsumerRecord<byte[], byte[]>, Object> contextFactory) {
+      this(middleware, source, codec, timer, channelCapacity, contextFactory, Observers.NONE);
+    }
+  }
 
   private final String topic;
   private final String groupId;
@@ -103,6 +109,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private final io.sagaflow.processor.internal.ConnectionWatch connection;
   private final Duration connectionTimeout;
   private final String bootstrapServers;
+  private final DurableObservers observers;
   private final Thread thread;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile RuntimeException startFailure;
@@ -158,6 +165,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     this.interval = options.durability().commitInterval();
     this.maxResident = options.durability().maxWaitingSagas();
     this.timer = env.timer();
+    this.observers = new DurableObservers(env.observers(), topic, groupId, timer);
     if (!(env.source() instanceof KafkaReplyRouter router)) {
       throw new IllegalStateException("a durable saga consumer needs the runtime's Kafka reply consumer (a runtime"
           + " from Sagas.runtime(options)), not " + env.source().getClass().getName());
@@ -167,11 +175,12 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     try {
       DurableTopics.ensure(cluster, admin, topic, journalTopic, deadLetterTopic,
           options.topicAdministrator() != null ? options.topicAdministrator() : runtimeTopics);
-      this.writer = new JournalWriter(journalTopic, topic, new JournalCodec(codec.mapper()), codec);
+      this.writer = new JournalWriter(journalTopic, topic, new JournalCodec(codec.mapper()), codec,
+          env.observers().tracing());
       this.recorder = new JournalRecorder(writer, codec, JournalLimits.DEFAULT);
       DurableReplies replies = new DurableReplies(router, writer, admin, cluster, kafkaProperties, codec);
       this.engine = new SagaEngine(env.middleware(), writer, replies, timer, recorder, codec, env.channelCapacity(),
-          Activity.NONE);
+          Activity.NONE, env.observers());
       Map<String, Object> consumerConfig = new HashMap<>(KafkaClients.known(kafkaProperties,
           ConsumerConfig.configNames()));
       consumerConfig.keySet().removeIf(k -> k.endsWith(".deserializer"));
@@ -200,6 +209,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       admin.close();
       throw e;
     }
+    observers.open(() -> resident, writer);
     this.thread = Thread.ofPlatform().name("sagaflow-durable-" + groupId).unstarted(this::loop);
     thread.start();
     try {
@@ -282,6 +292,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       committer.close(halted ? Duration.ZERO : Duration.ofSeconds(10));
       reader.close();
       admin.close();
+      observers.close();
     }
   }
 
@@ -327,6 +338,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
 
   /** Rebuilds the runs of {@code tp} from the journal. */
   private void restore(TopicPartition tp) {
+    long t0 = System.nanoTime();
     long position = consumer.position(tp);
     writer.assigned(tp.partition(), position);
     Set<String> skip = new HashSet<>();
@@ -360,6 +372,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       writer.resume(journal, tp.partition());
       launch(journal.runKey(), tp.partition(), journal.action(), record);
     }
+    observers.restored(tp.partition(), System.nanoTime() - t0, contents.live().size());
     LOG.info("durable sagas of {}: {} resumed from {}", tp, contents.live().size(), journalTopic);
   }
 
@@ -398,12 +411,13 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
 
   /** Starts the registered run {@code runKey} on the engine. */
   private void launch(String runKey, int partition, Action<?> raw, ConsumerRecord<byte[], byte[]> record) {
+    boolean resumed = DurableObservers.resumed(writer, raw.transactionId());
     boolean[] dropped = {false};
     SagaEngine.SagaRun run;
     try {
       Action<P> action = codec.convert(raw, payloadType);
       Object userContext = contextFactory.apply(record);
-      run = engine.start(saga, action, record, userContext);
+      run = engine.start(saga, action, record, userContext, resumed);
     } catch (RuntimeException e) {
       recorder.forget(raw.transactionId());
       writer.finish(runKey, String.valueOf(e.getMessage()), dead(record, e));
@@ -413,6 +427,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     Live l = new Live(runKey, partition, run, record, dropped);
     live.put(raw.transactionId(), l);
     resident = live.size();
+    observers.launched(resumed);
     run.done().whenComplete((v, e) -> {
       commands.add(() -> ended(raw.transactionId(), l, e));
     });
@@ -425,6 +440,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     live.remove(transactionId, l);
     resident = live.size();
     recorder.forget(transactionId);
+    JournalWriter.ReplyState state = writer.replyState(transactionId);
+    observers.ended(state == null ? null : state.journal(), failure);
     if (failure == null) {
       writer.finish(l.runKey(), null, null);
     } else {
@@ -443,7 +460,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     }
   }
 
+  /** The dead letter of {@code r}; every dead letter is built here once, so it is counted here. */
   private ProducerRecord<byte[], byte[]> dead(ConsumerRecord<byte[], byte[]> r, Throwable error) {
+    observers.deadLettered();
     return DurableTopics.deadLetter(r, error, deadLetterTopic, groupId);
   }
 
@@ -530,6 +549,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
    * journal with a new producer. Returns whether it committed.
    */
   private boolean committed(JournalCommitter.Outcome outcome) {
+    observers.transaction(outcome);
     if (outcome.error() == null) {
       lastCommitted.putAll(outcome.batch().offsets());
       commitFailing = false;

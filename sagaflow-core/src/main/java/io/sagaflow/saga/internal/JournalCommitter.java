@@ -37,8 +37,15 @@ final class JournalCommitter implements AutoCloseable {
   private KafkaProducer<byte[], byte[]> producer;
   private CompletableFuture<Outcome> inFlight;
 
-  /** A transaction's outcome: its batch, and the error that aborted it (null when it committed). */
-  record Outcome(JournalWriter.Batch batch, KafkaException error) {}
+  /**
+   * A transaction's outcome: its batch, the error that aborted it (null when it committed), and how
+   * long it took from its begin to its commit or abort (0 when unknown).
+   */
+  record Outcome(JournalWriter.Batch batch, KafkaException error, long nanos) {
+    Outcome(JournalWriter.Batch batch, KafkaException error) {
+      this(batch, error, 0);
+    }
+  }
 
   /**
    * A committer.
@@ -121,6 +128,7 @@ final class JournalCommitter implements AutoCloseable {
 
   private static Outcome write(KafkaProducer<byte[], byte[]> p, JournalWriter.Batch batch,
       ConsumerGroupMetadata group) {
+    long t0 = System.nanoTime();
     try {
       p.beginTransaction();
       for (ProducerRecord<byte[], byte[]> r : batch.records()) {
@@ -130,9 +138,9 @@ final class JournalCommitter implements AutoCloseable {
         p.sendOffsetsToTransaction(batch.offsets(), group);
       }
       p.commitTransaction();
-      return new Outcome(batch, null);
+      return new Outcome(batch, null, System.nanoTime() - t0);
     } catch (RuntimeException e) {
-      return new Outcome(batch, new KafkaException(describe(e), e));
+      return new Outcome(batch, new KafkaException(describe(e), e), System.nanoTime() - t0);
     }
   }
 

@@ -11,6 +11,7 @@ import io.sagaflow.saga.internal.journal.JournalEntry;
 import io.sagaflow.saga.internal.journal.JournalSink;
 import io.sagaflow.saga.internal.journal.ReplyPosition;
 import io.sagaflow.saga.internal.journal.SagaJournal;
+import io.sagaflow.tracing.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,6 +70,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   private final String inputTopic;
   private final JournalCodec codec;
   private final ActionCodec actions;
+  private final Tracing tracing;
   private final Object lock = new Object();
   private final Map<String, Run> runs = new HashMap<>();
   private final Map<String, Run> byTransaction = new HashMap<>();
@@ -130,6 +132,17 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
    * @param actions encodes puts
    */
   public JournalWriter(String journalTopic, String inputTopic, JournalCodec codec, ActionCodec actions) {
+    this(journalTopic, inputTopic, codec, actions, Tracing.none());
+  }
+
+  /**
+   * A writer whose puts get a producer span ({@code send <topic>}, kind {@code put}) whose context
+   * they carry in their headers, so that traces nest across processes as with plain puts. The span
+   * ends when the put is queued: the put becomes visible when its journal transaction commits.
+   */
+  public JournalWriter(String journalTopic, String inputTopic, JournalCodec codec, ActionCodec actions,
+      Tracing tracing) {
+    this.tracing = Objects.requireNonNull(tracing, "tracing");
     this.journalTopic = Objects.requireNonNull(journalTopic, "journalTopic");
     this.inputTopic = Objects.requireNonNull(inputTopic, "inputTopic");
     this.codec = Objects.requireNonNull(codec, "codec");
@@ -272,6 +285,19 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     }
   }
 
+  /** How many resident runs' journals pass {@code test} (for gauges: it holds the writer's lock meanwhile). */
+  public int count(java.util.function.Predicate<SagaJournal> test) {
+    synchronized (lock) {
+      int n = 0;
+      for (Run run : runs.values()) {
+        if (test.test(run.journal)) {
+          n++;
+        }
+      }
+      return n;
+    }
+  }
+
   /** Takes everything ready for the next transaction. */
   public Batch drain(long nowNanos) {
     synchronized (lock) {
@@ -354,6 +380,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   @Override
   public CompletableFuture<Void> publish(Action<?> action) {
     ProducerRecord<byte[], byte[]> record = actions.toRecord(action);
+    tracing.send("put", record).end(null); // on the saga thread: the put effect's span is its parent
     synchronized (lock) {
       Run run = byTransaction.get(action.transactionId());
       if (run == null) {

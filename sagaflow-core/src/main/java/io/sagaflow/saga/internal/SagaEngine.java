@@ -151,18 +151,34 @@ public final class SagaEngine {
    * @param userContext the user context, or null
    */
   public <P> SagaRun start(Saga<P> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record, Object userContext) {
+    return start(saga, action, record, userContext, false);
+  }
+
+  /**
+   * Starts {@code saga}; {@code resumed} when it is a durable run rebuilt from its journal (its run
+   * span says so, see {@link Tracing#sagaRun(String, String, ConsumerRecord, boolean)}).
+   */
+  public <P> SagaRun start(Saga<P> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record, Object userContext,
+      boolean resumed) {
     return startReturning((a, ctx) -> {
       saga.run(a, ctx);
       return null;
-    }, action, record, userContext);
+    }, action, record, userContext, resumed);
   }
 
   /** Starts a saga that returns a value. */
   public <P> SagaRun startReturning(ReturningSaga<P, ?> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record,
       Object userContext) {
+    return startReturning(saga, action, record, userContext, false);
+  }
+
+  private <P> SagaRun startReturning(ReturningSaga<P, ?> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record,
+      Object userContext, boolean resumed) {
     RunState run = new RunState(record, userContext, SAGA_LOG, action.topic());
     // Started here, on the caller's thread: a Processor's record span is current there, the parent.
-    Tracing.Span span = observers.tracing().sagaRun(action.topic(), action.transactionId(), record);
+    Tracing.Span span = resumed
+        ? observers.tracing().sagaRun(action.topic(), action.transactionId(), record, true)
+        : observers.tracing().sagaRun(action.topic(), action.transactionId(), record);
     run.span = span;
     SagaContextImpl ctx = new SagaContextImpl(this, run, action, EffectIds.ROOT, null, null, new Compensations(false));
     CompletableFuture<Object> done = new CompletableFuture<>();
