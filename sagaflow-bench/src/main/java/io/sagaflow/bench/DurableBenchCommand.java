@@ -51,7 +51,9 @@ import picocli.CommandLine.Option;
  * <p>Scenarios per system: a warm-up, then {@code durable-3step-saturated} (all inputs sent at
  * once; rate = sagas over the time to the last output), then {@code durable-3step-<rate>} (inputs
  * paced, latency from each input's scheduled time, so no coordinated omission). For the durable
- * system, {@code durable-waiting}: N sagas each waiting on a take, the child's heap after a full GC.
+ * system, {@code durable-waiting}: N sagas each waiting on a take, the child's heap after a full GC,
+ * taken once they are all evicted ({@code --evict-idle-after}, 5 s here; {@code 0s} measures them
+ * resident) or the timeout passed.
  *
  * <p>The peer {@code restate} ({@link RestatePeer}) runs the same saga as Restate services behind a Restate
  * server that consumes the same input topic; the same inputs and the same output reader measure it. Where
