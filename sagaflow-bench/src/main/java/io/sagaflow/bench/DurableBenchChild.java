@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
  * The child JVM of {@code bench durable}: one saga consumer, durable or not, running the three-step
  * saga (put a request, take its reply, put a second request, take its reply, put the output) until
  * its standard input closes. It prints {@code READY} once it owns partitions, and answers a
- * {@code HEAP} line on standard input with {@code HEAP <mb>}: the heap in use after a full GC.
+ * {@code HEAP} line on standard input with {@code HEAP <mb>}: the heap in use after a full GC, and
+ * a {@code RESIDENT} line with {@code RESIDENT <resident sagas> <evicted sagas>}.
  * In {@code --waiting} mode the saga puts its output and then waits on a take that is never answered.
  */
 @Command(name = "durable-bench-child", mixinStandardHelpOptions = true)
@@ -52,6 +53,10 @@ public final class DurableBenchChild implements Callable<Integer> {
 
   @Option(names = "--max-waiting", defaultValue = "200000")
   int maxWaiting;
+
+  @Option(names = "--evict-idle-after-ms", defaultValue = "-1",
+      description = "Evict sagas idle this long, in ms; -1 keeps every saga resident")
+  long evictIdleAfterMs;
 
   private DurableBenchChild() {}
 
@@ -86,7 +91,9 @@ public final class DurableBenchChild implements Callable<Integer> {
   public Integer call() throws Exception {
     SagaConsumerOptions options = SagaConsumerOptions.of(group).withMaxInFlight(maxInFlight);
     if (durable) {
-      options = options.withDurable(DurableOptions.defaults().withMaxWaitingSagas(maxWaiting));
+      DurableOptions durability = DurableOptions.defaults().withMaxWaitingSagas(maxWaiting);
+      options = options.withDurable(evictIdleAfterMs < 0 ? durability.withoutEviction()
+          : durability.withEvictIdleAfter(Duration.ofMillis(evictIdleAfterMs)));
     }
     try (SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults().withoutTimeout()
             .withKafkaProperty("bootstrap.servers", bootstrapServers)
@@ -105,6 +112,10 @@ public final class DurableBenchChild implements Callable<Integer> {
       while ((line = in.readLine()) != null) {
         if (line.equals("HEAP")) {
           System.out.println("HEAP " + heapAfterGcMb());
+          System.out.flush();
+        } else if (line.equals("RESIDENT")) {
+          int evicted = consumer instanceof io.sagaflow.saga.internal.DurableSagaConsumer<?> d ? d.evictedSagas() : 0;
+          System.out.println("RESIDENT " + consumer.residentSagas() + " " + evicted);
           System.out.flush();
         }
       }

@@ -51,7 +51,9 @@ import picocli.CommandLine.Option;
  * <p>Scenarios per system: a warm-up, then {@code durable-3step-saturated} (all inputs sent at
  * once; rate = sagas over the time to the last output), then {@code durable-3step-<rate>} (inputs
  * paced, latency from each input's scheduled time, so no coordinated omission). For the durable
- * system, {@code durable-waiting}: N sagas each waiting on a take, the child's heap after a full GC.
+ * system, {@code durable-waiting}: N sagas each waiting on a take, the child's heap after a full GC,
+ * taken once they are all evicted ({@code --evict-idle-after}, 5 s here; {@code 0s} measures them
+ * resident) or the timeout passed.
  *
  * <p>The peer {@code restate} ({@link RestatePeer}) runs the same saga as Restate services behind a Restate
  * server that consumes the same input topic; the same inputs and the same output reader measure it. Where
@@ -82,6 +84,11 @@ final class DurableBenchCommand implements Callable<Integer> {
   @Option(names = "--waiting", defaultValue = "100000",
       description = "Sagas left waiting in the heap scenario, 0 to skip it (default ${DEFAULT-VALUE})")
   int waiting;
+
+  @Option(names = "--evict-idle-after", defaultValue = "5s", converter = io.sagaflow.cli.DurationConverter.class,
+      description = "In the heap scenario, evict sagas idle this long and measure once they are evicted; 0s keeps"
+          + " every saga resident (default ${DEFAULT-VALUE})")
+  Duration evictIdleAfter;
 
   @Option(names = "--child-heap", defaultValue = "1g", description = "-Xmx of the child JVM (default ${DEFAULT-VALUE})")
   String childHeap;
@@ -131,7 +138,8 @@ final class DurableBenchCommand implements Callable<Integer> {
       }
       createTopics(kafka, bootstrap, prefix);
       try (Echo echo = new Echo(bootstrap, prefix);
-          Child child = Child.start(bootstrap, prefix, system.equals("sagaflow-durable"), false, childHeap);
+          Child child = Child.start(bootstrap, prefix, system.equals("sagaflow-durable"), false, childHeap,
+              io.sagaflow.saga.DurableOptions.DEFAULT_EVICT_IDLE_AFTER.toMillis());
           Sagas3 sagas = new Sagas3(bootstrap, prefix, codec)) {
         echo.awaitAssigned();
         child.awaitReady(Duration.ofSeconds(90));
@@ -143,14 +151,23 @@ final class DurableBenchCommand implements Callable<Integer> {
     if (waiting > 0 && systems.contains("sagaflow-durable")) {
       String prefix = "bench-durable-" + runId + "-waiting";
       createTopics(kafka, bootstrap, prefix);
-      try (Child child = Child.start(bootstrap, prefix, true, true, childHeap);
+      long evictMs = evictIdleAfter.isZero() ? -1 : evictIdleAfter.toMillis();
+      try (Child child = Child.start(bootstrap, prefix, true, true, childHeap, evictMs);
           Sagas3 sagas = new Sagas3(bootstrap, prefix, codec)) {
         child.awaitReady(Duration.ofSeconds(90));
         Measured started = sagas.saturated(waiting, timeoutSeconds);
+        int[] resident = child.resident();
+        // With eviction, measure once the waiting sagas have left memory (or the timeout passed).
+        long until = System.nanoTime() + evictIdleAfter.plusSeconds(timeoutSeconds).toNanos();
+        while (evictMs >= 0 && resident[0] > 0 && System.nanoTime() < until) {
+          Thread.sleep(500);
+          resident = child.resident();
+        }
         long heapMb = child.heapMb();
         out.printf(Locale.ROOT,
-            "RESULT system=sagaflow-durable scenario=durable-waiting sagas=%d seconds=%.2f rate=%.0f heap_mb=%d%s%n",
-            started.done(), started.seconds(), started.rate(), heapMb,
+            "RESULT system=sagaflow-durable scenario=durable-waiting sagas=%d seconds=%.2f rate=%.0f heap_mb=%d"
+                + " resident=%d evicted=%d%s%n",
+            started.done(), started.seconds(), started.rate(), heapMb, resident[0], resident[1],
             started.missing() == 0 ? "" : " missing=" + started.missing());
         failures += started.missing();
       }
@@ -293,8 +310,8 @@ final class DurableBenchCommand implements Callable<Integer> {
       });
     }
 
-    static Child start(String bootstrap, String prefix, boolean durable, boolean waiting, String heap)
-        throws IOException {
+    static Child start(String bootstrap, String prefix, boolean durable, boolean waiting, String heap,
+        long evictIdleAfterMs) throws IOException {
       List<String> command = new ArrayList<>();
       command.add(ChildLauncher.javaCommand());
       if (Runtime.version().feature() >= 24) {
@@ -309,6 +326,7 @@ final class DurableBenchCommand implements Callable<Integer> {
       if (waiting) {
         command.add("--waiting");
       }
+      command.add("--evict-idle-after-ms=" + evictIdleAfterMs);
       Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       return new Child(p);
     }
@@ -318,6 +336,18 @@ final class DurableBenchCommand implements Callable<Integer> {
       if (!"READY".equals(line)) {
         throw new IllegalStateException("the saga consumer's JVM did not get ready: " + line);
       }
+    }
+
+    /** The child's resident and evicted sagas. */
+    int[] resident() throws IOException, InterruptedException {
+      stdin.write("RESIDENT\n");
+      stdin.flush();
+      String line = lines.poll(60, TimeUnit.SECONDS);
+      if (line == null || !line.startsWith("RESIDENT ")) {
+        throw new IllegalStateException("the saga consumer's JVM did not report its resident sagas: " + line);
+      }
+      String[] parts = line.substring(9).trim().split(" ");
+      return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
     }
 
     long heapMb() throws IOException, InterruptedException {

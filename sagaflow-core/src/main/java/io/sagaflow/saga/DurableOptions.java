@@ -17,15 +17,34 @@ import java.util.Objects;
  * @param journalTopic the journal topic, or {@code null} for {@code <groupId>-saga-journal} (see
  *     {@link #journalTopicFor}); it is created compacted, with the input topic's partition count
  *     (a saga started by input partition p journals to journal partition p)
- * @param maxWaitingSagas the most sagas resident at once (running or waiting for a reply or a
- *     timer) before fetching input pauses; a journaled saga holds no input record in flight, so
- *     this bound, not {@link SagaConsumerOptions#maxInFlight()}, limits waiting sagas
+ * @param maxWaitingSagas the most unfinished sagas a consumer holds at once (running, waiting for a
+ *     reply or a timer, or evicted) before fetching input pauses; a journaled saga holds no input
+ *     record in flight, so this bound, not {@link SagaConsumerOptions#maxInFlight()}, limits
+ *     waiting sagas. An evicted saga counts too: it still holds its journal (about a kilobyte) and
+ *     a registration for its replies
  * @param commitInterval how often the journal writer commits one Kafka transaction carrying every
  *     saga's journal updates, puts and input offsets queued since the last one (group commit)
+ * @param evictIdleAfter how long a saga may sit idle in memory before it is evicted, or
+ *     {@code null} to keep every saga resident; see {@link #withEvictIdleAfter}
  * @param instanceId this process's stable identity in the group, or {@code null} (see
  *     {@link #withInstanceId})
  */
-public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration commitInterval, String instanceId) {
+public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration commitInterval,
+    Duration evictIdleAfter, String instanceId) {
+
+  /**
+   * The default {@link #evictIdleAfter()}: one minute. A request-reply saga's take is answered in
+   * milliseconds to seconds, so it never pays for a rebuild; a saga still idle after a minute
+   * waits for a person, another system's batch or a timer, and is likely to wait far longer, so
+   * keeping it as its journal instead of a parked thread (with its stack, channels and
+   * subscriptions) is where the memory goes back.
+   */
+  public static final Duration DEFAULT_EVICT_IDLE_AFTER = Duration.ofMinutes(1);
+
+  /** Settings that evict idle sagas after {@link #DEFAULT_EVICT_IDLE_AFTER}, with no instance id. */
+  public DurableOptions(String journalTopic, int maxWaitingSagas, Duration commitInterval) {
+    this(journalTopic, maxWaitingSagas, commitInterval, DEFAULT_EVICT_IDLE_AFTER, null);
+  }
 
   /** The suffix of the default journal topic: {@code <groupId>-saga-journal}. */
   public static final String JOURNAL_SUFFIX = "-saga-journal";
@@ -46,11 +65,18 @@ public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration 
       throw new IllegalArgumentException("instanceId '" + instanceId + "' must be 1 to 100 letters, digits, '.', '_'"
           + " or '-' (for example the pod name of a StatefulSet); pass null for none");
     }
+    if (evictIdleAfter != null && (evictIdleAfter.isNegative() || evictIdleAfter.isZero())) {
+      throw new IllegalArgumentException("evictIdleAfter (" + evictIdleAfter + ") must be positive; use"
+          + " withoutEviction() to keep every saga resident");
+    }
   }
 
-  /** The default journal topic, at most 100,000 resident sagas, a commit every 15 ms. */
+  /**
+   * The default journal topic, at most 100,000 waiting sagas, a commit every 15 ms, idle sagas
+   * evicted after a minute.
+   */
   public static DurableOptions defaults() {
-    return new DurableOptions(null, 100_000, Duration.ofMillis(15), null);
+    return new DurableOptions(null, 100_000, Duration.ofMillis(15), DEFAULT_EVICT_IDLE_AFTER, null);
   }
 
   /** The journal topic of a consumer in {@code groupId}: the one set, else {@code <groupId>-saga-journal}. */
@@ -60,17 +86,17 @@ public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration 
 
   /** These settings with another journal topic ({@code null}: {@code <groupId>-saga-journal}). */
   public DurableOptions withJournalTopic(String topic) {
-    return new DurableOptions(topic, maxWaitingSagas, commitInterval, instanceId);
+    return new DurableOptions(topic, maxWaitingSagas, commitInterval, evictIdleAfter, instanceId);
   }
 
-  /** These settings with another bound on resident sagas. */
+  /** These settings with another bound on waiting sagas (resident or evicted). */
   public DurableOptions withMaxWaitingSagas(int max) {
-    return new DurableOptions(journalTopic, max, commitInterval, instanceId);
+    return new DurableOptions(journalTopic, max, commitInterval, evictIdleAfter, instanceId);
   }
 
   /** These settings with another group-commit interval. */
   public DurableOptions withCommitInterval(Duration interval) {
-    return new DurableOptions(journalTopic, maxWaitingSagas, interval, instanceId);
+    return new DurableOptions(journalTopic, maxWaitingSagas, interval, evictIdleAfter, instanceId);
   }
 
   /**
@@ -88,6 +114,36 @@ public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration 
    * the same id fence each other: give each its own.
    */
   public DurableOptions withInstanceId(String id) {
-    return new DurableOptions(journalTopic, maxWaitingSagas, commitInterval, id);
+    return new DurableOptions(journalTopic, maxWaitingSagas, commitInterval, evictIdleAfter, id);
+  }
+
+  /**
+   * These settings with another idle time before eviction. A saga is <em>idle</em> while every one
+   * of its threads (its own, and those of its {@code all} and {@code race} branches) is blocked in
+   * a take or a delay (or waits for branches that are), with nothing of it left to write to the
+   * journal. One idle for {@code idle} is evicted: its virtual thread is stopped without journaling
+   * anything, as a crash would stop it, and the consumer keeps only its journal (as bytes), a
+   * registration for replies of its transaction on the reply topics it subscribed to, and a timer
+   * entry for its earliest pending delay or race deadline. A reply for it, or that deadline,
+   * rebuilds it exactly as a new owner resumes a saga after a crash: its code replays from the
+   * journal, then reads its reply topics from the journaled positions (skipping replies its
+   * journaled takes returned) and goes on live. So no reply is lost or delivered twice across an
+   * eviction, and a delay ends at its deadline. An evicted saga is not counted in
+   * {@link SagaConsumer#residentSagas()}, but is in {@link #maxWaitingSagas()}.
+   *
+   * <p>A rebuild costs a replay of the journal and one read of the reply topics from where they
+   * stood when the saga subscribed: prefer an idle time well above the usual reply time.
+   *
+   * @param idle positive; {@link #DEFAULT_EVICT_IDLE_AFTER} by default
+   * @throws IllegalArgumentException when not positive
+   */
+  public DurableOptions withEvictIdleAfter(Duration idle) {
+    return new DurableOptions(journalTopic, maxWaitingSagas, commitInterval, Objects.requireNonNull(idle, "idle"),
+        instanceId);
+  }
+
+  /** These settings keeping every saga resident until it ends (no eviction of idle sagas). */
+  public DurableOptions withoutEviction() {
+    return new DurableOptions(journalTopic, maxWaitingSagas, commitInterval, null, instanceId);
   }
 }

@@ -37,7 +37,9 @@ public interface SagaConsumer extends AutoCloseable {
   /**
    * The sagas held in memory now, running or waiting (bounded by
    * {@link DurableOptions#maxWaitingSagas()}), for a durable consumer ({@link
-   * SagaConsumerOptions#durable()}); -1 for a plain consumer, which does not count them.
+   * SagaConsumerOptions#durable()}); sagas evicted while idle ({@link
+   * DurableOptions#withEvictIdleAfter}) are not counted. -1 for a plain consumer, which does not
+   * count them.
    */
   default int residentSagas() {
     return -1;

@@ -71,7 +71,10 @@ import org.slf4j.LoggerFactory;
  *       rebuilt from the committed journal, and the input rewound to the committed offsets.
  *   <li><b>One run per transaction id</b>: a record whose transaction already has a resident run
  *       waits for it (its offset, and the ones after, stay uncommitted meanwhile).
- *   <li><b>Backpressure</b>: fetching pauses while {@code maxWaitingSagas} runs are resident.
+ *   <li><b>Backpressure</b>: fetching pauses while {@code maxWaitingSagas} runs are resident or
+ *       evicted.
+ *   <li><b>Eviction</b> ({@code evictIdleAfter}): a run idle that long leaves memory as its journal
+ *       and is resumed as a restore resumes it when a reply or its deadline comes ({@link Evictions}).
  * </ul>
  */
 public final class DurableSagaConsumer<P> implements SagaConsumer {
@@ -111,6 +114,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private final String bootstrapServers;
   private final DurableObservers observers;
   private final Thread thread;
+  /** Idle-run eviction, or null when every run stays resident. */
+  private final Evictions evictions;
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile RuntimeException startFailure;
 
@@ -123,6 +128,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
   private final AtomicLong deadLetters = new AtomicLong();
   private volatile int resident;
+  private volatile int evicted;
   private volatile boolean assigned;
   private volatile Set<TopicPartition> assignedPartitions = Set.of();
   private volatile boolean closing;
@@ -140,7 +146,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private volatile boolean stopped;
 
   private record Live(String runKey, int partition, SagaEngine.SagaRun run, ConsumerRecord<byte[], byte[]> record,
-      boolean[] dropped) {}
+      boolean[] dropped, Evictions.Idle idle) {}
 
   /**
    * Creates the journal topic if needed and starts the consumer.
@@ -179,8 +185,11 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
           env.observers().tracing());
       this.recorder = new JournalRecorder(writer, codec, JournalLimits.DEFAULT);
       DurableReplies replies = new DurableReplies(router, writer, admin, cluster, kafkaProperties, codec);
+      Duration idle = options.durability().evictIdleAfter();
+      this.evictions = idle == null ? null
+          : new Evictions(idle, writer, recorder, router, timer, commands::add, this::resume);
       this.engine = new SagaEngine(env.middleware(), writer, replies, timer, recorder, codec, env.channelCapacity(),
-          Activity.NONE, env.observers());
+          evictions != null ? evictions : Activity.NONE, env.observers());
       Map<String, Object> consumerConfig = new HashMap<>(KafkaClients.known(kafkaProperties,
           ConsumerConfig.configNames()));
       consumerConfig.keySet().removeIf(k -> k.endsWith(".deserializer"));
@@ -255,6 +264,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         while ((c = commands.poll()) != null) {
           c.run();
         }
+        evictIdle();
         JournalCommitter.Outcome outcome = committer.completed();
         if (outcome != null) {
           committed(outcome);
@@ -351,29 +361,34 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     });
     for (Map.Entry<String, byte[]> e : contents.live().entrySet()) {
       skip.add(e.getKey());
-      SagaJournal journal;
-      try {
-        journal = recorder.codec().decode(e.getValue(), journalTopic + "-" + tp.partition() + " key " + e.getKey());
-      } catch (JournalDecodingException x) {
-        LOG.warn("saga journal record {} cannot be resumed, dead-lettered: {}", e.getKey(), x.getMessage());
-        writer.discard(tp.partition(), e.getKey(), x.getMessage(), dead(
-            DurableTopics.journalRecord(journalTopic, tp.partition(), e.getKey(), e.getValue()), x));
-        deadLetters.incrementAndGet();
-        continue;
-      }
-      ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
-      try {
-        recorder.resume(journal);
-      } catch (IllegalStateException x) {
-        writer.discard(tp.partition(), e.getKey(), x.getMessage(), dead(record, x));
-        counted(record, x);
-        continue;
-      }
-      writer.resume(journal, tp.partition());
-      launch(journal.runKey(), tp.partition(), journal.action(), record);
+      resume(tp.partition(), e.getKey(), e.getValue());
     }
     observers.restored(tp.partition(), System.nanoTime() - t0, contents.live().size());
     LOG.info("durable sagas of {}: {} resumed from {}", tp, contents.live().size(), journalTopic);
+  }
+
+  /** Resumes the run journaled as {@code value} under {@code key} (restored, or evicted and woken). */
+  private void resume(int partition, String key, byte[] value) {
+    SagaJournal journal;
+    try {
+      journal = recorder.codec().decode(value, journalTopic + "-" + partition + " key " + key);
+    } catch (JournalDecodingException x) {
+      LOG.warn("saga journal record {} cannot be resumed, dead-lettered: {}", key, x.getMessage());
+      writer.discard(partition, key, x.getMessage(), dead(
+          DurableTopics.journalRecord(journalTopic, partition, key, value), x));
+      deadLetters.incrementAndGet();
+      return;
+    }
+    ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
+    try {
+      recorder.resume(journal);
+    } catch (IllegalStateException x) {
+      writer.discard(partition, key, x.getMessage(), dead(record, x));
+      counted(record, x);
+      return;
+    }
+    writer.resume(journal, partition);
+    launch(journal.runKey(), partition, journal.action(), record);
   }
 
   private static long offsetOf(String runKey) {
@@ -401,7 +416,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       counted(r, e);
       return;
     }
-    if (live.containsKey(action.transactionId())) {
+    if (live.containsKey(action.transactionId()) || (evictions != null && evictions.holds(action.transactionId()))) {
       queued.computeIfAbsent(action.transactionId(), k -> new ArrayDeque<>()).add(r);
       return;
     }
@@ -413,18 +428,19 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   private void launch(String runKey, int partition, Action<?> raw, ConsumerRecord<byte[], byte[]> record) {
     boolean resumed = DurableObservers.resumed(writer, raw.transactionId());
     boolean[] dropped = {false};
+    Evictions.Idle idle = evictions == null ? null : new Evictions.Idle();
     SagaEngine.SagaRun run;
     try {
       Action<P> action = codec.convert(raw, payloadType);
       Object userContext = contextFactory.apply(record);
-      run = engine.start(saga, action, record, userContext, resumed);
+      run = engine.start(idle == null ? saga : Evictions.bind(saga, idle), action, record, userContext, resumed);
     } catch (RuntimeException e) {
       recorder.forget(raw.transactionId());
       writer.finish(runKey, String.valueOf(e.getMessage()), dead(record, e));
       counted(record, e);
       return;
     }
-    Live l = new Live(runKey, partition, run, record, dropped);
+    Live l = new Live(runKey, partition, run, record, dropped, idle);
     live.put(raw.transactionId(), l);
     resident = live.size();
     observers.launched(resumed);
@@ -492,16 +508,23 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       return q.isEmpty();
     });
     partitions.forEach(known::remove);
+    if (evictions != null) {
+      evictions.drop(partitions);
+    }
     resident = live.size();
     if (wait) {
       // A stopped thread must not publish into a run rebuilt under its transaction id.
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int late = 0;
       for (SagaEngine.SagaRun run : stopped) {
         try {
           run.done().handle((v, e) -> null).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (Exception e) {
-          LOG.warn("a stopped saga thread did not end within 10 s");
+          late++;
         }
+      }
+      if (late > 0) { // one line, not one per saga: a partition may hold 100,000
+        LOG.warn("{} of {} stopped saga threads did not end within 10 s", late, stopped.size());
       }
     }
   }
@@ -624,11 +647,34 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     }
   }
 
+  /** Evicts runs idle for {@code evictIdleAfter} (see {@link Evictions}), a bounded number per sweep. */
+  private void evictIdle() {
+    if (evictions == null) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (evictions.sweepDue(now)) {
+      int count = 0;
+      for (var it = live.entrySet().iterator(); it.hasNext() && count < Evictions.MAX_PER_SWEEP;) {
+        Map.Entry<String, Live> e = it.next();
+        Live l = e.getValue();
+        if (evictions.evict(e.getKey(), l.runKey(), l.partition(), l.idle(), l.run(), now)) {
+          l.dropped()[0] = true; // its thread is stopped: its end is not the saga's
+          it.remove();
+          count++;
+        }
+      }
+      evictions.swept(now, count);
+      resident = live.size();
+    }
+    evicted = evictions.size(); // also after wakes and drops
+  }
+
   private void backpressure() {
     Set<TopicPartition> parts = consumer.assignment();
     if (recovering) {
       consumer.pause(parts);
-    } else if (live.size() + queued.size() >= maxResident) {
+    } else if (live.size() + queued.size() + (evictions == null ? 0 : evictions.size()) >= maxResident) {
       consumer.pause(parts);
     } else if (!consumer.paused().isEmpty()) {
       consumer.resume(consumer.paused());
@@ -650,6 +696,11 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
   @Override
   public int residentSagas() {
     return resident;
+  }
+
+  /** The sagas evicted while idle and not rebuilt yet (0 without eviction). */
+  public int evictedSagas() {
+    return evicted;
   }
 
   /**

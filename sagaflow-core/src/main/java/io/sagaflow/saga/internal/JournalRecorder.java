@@ -348,6 +348,9 @@ public final class JournalRecorder implements EffectRecorder {
     Object result;
     try {
       if (effect instanceof Delay<?> delay && base.deadline() != null) {
+        // Waited here, not dispatched: pass the branch's claim turn as dispatch would, or the
+        // branches declared after this delay in an all or race would not start until it ends.
+        ClaimOrder.beforeDispatch(effect, ctx);
         Duration left = Duration.between(started, base.deadline());
         if (!left.isNegative() && !left.isZero()) {
           ctx.engine.waiter.await(timer.after(left), true, delay);

@@ -78,6 +78,8 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   private final Set<Run> pending = new LinkedHashSet<>();
   private final Map<Integer, List<ProducerRecord<byte[], byte[]>>> ended = new HashMap<>();
   private final Map<Integer, Offsets> offsets = new HashMap<>();
+  /** Told the run key of an entry appended for a run no longer here (see {@link #onOrphanAppend}). */
+  private volatile java.util.function.Consumer<String> orphans = k -> {};
 
   /** A resident run's journal state. */
   private static final class Run {
@@ -278,6 +280,32 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     }
   }
 
+  /**
+   * Evicts the idle run {@code runKey}: forgets it and returns its journal, encoded; or returns
+   * null, keeping it, while anything of it waits for a batch (its start, an entry, a put) or it is
+   * not here. A journal drained into a transaction that then fails is rebuilt with every run from
+   * the committed journal, so the one returned is the one a rebuild must replay.
+   */
+  public byte[] evict(String runKey) {
+    synchronized (lock) {
+      Run run = runs.get(runKey);
+      if (run == null || !run.startWritten || pending.contains(run)) {
+        return null;
+      }
+      runs.remove(runKey);
+      byTransaction.remove(run.journal.transactionId(), run);
+      return codec.encode(run.journal);
+    }
+  }
+
+  /**
+   * {@code listener} is told (on the saga thread) the run key of an entry appended for a run that is
+   * no longer here: a stopped thread got past a wait before it saw that it was stopped.
+   */
+  public void onOrphanAppend(java.util.function.Consumer<String> listener) {
+    this.orphans = Objects.requireNonNull(listener, "listener");
+  }
+
   /** The runs resident now. */
   public int resident() {
     synchronized (lock) {
@@ -358,7 +386,8 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     synchronized (lock) {
       Run run = runs.get(runKey);
       if (run == null) {
-        return; // dropped: its thread is being stopped, and journals nothing more
+        orphans.accept(runKey); // cheap: queues a command
+        return; // dropped or evicted: its thread is being stopped, and journals nothing more
       }
       boolean added = run.journal.entry(entry.id()) == null;
       run.journal = run.journal.withEntry(entry);

@@ -1,0 +1,214 @@
+package io.sagaflow.saga;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
+import io.sagaflow.saga.internal.DurableSagaConsumer;
+import io.sagaflow.saga.internal.JournalWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Idle durable sagas are evicted from memory ({@link DurableOptions#withEvictIdleAfter}) and
+ * rebuilt from their journal when a reply or their deadline comes; a {@code read_committed}
+ * checker counts the puts.
+ */
+@ExtendWith(LeakCheck.class)
+class DurableEvictionTest {
+  private static final Duration IDLE = Duration.ofMillis(300);
+  private static EmbeddedKafka kafka;
+  private static final AtomicInteger UNIQUE = new AtomicInteger();
+  private String prefix;
+
+  @BeforeAll
+  static void startKafka() {
+    kafka = EmbeddedKafka.start();
+  }
+
+  @AfterAll
+  static void stopKafka() {
+    kafka.close();
+  }
+
+  @BeforeEach
+  void names(TestInfo info) {
+    prefix = info.getTestMethod().orElseThrow().getName() + "-" + UNIQUE.incrementAndGet() + "-";
+  }
+
+  private String topic(String name) {
+    String t = prefix + name;
+    kafka.createTopic(t, 1);
+    return t;
+  }
+
+  private static SagaRuntime runtime() {
+    return Sagas.runtime(SagaOptions.defaults().withKafkaProperty("bootstrap.servers", kafka.bootstrapServers()));
+  }
+
+  private SagaConsumerOptions evicting() {
+    return SagaConsumerOptions.of(prefix + "group")
+        .withDurable(DurableOptions.defaults().withEvictIdleAfter(IDLE))
+        .withDrainTimeout(Duration.ofSeconds(5));
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
+    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> parts = c.partitionsFor(topic).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      c.assign(parts);
+      c.seekToBeginning(parts);
+      Map<TopicPartition, Long> end = c.endOffsets(parts);
+      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        c.poll(Duration.ofMillis(100)).forEach(out::add);
+      }
+      return out;
+    }
+  }
+
+  private static List<String> transactions(SagaRuntime runtime, String topic) {
+    return committed(topic).stream().map(r -> runtime.codec().decode(r).transactionId()).toList();
+  }
+
+  private static List<String> payloads(SagaRuntime runtime, String topic) {
+    return committed(topic).stream().map(r -> ((JsonNode) runtime.codec().decode(r).payload()).asText()).toList();
+  }
+
+  /** A reply as the npm package sends it: no key. */
+  private static void reply(SagaRuntime runtime, String topic, String tx, Object payload) {
+    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        new ByteArraySerializer(), new ByteArraySerializer())) {
+      p.send(new ProducerRecord<>(topic, null, runtime.codec().encodeValue(Action.of(topic, tx, payload))));
+    }
+  }
+
+  private String journal() {
+    return prefix + "group" + DurableOptions.JOURNAL_SUFFIX;
+  }
+
+  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    var h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void anEvictedSagaIsRebuiltByItsReplyAndCompletesOnceWithEveryPutOnce() {
+    String orders = topic("ORDER");
+    String request = topic("REQUEST");
+    String middle = topic("MIDDLE");
+    String replies = topic("REPLY");
+    String done = topic("DONE");
+    Saga<JsonNode> saga = (action, ctx) -> {
+      ActionChannel<JsonNode> channel = ctx.actionChannel(replies);
+      ctx.put(request, action.payload());
+      ctx.put(middle, ctx.take(channel).payload());
+      ctx.put(done, ctx.take(channel).payload());
+    };
+    try (SagaRuntime runtime = runtime();
+        SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, saga, evicting())) {
+      DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
+      String tx = runtime.start(orders, Map.of("pizza", "margherita"));
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, request).contains(tx));
+      await().atMost(Duration.ofSeconds(30)).until(() -> durable.evictedSagas() == 1);
+      assertThat(consumer.residentSagas()).as("evicted, not resident").isZero();
+
+      reply(runtime, replies, tx, "first"); // wakes it: rebuilt, replayed, then its first take returns
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, middle).contains(tx));
+      // Idle again in its second take: evicted a second time, with a journaled take behind it.
+      await().atMost(Duration.ofSeconds(30)).until(() -> durable.evictedSagas() == 1);
+      assertThat(consumer.residentSagas()).isZero();
+
+      reply(runtime, replies, tx, "second");
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).contains(tx));
+      assertThat(payloads(runtime, done)).as("the rebuilt channel does not deliver the reply a journaled take"
+          + " returned").containsExactly("second");
+      assertThat(transactions(runtime, request)).as("journaled puts are not repeated by a rebuild")
+          .containsExactly(tx);
+      assertThat(payloads(runtime, middle)).containsExactly("first");
+      await().atMost(Duration.ofSeconds(30)).until(() -> committed(journal()).stream().anyMatch(r -> r.value() == null
+          && "completed".equals(header(r, JournalWriter.STATUS_HEADER))));
+      assertThat(committed(journal()).stream().filter(r -> r.value() == null).count())
+          .as("ended once").isEqualTo(1);
+      await().atMost(Duration.ofSeconds(10)).until(() -> consumer.residentSagas() == 0 && durable.evictedSagas() == 0);
+      assertThat(consumer.deadLetters()).isZero();
+    }
+  }
+
+  @Test
+  void aDelayThatOutlivesTheEvictionEndsAtItsDeadline() {
+    String orders = topic("ORDER");
+    String done = topic("DONE");
+    Duration delay = Duration.ofSeconds(3);
+    Saga<JsonNode> saga = (action, ctx) -> {
+      ctx.delay(delay);
+      ctx.put(done, "late");
+    };
+    try (SagaRuntime runtime = runtime();
+        SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, saga, evicting())) {
+      DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
+      await().atMost(Duration.ofSeconds(30)).until(consumer::isAssigned);
+      long sentAt = System.currentTimeMillis();
+      String tx = runtime.start(orders, Map.of());
+      await().atMost(Duration.ofSeconds(30)).until(() -> durable.evictedSagas() == 1);
+      assertThat(consumer.residentSagas()).isZero();
+      assertThat(transactions(runtime, done)).as("evicted before its deadline").isEmpty();
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).contains(tx));
+      long doneAt = committed(done).get(0).timestamp();
+      assertThat(doneAt - sentAt).as("no earlier than its deadline").isGreaterThanOrEqualTo(delay.toMillis());
+      // 2 s of slack on a shared CI machine: a rebuild replays from the journal bytes in memory.
+      assertThat(doneAt - sentAt).as("at its deadline, not a full delay after the rebuild")
+          .isLessThan(delay.toMillis() + 2_000);
+      assertThat(transactions(runtime, done)).containsExactly(tx);
+      assertThat(consumer.deadLetters()).isZero();
+    }
+  }
+
+  @Test
+  void aRaceWhoseTimeoutFiresWhileEvictedTakesTheTimeoutBranchAndALaterReplyIsNotDelivered() {
+    String orders = topic("ORDER");
+    String replies = topic("REPLY");
+    String done = topic("DONE");
+    Saga<JsonNode> saga = (action, ctx) -> {
+      // The delay declared first: its branch must pass its claim turn while it waits, or the take
+      // would not start (and the run never be idle) until the delay ends.
+      Map<String, Effect<?>> branches = new LinkedHashMap<>();
+      branches.put("timeout", Effects.delay(Duration.ofSeconds(3)));
+      branches.put("reply", Effects.take(replies));
+      RaceResult r = ctx.race(branches);
+      ctx.put(done, r.key());
+    };
+    try (SagaRuntime runtime = runtime();
+        SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, saga, evicting())) {
+      DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
+      String tx = runtime.start(orders, Map.of());
+      await().atMost(Duration.ofSeconds(30)).until(() -> durable.evictedSagas() == 1);
+      await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).contains(tx));
+      assertThat(payloads(runtime, done)).containsExactly("timeout");
+      reply(runtime, replies, tx, "too late");
+      await().atMost(Duration.ofSeconds(10)).until(() -> consumer.residentSagas() == 0 && durable.evictedSagas() == 0);
+      assertThat(payloads(runtime, done)).containsExactly("timeout");
+    }
+  }
+}
