@@ -65,6 +65,11 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   public static final String ERROR_HEADER = "sagaflow-error";
 
   private static final long UNBALANCED_NANOS = TimeUnit.SECONDS.toNanos(1);
+  /**
+   * The most runs' records one batch takes (the rest wait for the next): a transaction of tens of
+   * thousands of sagas (a burst, a rebuild) would take seconds and could outlive its timeout.
+   */
+  static final int MAX_BATCH_RECORDS = 5_000;
 
   private final String journalTopic;
   private final String inputTopic;
@@ -326,11 +331,11 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     }
   }
 
-  /** Takes everything ready for the next transaction. */
+  /** Takes what is ready for the next transaction (at most about {@link #MAX_BATCH_RECORDS} records). */
   public Batch drain(long nowNanos) {
     synchronized (lock) {
       List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-      for (Iterator<Run> it = pending.iterator(); it.hasNext();) {
+      for (Iterator<Run> it = pending.iterator(); it.hasNext() && records.size() < MAX_BATCH_RECORDS;) {
         Run run = it.next();
         if (run.unjournaledPuts > 0) {
           if (run.unbalancedSince == 0) {

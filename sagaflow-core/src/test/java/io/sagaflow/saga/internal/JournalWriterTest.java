@@ -96,4 +96,20 @@ class JournalWriterTest {
     assertThat(writer.drain(0).records()).isEmpty();
     assertThat(writer.resident()).isZero();
   }
+
+  @Test
+  void aBurstOfRunsIsSplitIntoBoundedBatchesAndEachStartsOffsetWaitsForItsOwnBatch() {
+    int runs = JournalWriter.MAX_BATCH_RECORDS + 10;
+    writer.assigned(0, 0);
+    for (int i = 0; i < runs; i++) {
+      start("tx-" + i, i);
+    }
+    JournalWriter.Batch first = writer.drain(0);
+    assertThat(first.records()).hasSize(JournalWriter.MAX_BATCH_RECORDS);
+    assertThat(committed(first)).as("the offsets of starts not yet in a batch stay uncommitted")
+        .isEqualTo(JournalWriter.MAX_BATCH_RECORDS);
+    JournalWriter.Batch second = writer.drain(1);
+    assertThat(second.records()).hasSize(10);
+    assertThat(committed(second)).isEqualTo(runs);
+  }
 }
