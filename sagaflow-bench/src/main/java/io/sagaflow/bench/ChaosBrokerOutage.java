@@ -105,6 +105,9 @@ final class ChaosBrokerOutage extends ChaosScenario {
           ChaosProcessors p = pools.get(i);
           log("%s processor logs: %s", modes.get(i), p.saveLogs());
           boolean alive = p.isAlive(0);
+          if (alive && !drained[i]) {
+            log("%s thread dump: %s", modes.get(i), p.dumpThreads(0).map(Object::toString).orElse("(failed)"));
+          }
           if (!alive || !drained[i]) {
             p.lastLinesOfAll(10).forEach(l -> out.println("#   " + l));
           }
