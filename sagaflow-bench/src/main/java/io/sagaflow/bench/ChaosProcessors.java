@@ -161,6 +161,11 @@ final class ChaosProcessors implements AutoCloseable {
     }
   }
 
+  /** Every line slot {@code i}'s current JVM printed so far (empty if never started). */
+  synchronized List<String> lines(int i) {
+    return slots[i] == null ? List.of() : slots[i].output();
+  }
+
   /** The last {@code n} lines of every JVM this pool started, for diagnosis. */
   synchronized List<String> lastLinesOfAll(int n) {
     List<String> out = new ArrayList<>();
