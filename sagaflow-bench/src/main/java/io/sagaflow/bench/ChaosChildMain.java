@@ -62,8 +62,9 @@ public final class ChaosChildMain {
         ProcessorOptions.create(bootstrap, group, new ByteArrayDeserializer(), new ByteArrayDeserializer())
             .withTopics(input)
             .withOrdering(Ordering.KEY)
-            // Under the unreachable scenario's bound (15 s short, 30 s full); the default is 30 s.
-            .withConnectionTimeout(Duration.ofSeconds(10));
+            // Well under the unreachable scenario's bound (15 s short, 30 s full), and short enough
+            // that the short broker outage (10 s) shows DISCONNECTED for seconds; the default is 30 s.
+            .withConnectionTimeout(Duration.ofSeconds(5));
     if (sessionTimeoutMs > 0) {
       opts = opts.withKafkaProperty("session.timeout.ms", sessionTimeoutMs)
           .withKafkaProperty("heartbeat.interval.ms", Math.max(100, sessionTimeoutMs / 3));
