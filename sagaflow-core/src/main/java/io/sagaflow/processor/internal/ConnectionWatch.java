@@ -31,6 +31,9 @@ final class ConnectionWatch {
   /** When the loop began creating its clients, or -1 before: see {@link #disconnected(long)}. */
   private volatile long openingSince = -1;
   private volatile boolean everConnected;
+  /** The response count as status calls last saw it, and since when (guarded by this). */
+  private double statusCount = -1;
+  private long statusSinceNanos;
 
   /** {@code onFirstConnect} runs on the poll thread the first time a broker answers. */
   ConnectionWatch(long timeoutNanos, Runnable onFirstConnect) {
@@ -106,7 +109,20 @@ final class ConnectionWatch {
     // answers (exactly-once's transaction calls wait up to max.block.ms), and then it cannot notice
     // the outage: judge here by the same evidence, the response count, which any thread may read.
     Metric r = responses;
-    return r != null && everConnected && now - lastProgressNanos >= timeoutNanos && count(r) <= lastCount;
+    return r != null && everConnected && standingStill(r, now) && now - lastProgressNanos >= timeoutNanos;
+  }
+
+  /**
+   * Status calls' own view of the count: whether it has not changed for the timeout, as far as
+   * status calls saw (responses that arrived after the poll thread's last look count as progress).
+   */
+  private synchronized boolean standingStill(Metric r, long now) {
+    double count = count(r);
+    if (count != statusCount) {
+      statusCount = count;
+      statusSinceNanos = now;
+    }
+    return now - statusSinceNanos >= timeoutNanos;
   }
 
   private static double count(Metric m) {

@@ -75,7 +75,10 @@ class ConnectionWatchTest {
     watch.start(ticker.nanoTime());
     responses++;
     observe(Duration.ofSeconds(1));
-    ticker.advance(Duration.ofSeconds(29)); // blocked: no observe
+    responses++; // one more answer after the poll thread's last look; then it blocks: no observe
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(watch.disconnected(ticker.nanoTime())).isFalse();
+    ticker.advance(Duration.ofSeconds(29)); // 29 s since a status call saw the count change
     assertThat(watch.disconnected(ticker.nanoTime())).isFalse();
     ticker.advance(Duration.ofSeconds(1));
     assertThat(watch.disconnected(ticker.nanoTime())).isTrue();
