@@ -158,8 +158,10 @@ class ChaosScenariosTest {
   void brokerOutageExactlyOnce() throws Exception {
     Run run = brokerOutage();
     assertHeld(run, "broker-outage", 2);
-    assertThat(resultOf(run, "eos")).containsEntry("duplicates", "0").containsEntry("processor_alive", "true")
-        .containsEntry("drained", "true");
+    Map<String, String> r = resultOf(run, "eos");
+    assertThat(r).containsEntry("duplicates", "0").containsEntry("processor_alive", "true")
+        .containsEntry("drained", "true").containsEntry("final_health", "UP");
+    assertThat(Double.parseDouble(r.get("health_down_s"))).as("status DOWN while every broker was down").isPositive();
   }
 
   @Test
