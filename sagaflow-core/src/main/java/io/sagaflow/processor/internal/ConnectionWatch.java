@@ -15,8 +15,9 @@ import org.apache.kafka.common.MetricName;
  * connect counts in {@code connection-count}). The loop calls {@link #observe} at its status
  * cadence; when the count has not grown for the timeout, the loop is disconnected, and it is
  * connected again as soon as it grows. A status call judges the same way by itself when the poll
- * thread has not observed for the timeout (it is blocked in a call that waits for a broker). A consumer without the metric (a test double) counts as
- * connected: no evidence either way is not reported as an outage.
+ * thread has not observed for the timeout (it is blocked in a call that waits for a broker). A
+ * consumer without the metric (a test double) counts as connected: no evidence either way is not
+ * reported as an outage.
  */
 final class ConnectionWatch {
   private final long timeoutNanos;
