@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
  * for a while and then starts again, under a steady input. One processor JVM per mode copies the
  * same input in its own group. Promises per mode: it resumes by itself (commits again within the
  * resume bound after the brokers are back, and its JVM is still running), nothing lost or out of
- * order (exactly-once: nothing duplicated).
+ * order (exactly-once: nothing duplicated); the processor's status health is DOWN while every
+ * broker is down and UP again by itself at the end ({@code health_down_s}, {@code final_health}).
  */
 @Command(name = "broker-outage", mixinStandardHelpOptions = true,
     description = "Every broker down for 20 s: the processor resumes by itself, lost = 0.")
@@ -66,6 +67,7 @@ final class ChaosBrokerOutage extends ChaosScenario {
           monitors.add(new ChaosMonitor(bootstrap, p.group(), in, 6));
         }
         long[] atRestart = new long[pools.size()];
+        long[] downWindow = new long[2]; // epoch ms: every broker stopped, every broker restarted
         double[] resumed = new double[pools.size()];
         new Timeline()
             .at(pick(null, 5, 3), () -> {
@@ -74,11 +76,13 @@ final class ChaosBrokerOutage extends ChaosScenario {
                 kafka.stopBroker(b);
               }
               log("every broker stopped");
+              downWindow[0] = System.currentTimeMillis();
               new Timeline().run(outage); // the outage counts from the last broker down
               for (int b : kafka.brokerIds()) {
                 kafka.restartBroker(b);
               }
               log("every broker restarted");
+              downWindow[1] = System.currentTimeMillis();
               for (int i = 0; i < pools.size(); i++) {
                 monitors.get(i).awaitSample(seconds(30));
                 atRestart[i] = monitors.get(i).committedTotal();
@@ -105,6 +109,10 @@ final class ChaosBrokerOutage extends ChaosScenario {
           ChaosProcessors p = pools.get(i);
           log("%s processor logs: %s", modes.get(i), p.saveLogs());
           boolean alive = p.isAlive(0);
+          Health health = Health.of(p.lines(0), downWindow[0], downWindow[1]);
+          if (alive && !drained[i]) {
+            log("%s thread dump: %s", modes.get(i), p.dumpThreads(0).map(Object::toString).orElse("(failed)"));
+          }
           if (!alive || !drained[i]) {
             p.lastLinesOfAll(10).forEach(l -> out.println("#   " + l));
           }
@@ -117,10 +125,15 @@ final class ChaosBrokerOutage extends ChaosScenario {
               .put("records", expected.size()).put("kills", 0).put("lost", r.lost()).put("duplicates", r.duplicates())
               .put("reordered", r.reordered()).put("max_stall_s", monitors.get(i).maxStallSeconds()).put("mode", mode)
               .put("outage_s", outage).put("resumed_after_s", resumed[i] < 0 ? null : resumed[i])
-              .put("processor_alive", alive).put("drained", drained[i]).put("pending", check.pending()).put("failed_sends", load.failed());
+              .put("processor_alive", alive).put("drained", drained[i]).put("pending", check.pending()).put("failed_sends", load.failed())
+              .put("health_down_s", health.downSeconds()).put("final_health", health.last());
           o.promise(resumed[i] >= 0 && alive && drained[i], "resumes by itself",
               "commits again: " + (resumed[i] >= 0) + ", processor JVM alive: " + alive + ", input records not committed "
                   + pick(drainTimeoutSeconds, 120, 60) + " s after the input stopped: " + check.pending());
+          o.promise(health.downSeconds() > 0 && health.last().equals("UP"),
+              "status health DOWN while every broker is down, UP again by itself",
+              "DOWN for " + health.downSeconds() + " s between the last stop and the last restart; at the end: "
+                  + health.lastLine());
           o.promise(r.lost() == 0, "lost = 0", r.lost() + " lost, e.g. " + r.lostSample());
           o.promise(r.reordered() == 0, "reordered = 0", r.reordered() + " out of order within their key");
           if (mode.equals("eos")) {
@@ -133,6 +146,33 @@ final class ChaosBrokerOutage extends ChaosScenario {
         monitors.forEach(ChaosMonitor::close);
       }
       return exit;
+    }
+  }
+
+  /**
+   * What the processor's own status said ({@code status_health} of its STATUS lines): seconds seen
+   * DOWN between {@code fromMillis} and {@code toMillis} (sampled every 500 ms), and the last value.
+   */
+  record Health(double downSeconds, String last, String lastLine) {
+    private static final java.util.regex.Pattern LINE =
+        java.util.regex.Pattern.compile("^STATUS t=(\\d+) .*status_health=(\\S+) .*$");
+
+    static Health of(List<String> lines, long fromMillis, long toMillis) {
+      long down = 0;
+      String last = "-";
+      String lastLine = "-";
+      for (String l : lines) {
+        java.util.regex.Matcher m = LINE.matcher(l);
+        if (m.matches()) {
+          long t = Long.parseLong(m.group(1));
+          last = m.group(2);
+          lastLine = l;
+          if (last.equals("DOWN") && t >= fromMillis && t <= toMillis) {
+            down += 500;
+          }
+        }
+      }
+      return new Health(down / 1e3, last, lastLine);
     }
   }
 }

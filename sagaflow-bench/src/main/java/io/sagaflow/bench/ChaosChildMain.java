@@ -32,8 +32,9 @@ import io.sagaflow.recovery.RetryPolicy;
  * {@code <input>-dlt} (one attempt, no retry topics).
  *
  * <p>Prints {@code READY} once it holds partitions, and every 500 ms a line
- * {@code STATUS t=<epoch ms> state=RUNNING assigned=3 health=UP error=-} (health: the recovery handler's, {@code -}
- * without one; error: {@code ProcessorStatus.lastError()} on one line, {@code -} when empty). A
+ * {@code STATUS t=<epoch ms> state=RUNNING assigned=3 inflight=12 paused=0 stalled=0 status_health=UP health=UP error=-}
+ * (status_health: the processor's own; health: the recovery handler's, {@code -} without one; error: {@code
+ * ProcessorStatus.lastError()} on one line, else its problems, {@code -} when neither). A
  * SIGTERM closes the processor gracefully (the JVM's exit status is then 143); the exit status is
  * 2 when the processor stops by itself ({@code FAILED}) or cannot start.
  */
@@ -41,6 +42,8 @@ public final class ChaosChildMain {
   private ChaosChildMain() {}
 
   public static void main(String[] args) throws Exception {
+    // Rebalances (assigned, revoked, lost) are evidence when a run breaks its promise; they are few.
+    System.setProperty("org.slf4j.simpleLogger.log.io.sagaflow.processor", "info");
     boolean exactlyOnce = switch (args[0]) {
       case "eos" -> true;
       case "alos" -> false;
@@ -59,8 +62,9 @@ public final class ChaosChildMain {
         ProcessorOptions.create(bootstrap, group, new ByteArrayDeserializer(), new ByteArrayDeserializer())
             .withTopics(input)
             .withOrdering(Ordering.KEY)
-            // Under the unreachable scenario's bound (15 s short, 30 s full); the default is 30 s.
-            .withConnectionTimeout(Duration.ofSeconds(10));
+            // Well under the unreachable scenario's bound (15 s short, 30 s full), and short enough
+            // that the short broker outage (10 s) shows DISCONNECTED for seconds; the default is 30 s.
+            .withConnectionTimeout(Duration.ofSeconds(5));
     if (sessionTimeoutMs > 0) {
       opts = opts.withKafkaProperty("session.timeout.ms", sessionTimeoutMs)
           .withKafkaProperty("heartbeat.interval.ms", Math.max(100, sessionTimeoutMs / 3));
@@ -105,9 +109,10 @@ public final class ChaosChildMain {
         ready = true;
         System.out.println("READY");
       }
-      System.out.printf(Locale.ROOT, "STATUS t=%d state=%s assigned=%d health=%s error=%s%n",
-          System.currentTimeMillis(), s.state(),
-          s.assignedPartitions().size(), health == null ? "-" : health.health(),
+      System.out.printf(Locale.ROOT,
+          "STATUS t=%d state=%s assigned=%d inflight=%d paused=%d stalled=%d status_health=%s health=%s error=%s%n",
+          System.currentTimeMillis(), s.state(), s.assignedPartitions().size(), s.inFlight(),
+          s.pausedPartitions().size(), s.stalledRecords().size(), s.health(), health == null ? "-" : health.health(),
           s.lastError().map(ChaosChildMain::oneLine)
               .orElse(s.problems().isEmpty() ? "-" : oneLine(String.join("; ", s.problems()))));
       System.out.flush();

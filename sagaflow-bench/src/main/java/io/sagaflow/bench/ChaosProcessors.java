@@ -133,6 +133,39 @@ final class ChaosProcessors implements AutoCloseable {
     return c == null || !c.isAlive() ? -1 : c.terminate(timeout);
   }
 
+  /**
+   * Writes a thread dump of the running slot {@code i}, virtual threads included, next to its logs
+   * ({@code <tmpdir>/sagaflow-chaos/<group>/<i>-threads.txt}, with {@code jcmd} of this JVM's JDK);
+   * returns the file, or empty when the slot is not running or the dump failed (evidence only).
+   */
+  Optional<java.nio.file.Path> dumpThreads(int i) throws InterruptedException {
+    Optional<ChildJvm> c = get(i);
+    if (c.isEmpty()) {
+      return Optional.empty();
+    }
+    java.nio.file.Path jcmd = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    java.nio.file.Path dir = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sagaflow-chaos", group);
+    java.nio.file.Path file = dir.resolve(i + "-threads.txt");
+    try {
+      java.nio.file.Files.createDirectories(dir);
+      java.nio.file.Files.deleteIfExists(file);
+      Process p = new ProcessBuilder(jcmd.toString(), Long.toString(c.get().pid()), "Thread.dump_to_file",
+          file.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      boolean done = p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+      if (!done) {
+        p.destroyForcibly();
+      }
+      return done && java.nio.file.Files.exists(file) ? Optional.of(file) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Every line slot {@code i}'s current JVM printed so far (empty if never started). */
+  synchronized List<String> lines(int i) {
+    return slots[i] == null ? List.of() : slots[i].output();
+  }
+
   /** The last {@code n} lines of every JVM this pool started, for diagnosis. */
   synchronized List<String> lastLinesOfAll(int n) {
     List<String> out = new ArrayList<>();

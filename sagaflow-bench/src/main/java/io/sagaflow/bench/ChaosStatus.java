@@ -6,7 +6,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One {@code STATUS t=.. state=.. assigned=.. health=.. error=..} line of {@link ChaosChildMain}.
+ * One {@code STATUS t=.. state=.. assigned=.. (other fields) health=.. error=..} line of {@link ChaosChildMain}.
  *
  * @param atMillis when the child took it (epoch ms; same machine, same clock)
  * @param state {@code ProcessorStatus.State}
@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  */
 record ChaosStatus(long atMillis, String state, String health, String error) {
   private static final Pattern LINE =
-      Pattern.compile("^STATUS t=(\\d+) state=(\\S+) assigned=\\S+ health=(\\S+) error=(.*)$");
+      Pattern.compile("^STATUS t=(\\d+) state=(\\S+) assigned=\\S+(?: \\w+=\\S+)*? health=(\\S+) error=(.*)$");
 
   /** The status lines among {@code lines}; others (logging, possibly interleaved) are skipped. */
   static List<ChaosStatus> parseAll(List<String> lines) {

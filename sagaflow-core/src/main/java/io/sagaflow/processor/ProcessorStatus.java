@@ -17,7 +17,9 @@ import org.apache.kafka.common.TopicPartition;
  * @param inFlight records fetched and not yet finished
  * @param bufferedBytes serialized bytes of those records
  * @param committedOffsets last offsets this processor committed successfully, per partition
- * @param lastError the last error seen (commit failure, stopping record failure), if any
+ * @param lastError the last error seen (commit failure, stopping record failure), if any; a commit
+ *     failure is cleared once a later commit succeeds (for example when the brokers are back after
+ *     an outage)
  * @param stalledRecords records that keep failing and are retried in place (see {@link
  *     StalledRecord}), oldest failure first
  * @param health {@link Health#DOWN} when the processor failed, cannot reach the cluster ({@link

@@ -15,21 +15,27 @@ import org.apache.kafka.common.MetricName;
  * of another security protocol gets none (an open TCP connection alone is not evidence: a pending
  * connect counts in {@code connection-count}). The loop calls {@link #observe} at its status
  * cadence; when the count has not grown for the timeout, the loop is disconnected, and it is
- * connected again as soon as it grows. A consumer without the metric (a test double) counts as
- * connected: no evidence either way is not reported as an outage.
+ * connected again as soon as it grows. A status call judges the same way by itself when the poll
+ * thread has not observed for the timeout (it is blocked in a call that waits for a broker). A
+ * consumer without the metric (a test double) counts as connected: no evidence either way is not
+ * reported as an outage.
  */
 public final class ConnectionWatch {
   private final long timeoutNanos;
   private final Runnable onFirstConnect;
-  private Metric responses;
+  // Written by the poll thread; volatile because status calls read them too (see disconnected(long)).
+  private volatile Metric responses;
   private boolean looked;
-  private double lastCount = -1;
-  private long lastProgressNanos;
+  private volatile double lastCount = -1;
+  private volatile long lastProgressNanos;
   /** Read by status calls and by a fail-fast start. */
   private volatile boolean disconnected;
   /** When the loop began creating its clients, or -1 before: see {@link #disconnected(long)}. */
   private volatile long openingSince = -1;
   private volatile boolean everConnected;
+  /** The response count as status calls last saw it, and since when (guarded by this). */
+  private double statusCount = -1;
+  private long statusSinceNanos;
 
   /** {@code onFirstConnect} runs on the poll thread the first time a broker answers. */
   public ConnectionWatch(long timeoutNanos, Runnable onFirstConnect) {
@@ -67,8 +73,7 @@ public final class ConnectionWatch {
       progress(now);
       return;
     }
-    Object v = responses.metricValue();
-    double count = v instanceof Number n ? n.doubleValue() : 0;
+    double count = count(responses);
     if (count > lastCount && count > 0) {
       lastCount = count;
       progress(now);
@@ -99,7 +104,32 @@ public final class ConnectionWatch {
    */
   public boolean disconnected(long now) {
     long since = openingSince;
-    return disconnected || (!everConnected && since != -1 && now - since >= timeoutNanos);
+    if (disconnected || (!everConnected && since != -1 && now - since >= timeoutNanos)) {
+      return true;
+    }
+    // The poll thread observes between its calls only. One call may block for long while no broker
+    // answers (exactly-once's transaction calls wait up to max.block.ms), and then it cannot notice
+    // the outage: judge here by the same evidence, the response count, which any thread may read.
+    Metric r = responses;
+    return r != null && everConnected && standingStill(r, now) && now - lastProgressNanos >= timeoutNanos;
+  }
+
+  /**
+   * Status calls' own view of the count: whether it has not changed for the timeout, as far as
+   * status calls saw (responses that arrived after the poll thread's last look count as progress).
+   */
+  private synchronized boolean standingStill(Metric r, long now) {
+    double count = count(r);
+    if (count != statusCount) {
+      statusCount = count;
+      statusSinceNanos = now;
+    }
+    return now - statusSinceNanos >= timeoutNanos;
+  }
+
+  private static double count(Metric m) {
+    Object v = m.metricValue();
+    return v instanceof Number n ? n.doubleValue() : 0;
   }
 
   boolean everConnected() {

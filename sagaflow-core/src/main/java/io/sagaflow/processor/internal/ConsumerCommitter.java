@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Commits through the consumer (at-least-once strategies): asynchronously by the interval, and
  * synchronously when partitions are revoked and when the loop closes. Subclasses decide what a
- * turn does.
+ * turn does. A failed commit is the processor's last error until a commit succeeds again (after a
+ * broker outage, the status then no longer reports the outage's commit failure).
  */
 abstract class ConsumerCommitter implements Committer {
   private static final Logger LOG = LoggerFactory.getLogger(ConsumerCommitter.class);
@@ -29,6 +30,9 @@ abstract class ConsumerCommitter implements Committer {
   private final Ticker ticker;
   private final int maxChars;
   private final String name;
+  /** The last commit failure, until a commit succeeds again (poll thread only). */
+  private Throwable commitError;
+  private int failedCommits;
 
   ConsumerCommitter(LoopParts<?, ?> parts) {
     this.consumer = parts.consumer();
@@ -87,9 +91,10 @@ abstract class ConsumerCommitter implements Committer {
           }
         });
         metrics.commitLatency(ticker.nanoTime() - start);
+        succeeded();
       } else {
         LOG.warn("Async commit of {} failed; will retry: {}", name, error.toString());
-        runtime.recordError(error);
+        failed(error);
         offsets.forEach((tp, om) -> {
           PartitionState s = assignment.get(tp);
           if (s != null && om.equals(s.lastCommitted)) {
@@ -110,6 +115,7 @@ abstract class ConsumerCommitter implements Committer {
     try {
       consumer.commitSync(offsets, Duration.ofSeconds(30));
       metrics.commitLatency(ticker.nanoTime() - start);
+      succeeded();
       for (PartitionState s : ss) {
         OffsetAndMetadata om = offsets.get(s.tp);
         if (om != null) {
@@ -119,7 +125,27 @@ abstract class ConsumerCommitter implements Committer {
       }
     } catch (KafkaException e) {
       LOG.warn("Commit of {} failed: {}", name, e.toString());
-      runtime.recordError(e);
+      failed(e);
+    }
+  }
+
+  private void failed(Throwable error) {
+    commitError = error;
+    failedCommits++;
+    runtime.recordError(error);
+  }
+
+  /**
+   * A commit succeeded: an earlier commit failure (typically while no broker answered) is over, so
+   * the status no longer reports it as the last error.
+   */
+  private void succeeded() {
+    if (commitError != null) {
+      LOG.info("Commits of {} succeed again after {} failed: the last was {}", name, failedCommits,
+          commitError.toString());
+      runtime.resolvedError(commitError);
+      commitError = null;
+      failedCommits = 0;
     }
   }
 }

@@ -50,6 +50,16 @@ public final class ProcessorRuntime<K, V> {
   private final CountDownLatch connected;
   private volatile StallWatch stalls;
   private volatile Throwable lastError;
+  private static final java.lang.invoke.VarHandle LAST_ERROR;
+
+  static {
+    try {
+      LAST_ERROR = java.lang.invoke.MethodHandles.lookup()
+          .findVarHandle(ProcessorRuntime.class, "lastError", Throwable.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
   private volatile Metrics metrics = Metrics.NOOP;
   private Thread shutdownHook;
   final String transactionalIdPrefix;
@@ -299,6 +309,15 @@ public final class ProcessorRuntime<K, V> {
 
   void recordError(Throwable error) {
     lastError = error;
+  }
+
+  /**
+   * {@code error} (recorded earlier) no longer holds, e.g. a commit failed while no broker answered
+   * and a later commit succeeded: the status stops reporting it, unless another error was recorded
+   * since.
+   */
+  void resolvedError(Throwable error) {
+    LAST_ERROR.compareAndSet(this, error, null);
   }
 
   public ProcessorStatus status() {

@@ -174,6 +174,49 @@ class CommitterTest {
   }
 
   @Test
+  void aCommitFailureIsTheLastErrorOnlyUntilACommitSucceedsAgain() {
+    // After a broker outage the status must not keep reporting the outage's commit failure.
+    PeriodicCommitter c = new PeriodicCommitter(parts(options()));
+    PartitionState s = assignment.put(P0, null);
+    s.tracker.register(0);
+    s.tracker.register(1);
+    s.tracker.finished(0);
+    s.outstanding = 1;
+    c.start(ticker.nanoTime());
+    failAsyncCommits = 1;
+    ticker.advance(INTERVAL);
+    c.onTurn(ticker.nanoTime());
+    assertThat(parts.runtime().status().lastError()).get()
+        .isInstanceOf(RetriableCommitFailedException.class);
+
+    ticker.advance(INTERVAL);
+    c.onTurn(ticker.nanoTime());
+    assertThat(committed().get(P0).offset()).isEqualTo(1);
+    assertThat(parts.runtime().status().lastError()).isEmpty();
+  }
+
+  @Test
+  void anErrorRecordedAfterTheCommitFailureStaysTheLastError() {
+    PeriodicCommitter c = new PeriodicCommitter(parts(options()));
+    PartitionState s = assignment.put(P0, null);
+    s.tracker.register(0);
+    s.tracker.register(1);
+    s.tracker.finished(0);
+    s.outstanding = 1;
+    c.start(ticker.nanoTime());
+    failAsyncCommits = 1;
+    ticker.advance(INTERVAL);
+    c.onTurn(ticker.nanoTime());
+    IllegalStateException other = new IllegalStateException("a later, unrelated error");
+    parts.runtime().recordError(other);
+
+    ticker.advance(INTERVAL);
+    c.onTurn(ticker.nanoTime());
+    assertThat(committed().get(P0).offset()).isEqualTo(1);
+    assertThat(parts.runtime().status().lastError()).containsSame(other);
+  }
+
+  @Test
   void periodicCommitsByTheIntervalWhileBusy() {
     PeriodicCommitter c = new PeriodicCommitter(parts(options()));
     PartitionState s = assignment.put(P0, null);

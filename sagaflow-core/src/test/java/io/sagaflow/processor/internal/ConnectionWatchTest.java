@@ -69,6 +69,24 @@ class ConnectionWatchTest {
   }
 
   @Test
+  void aStatusCallSeesTheOutageWhileThePollThreadIsBlockedInACall() {
+    // Exactly-once: the poll thread waits in a transaction call while no broker answers and does
+    // not observe; the status must still say DISCONNECTED once the timeout passes without a response.
+    watch.start(ticker.nanoTime());
+    responses++;
+    observe(Duration.ofSeconds(1));
+    responses++; // one more answer after the poll thread's last look; then it blocks: no observe
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(watch.disconnected(ticker.nanoTime())).isFalse();
+    ticker.advance(Duration.ofSeconds(29)); // 29 s since a status call saw the count change
+    assertThat(watch.disconnected(ticker.nanoTime())).isFalse();
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(watch.disconnected(ticker.nanoTime())).isTrue();
+    responses++; // a broker answers while the poll thread is still blocked
+    assertThat(watch.disconnected(ticker.nanoTime())).isFalse();
+  }
+
+  @Test
   void polledRecordsAreProgressToo() {
     watch.start(ticker.nanoTime());
     observe(Duration.ofSeconds(30));
