@@ -1,4 +1,4 @@
-package io.sagaflow.saga;
+package io.sagaflow.examples.durable;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -8,6 +8,14 @@ import io.sagaflow.embedded.EmbeddedKafka;
 import io.sagaflow.embedded.EmbeddedKafkaOptions;
 import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.ProcessorStatus;
+import io.sagaflow.saga.Action;
+import io.sagaflow.saga.ActionChannel;
+import io.sagaflow.saga.Saga;
+import io.sagaflow.saga.SagaConsumer;
+import io.sagaflow.saga.SagaConsumerOptions;
+import io.sagaflow.saga.SagaOptions;
+import io.sagaflow.saga.SagaRuntime;
+import io.sagaflow.saga.Sagas;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +36,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * DISCONNECTED and DOWN, naming the servers, within its connection timeout; the journal
  * transaction of a put made during the outage fails; when the brokers are back the consumer
  * rebuilds its sagas from the journal by itself, and the saga completes with each put once.
+ *
+ * <p>Here rather than in sagaflow-core: it uses the public API only, and its 3-broker cluster takes
+ * most of a minute, which this module's test chain has room for in the build's time budget.
  */
 @ExtendWith(LeakCheck.class)
 class DurableSagaOutageTest {
