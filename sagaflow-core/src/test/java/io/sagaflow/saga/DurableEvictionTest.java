@@ -73,23 +73,11 @@ class DurableEvictionTest {
   }
 
   private static List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-        "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = c.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = c.endOffsets(parts);
-      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
-      return out;
-    }
+    return DurableTestKit.committed(kafka, topic);
   }
 
   private static List<String> transactions(SagaRuntime runtime, String topic) {
-    return committed(topic).stream().map(r -> runtime.codec().decode(r).transactionId()).toList();
+    return DurableTestKit.transactions(kafka, runtime, topic);
   }
 
   private static List<String> payloads(SagaRuntime runtime, String topic) {
@@ -98,10 +86,7 @@ class DurableEvictionTest {
 
   /** A reply as the npm package sends it: no key. */
   private static void reply(SagaRuntime runtime, String topic, String tx, Object payload) {
-    try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
-        new ByteArraySerializer(), new ByteArraySerializer())) {
-      p.send(new ProducerRecord<>(topic, null, runtime.codec().encodeValue(Action.of(topic, tx, payload))));
-    }
+    DurableTestKit.replyWithoutKey(kafka, runtime, topic, tx, payload);
   }
 
   private String journal() {
@@ -109,8 +94,7 @@ class DurableEvictionTest {
   }
 
   private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-    var h = r.headers().lastHeader(name);
-    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    return DurableTestKit.header(r, name);
   }
 
   @Test
