@@ -9,7 +9,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,7 +61,10 @@ final class JournalCommitter implements AutoCloseable {
     this.transactionalIdPrefix = Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
     this.instanceId = instanceId;
     this.producerConfig = Map.copyOf(producerConfig);
-    this.thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name(threadName).unstarted(r));
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+        r -> Thread.ofPlatform().daemon().name(threadName).unstarted(r));
+    executor.prestartAllCoreThreads(); // started with the consumer, not at its first transaction
+    this.thread = executor;
   }
 
   /**
@@ -175,7 +180,7 @@ final class JournalCommitter implements AutoCloseable {
   void close(Duration timeout) {
     if (inFlight != null && !timeout.isZero()) {
       try {
-        inFlight.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        inFlight.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         // closing anyway
       }
@@ -184,7 +189,7 @@ final class JournalCommitter implements AutoCloseable {
     closeProducer(timeout);
     thread.shutdownNow();
     try {
-      thread.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+      thread.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
