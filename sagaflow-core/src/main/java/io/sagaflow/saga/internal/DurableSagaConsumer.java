@@ -67,8 +67,12 @@ import org.slf4j.LoggerFactory;
  *       committed offset whose run is in the journal (live or ended) are skipped.
  *   <li><b>Revocation</b>: queued writes are committed, then the partition's runs are stopped
  *       without journaling anything. <b>Loss</b>: they are stopped and the queue dropped.
- *   <li><b>A failed transaction</b> (fenced, aborted): every assigned partition is dropped and
- *       rebuilt from the committed journal, and the input rewound to the committed offsets.
+ *   <li><b>A failed transaction</b> (fenced, aborted, the cluster away): every assigned partition
+ *       is dropped and rebuilt from the committed journal with a new producer, and the input
+ *       rewound to the committed offsets; while that fails too, the input stays paused and the
+ *       rebuild is tried again, backing off from 1 s to 30 s.
+ *   <li><b>Status</b>: DISCONNECTED when no broker has answered for the connection timeout
+ *       (a {@code ConnectionWatch}, as in a Processor).
  *   <li><b>One run per transaction id</b>: a record whose transaction already has a resident run
  *       waits for it (its offset, and the ones after, stay uncommitted meanwhile).
  *   <li><b>Backpressure</b>: fetching pauses while {@code maxWaitingSagas} runs are resident or
