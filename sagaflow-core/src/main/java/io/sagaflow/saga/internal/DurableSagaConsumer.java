@@ -621,9 +621,8 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     } catch (RuntimeException e) {
       lastError = e;
       commitFailing = true;
-      recoveryBackoff = recoveryBackoff.isZero() ? Duration.ofSeconds(1)
-          : recoveryBackoff.multipliedBy(2).compareTo(MAX_RECOVERY_BACKOFF) > 0 ? MAX_RECOVERY_BACKOFF
-          : recoveryBackoff.multipliedBy(2);
+      Duration doubled = recoveryBackoff.isZero() ? Duration.ofSeconds(1) : recoveryBackoff.multipliedBy(2);
+      recoveryBackoff = doubled.compareTo(MAX_RECOVERY_BACKOFF) > 0 ? MAX_RECOVERY_BACKOFF : doubled;
       nextRecovery = System.nanoTime() + recoveryBackoff.toNanos();
       LOG.warn("the durable saga consumer of {} cannot rebuild its sagas from {} yet (next try in {} s): {}", topic,
           journalTopic, recoveryBackoff.toSeconds(), e.toString());
@@ -636,9 +635,9 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     return offsets.entrySet().stream().anyMatch(e -> !e.getValue().equals(lastCommitted.get(e.getKey())));
   }
 
+  /** Seeks back to the committed offsets and restores every assigned partition ({@link #recover} dropped the runs). */
   private void rebuild() {
     Set<TopicPartition> parts = consumer.assignment();
-    dropRuns(numbers(parts), true);
     Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(parts, Duration.ofSeconds(15));
     for (TopicPartition tp : parts) {
       OffsetAndMetadata o = committed.get(tp);

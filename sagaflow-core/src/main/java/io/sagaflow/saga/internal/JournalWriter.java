@@ -26,6 +26,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -84,7 +86,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   private final Map<Integer, List<ProducerRecord<byte[], byte[]>>> ended = new HashMap<>();
   private final Map<Integer, Offsets> offsets = new HashMap<>();
   /** Told the run key of an entry appended for a run no longer here (see {@link #onOrphanAppend}). */
-  private volatile java.util.function.Consumer<String> orphans = k -> {};
+  private volatile Consumer<String> orphans = k -> {};
 
   /** A resident run's journal state. */
   private static final class Run {
@@ -307,7 +309,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
    * {@code listener} is told (on the saga thread) the run key of an entry appended for a run that is
    * no longer here: a stopped thread got past a wait before it saw that it was stopped.
    */
-  public void onOrphanAppend(java.util.function.Consumer<String> listener) {
+  public void onOrphanAppend(Consumer<String> listener) {
     this.orphans = Objects.requireNonNull(listener, "listener");
   }
 
@@ -319,7 +321,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   }
 
   /** How many resident runs' journals pass {@code test} (for gauges: it holds the writer's lock meanwhile). */
-  public int count(java.util.function.Predicate<SagaJournal> test) {
+  public int count(Predicate<SagaJournal> test) {
     synchronized (lock) {
       int n = 0;
       for (Run run : runs.values()) {

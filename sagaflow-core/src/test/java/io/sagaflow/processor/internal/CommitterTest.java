@@ -173,9 +173,8 @@ class CommitterTest {
     assertThat(committed().get(P0).offset()).isEqualTo(1);
   }
 
-  @Test
-  void aCommitFailureIsTheLastErrorOnlyUntilACommitSucceedsAgain() {
-    // After a broker outage the status must not keep reporting the outage's commit failure.
+  /** A committer whose first periodic commit (of offset 1: record 0 finished) failed. */
+  private PeriodicCommitter afterAFailedCommitOfOffset1() {
     PeriodicCommitter c = new PeriodicCommitter(parts(options()));
     PartitionState s = assignment.put(P0, null);
     s.tracker.register(0);
@@ -186,6 +185,13 @@ class CommitterTest {
     failAsyncCommits = 1;
     ticker.advance(INTERVAL);
     c.onTurn(ticker.nanoTime());
+    return c;
+  }
+
+  @Test
+  void aCommitFailureIsTheLastErrorOnlyUntilACommitSucceedsAgain() {
+    // After a broker outage the status must not keep reporting the outage's commit failure.
+    PeriodicCommitter c = afterAFailedCommitOfOffset1();
     assertThat(parts.runtime().status().lastError()).get()
         .isInstanceOf(RetriableCommitFailedException.class);
 
@@ -197,16 +203,7 @@ class CommitterTest {
 
   @Test
   void anErrorRecordedAfterTheCommitFailureStaysTheLastError() {
-    PeriodicCommitter c = new PeriodicCommitter(parts(options()));
-    PartitionState s = assignment.put(P0, null);
-    s.tracker.register(0);
-    s.tracker.register(1);
-    s.tracker.finished(0);
-    s.outstanding = 1;
-    c.start(ticker.nanoTime());
-    failAsyncCommits = 1;
-    ticker.advance(INTERVAL);
-    c.onTurn(ticker.nanoTime());
+    PeriodicCommitter c = afterAFailedCommitOfOffset1();
     IllegalStateException other = new IllegalStateException("a later, unrelated error");
     parts.runtime().recordError(other);
 
