@@ -160,13 +160,14 @@ public final class JournalRecorder implements EffectRecorder {
     @Override
     public synchronized void put(JournalEntry entry) {
       checkRoom(entry.id());
-      int size = codec.encodedSize(entry);
+      byte[] encoded = codec.encodeEntry(entry);
+      int size = encoded.length + 1;
       Integer old = sizes.get(entry.id());
       long after = bytes - (old == null ? 0 : old) + size;
       if (after > limits.maxBytes()) {
         throw bytesExceeded(entry.id(), after);
       }
-      sink.append(runKey, entry);
+      sink.append(runKey, entry, encoded);
       entries.put(entry.id(), entry);
       sizes.put(entry.id(), size);
       bytes = after;

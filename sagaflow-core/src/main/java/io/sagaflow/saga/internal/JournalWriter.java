@@ -7,6 +7,7 @@ import io.sagaflow.saga.ActionPublisher;
 import io.sagaflow.saga.SagaCancelledException;
 import io.sagaflow.saga.internal.journal.EffectKind;
 import io.sagaflow.saga.internal.journal.JournalCodec;
+import io.sagaflow.saga.internal.journal.JournalEncoding;
 import io.sagaflow.saga.internal.journal.JournalEntry;
 import io.sagaflow.saga.internal.journal.JournalSink;
 import io.sagaflow.saga.internal.journal.ReplyPosition;
@@ -41,7 +42,8 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *
  * <p>Design. Each resident run keeps its whole {@link SagaJournal} here; a change marks it dirty,
  * and a batch carries the latest state of every dirty run once (a compacted topic keeps one value
- * per run key). A run's puts wait in the run until a batch takes them <em>together with</em> the
+ * per run key): {@link JournalEncoding} encodes each piece of a run's history once, and a batch
+ * encodes after it leaves the lock ({@code Out}), so saga threads never wait for encodings. A run's puts wait in the run until a batch takes them <em>together with</em> the
  * journal entries that record them: a put is counted when published and again when its entry is
  * appended, and a run whose counts differ (its thread is between the two) is left for the next
  * batch, so that a committed put always has its committed entry and a committed entry its put (a
@@ -83,7 +85,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   private final Map<String, Run> byTransaction = new HashMap<>();
   /** The runs with something to write (dirty, or puts waiting): a batch looks at these only. */
   private final Set<Run> pending = new LinkedHashSet<>();
-  private final Map<Integer, List<ProducerRecord<byte[], byte[]>>> ended = new HashMap<>();
+  private final Map<Integer, List<Out>> ended = new HashMap<>();
   private final Map<Integer, Offsets> offsets = new HashMap<>();
   /** Told the run key of an entry appended for a run no longer here (see {@link #onOrphanAppend}). */
   private volatile Consumer<String> orphans = k -> {};
@@ -94,6 +96,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     final int partition;
     final long inputOffset;
     final boolean restored;
+    final JournalEncoding encoding;
     SagaJournal journal;
     boolean dirty;
     boolean startWritten;
@@ -103,8 +106,9 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     /** The actions its journaled takes returned: a reply catch-up does not deliver them again. */
     final List<Action<JsonNode>> consumed = new ArrayList<>();
 
-    Run(SagaJournal journal, int partition, long inputOffset, boolean restored) {
+    Run(SagaJournal journal, int partition, long inputOffset, boolean restored, JournalCodec codec) {
       this.runKey = journal.runKey();
+      this.encoding = new JournalEncoding(codec);
       this.journal = journal;
       this.partition = partition;
       this.inputOffset = inputOffset;
@@ -123,6 +127,24 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
 
     long committable() {
       return unwritten.isEmpty() ? next : unwritten.first();
+    }
+  }
+
+  /**
+   * A record of the next batch. A journal value (a run's state, or a tombstone's header) is
+   * encoded once the batch has left the lock, from the immutable journal taken under it: saga
+   * threads queue meanwhile instead of waiting for thousands of encodings.
+   *
+   * @param ready the record, when it needs no encoding; else null
+   * @param run the run whose journal is written
+   * @param journal the state to write
+   * @param status null for the run's state, else its tombstone's status ({@code completed}, {@code failed})
+   * @param error a failed run's error, or null
+   */
+  private record Out(ProducerRecord<byte[], byte[]> ready, Run run, SagaJournal journal, String status,
+      String error) {
+    static Out ready(ProducerRecord<byte[], byte[]> record) {
+      return new Out(record, null, null, null, null);
     }
   }
 
@@ -196,7 +218,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   public void settle(int partition, long offset, ProducerRecord<byte[], byte[]> deadLetter) {
     synchronized (lock) {
       if (deadLetter != null) {
-        ended.computeIfAbsent(partition, p -> new ArrayList<>()).add(deadLetter);
+        ended.computeIfAbsent(partition, p -> new ArrayList<>()).add(Out.ready(deadLetter));
       }
       Offsets o = offsets.get(partition);
       if (o != null) {
@@ -208,7 +230,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   /** Registers a run rebuilt from the journal of {@code partition}. */
   public void resume(SagaJournal journal, int partition) {
     synchronized (lock) {
-      Run run = new Run(journal, partition, -1, true);
+      Run run = new Run(journal, partition, -1, true, codec);
       run.startWritten = true;
       for (JournalEntry e : journal.entries()) {
         consumed(run, e);
@@ -230,17 +252,11 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       }
       byTransaction.remove(run.journal.transactionId(), run);
       pending.remove(run);
-      List<ProducerRecord<byte[], byte[]>> out = ended.computeIfAbsent(run.partition, p -> new ArrayList<>());
-      out.addAll(run.puts);
-      RecordHeaders headers = new RecordHeaders();
-      headers.add(STATUS_HEADER, utf8(error == null ? "completed" : "failed"));
-      headers.add(JOURNAL_HEADER, codec.encode(run.journal));
-      if (error != null) {
-        headers.add(ERROR_HEADER, utf8(error));
-      }
-      out.add(new ProducerRecord<>(journalTopic, run.partition, null, utf8(runKey), null, headers));
+      List<Out> out = ended.computeIfAbsent(run.partition, p -> new ArrayList<>());
+      run.puts.forEach(put -> out.add(Out.ready(put)));
+      out.add(new Out(null, run, run.journal, error == null ? "completed" : "failed", error));
       if (deadLetter != null) {
-        out.add(deadLetter);
+        out.add(Out.ready(deadLetter));
       }
       if (!run.startWritten) {
         Offsets o = offsets.get(run.partition);
@@ -257,9 +273,9 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       RecordHeaders headers = new RecordHeaders();
       headers.add(STATUS_HEADER, utf8("failed"));
       headers.add(ERROR_HEADER, utf8(error));
-      List<ProducerRecord<byte[], byte[]>> out = ended.computeIfAbsent(partition, p -> new ArrayList<>());
-      out.add(new ProducerRecord<>(journalTopic, partition, null, utf8(runKey), null, headers));
-      out.add(deadLetter);
+      List<Out> out = ended.computeIfAbsent(partition, p -> new ArrayList<>());
+      out.add(Out.ready(new ProducerRecord<>(journalTopic, partition, null, utf8(runKey), null, headers)));
+      out.add(Out.ready(deadLetter));
     }
   }
 
@@ -301,7 +317,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       }
       runs.remove(runKey);
       byTransaction.remove(run.journal.transactionId(), run);
-      return codec.encode(run.journal);
+      return run.encoding.encode(run.journal);
     }
   }
 
@@ -335,9 +351,10 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
 
   /** Takes what is ready for the next transaction (at most about {@link #MAX_BATCH_RECORDS} records). */
   public Batch drain(long nowNanos) {
+    List<Out> outs = new ArrayList<>();
+    Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
     synchronized (lock) {
-      List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-      for (Iterator<Run> it = pending.iterator(); it.hasNext() && records.size() < MAX_BATCH_RECORDS;) {
+      for (Iterator<Run> it = pending.iterator(); it.hasNext() && outs.size() < MAX_BATCH_RECORDS;) {
         Run run = it.next();
         if (run.unjournaledPuts > 0) {
           if (run.unbalancedSince == 0) {
@@ -350,10 +367,10 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
         it.remove();
         run.unjournaledPuts = 0;
         run.unbalancedSince = 0;
-        records.addAll(run.puts);
+        run.puts.forEach(put -> outs.add(Out.ready(put)));
         run.puts.clear();
         if (run.dirty) {
-          records.add(new ProducerRecord<>(journalTopic, run.partition, utf8(run.runKey), codec.encode(run.journal)));
+          outs.add(new Out(null, run, run.journal, null, null));
           run.dirty = false;
         }
         if (!run.startWritten) {
@@ -364,12 +381,29 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
           }
         }
       }
-      ended.values().forEach(records::addAll);
+      ended.values().forEach(outs::addAll);
       ended.clear();
-      Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
       offsets.forEach((p, o) -> commit.put(new TopicPartition(inputTopic, p), new OffsetAndMetadata(o.committable())));
-      return new Batch(records, commit);
     }
+    List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(outs.size());
+    for (Out o : outs) {
+      records.add(o.ready() != null ? o.ready() : journalRecord(o));
+    }
+    return new Batch(records, commit);
+  }
+
+  private ProducerRecord<byte[], byte[]> journalRecord(Out o) {
+    byte[] value = o.run().encoding.encode(o.journal());
+    if (o.status() == null) {
+      return new ProducerRecord<>(journalTopic, o.run().partition, utf8(o.run().runKey), value);
+    }
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(STATUS_HEADER, utf8(o.status()));
+    headers.add(JOURNAL_HEADER, value);
+    if (o.error() != null) {
+      headers.add(ERROR_HEADER, utf8(o.error()));
+    }
+    return new ProducerRecord<>(journalTopic, o.run().partition, null, utf8(o.run().runKey), null, headers);
   }
 
   // ------------------------------------------------------------------ saga threads
@@ -381,7 +415,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
           + " has no input position");
     }
     synchronized (lock) {
-      Run run = new Run(journal, journal.input().partition(), journal.input().offset(), false);
+      Run run = new Run(journal, journal.input().partition(), journal.input().offset(), false, codec);
       run.dirty = true;
       register(run);
       pending.add(run);
@@ -390,11 +424,19 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
 
   @Override
   public void append(String runKey, JournalEntry entry) {
+    append(runKey, entry, null);
+  }
+
+  @Override
+  public void append(String runKey, JournalEntry entry, byte[] encoded) {
     synchronized (lock) {
       Run run = runs.get(runKey);
       if (run == null) {
         orphans.accept(runKey); // cheap: queues a command
         return; // dropped or evicted: its thread is being stopped, and journals nothing more
+      }
+      if (encoded != null) {
+        run.encoding.seed(entry, encoded);
       }
       boolean added = run.journal.entry(entry.id()) == null;
       run.journal = run.journal.withEntry(entry);

@@ -9,9 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.RaceResult;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,7 +27,8 @@ import java.util.UUID;
  * <p>Design: a run's journal is written whole under its run key (the journal topic is compacted,
  * so one live record per unfinished run), built field by field on Jackson's tree model (Sagaflow's
  * own types are never mapped reflectively). Short field names keep the per-write cost down, as
- * every write repeats the history:
+ * every write repeats the history ({@link JournalEncoding} encodes each part of it once and
+ * {@link #assemble assembles} the writes from the parts' bytes):
  *
  * <pre>{@code
  * {"v":1, "key":"orders-0@42", "saga":"order", "tx":"tx-1",
@@ -58,6 +61,8 @@ public final class JournalCodec {
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private static final ObjectMapper ENVELOPE = new ObjectMapper();
+  private static final byte[] E_FIELD = ",\"e\":[".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] RP_FIELD = ",\"rp\":".getBytes(StandardCharsets.UTF_8);
 
   private final ObjectMapper mapper;
 
@@ -76,6 +81,16 @@ public final class JournalCodec {
 
   /** The record value of {@code journal}. */
   public byte[] encode(SagaJournal journal) {
+    List<byte[]> entries = new ArrayList<>(journal.entries().size());
+    journal.entries().forEach(e -> entries.add(encodeEntry(e)));
+    return assemble(encodeHead(journal), entries, journal.replyPositions());
+  }
+
+  /**
+   * The part of {@code journal}'s record value that never changes during its run (what started
+   * it), as a JSON object; {@link #assemble} completes it. {@link JournalEncoding} keeps it.
+   */
+  public byte[] encodeHead(SagaJournal journal) {
     ObjectNode root = NODES.objectNode();
     root.put("v", journal.version());
     root.put("key", journal.runKey());
@@ -89,20 +104,60 @@ public final class JournalCodec {
     }
     root.set("act", actionNode(journal.action()));
     root.put("st", journal.startedAt().toEpochMilli());
-    ArrayNode entries = root.putArray("e");
-    journal.entries().forEach(e -> entries.add(entryNode(e)));
-    if (!journal.replyPositions().isEmpty()) {
-      ArrayNode rp = root.putArray("rp");
-      for (ReplyPosition p : journal.replyPositions()) {
+    return bytes(root);
+  }
+
+  /** {@code entry} as the JSON it has in a record value. */
+  public byte[] encodeEntry(JournalEntry entry) {
+    return bytes(entryNode(entry));
+  }
+
+  /**
+   * A record value from its parts: {@code head} as {@link #encodeHead}, the entries in order as
+   * {@link #encodeEntry}, and the reply positions. The parts are copied, not parsed again.
+   */
+  public byte[] assemble(byte[] head, List<byte[]> entries, List<ReplyPosition> replyPositions) {
+    if (head.length < 2 || head[head.length - 1] != '}') {
+      throw new IllegalArgumentException("not a journal head: it must be a JSON object, as encodeHead writes");
+    }
+    byte[] positions = null;
+    if (!replyPositions.isEmpty()) {
+      ArrayNode rp = NODES.arrayNode();
+      for (ReplyPosition p : replyPositions) {
         rp.addObject().put("c", p.effectId()).put("t", p.topic()).put("p", p.partition()).put("o", p.offset());
       }
+      positions = bytes(rp);
     }
-    return bytes(root);
+    int size = head.length + E_FIELD.length + 2 + (positions == null ? 0 : RP_FIELD.length + positions.length);
+    for (byte[] e : entries) {
+      size += e.length + 1;
+    }
+    byte[] out = new byte[size];
+    int at = put(out, 0, head, head.length - 1); // its closing brace comes last
+    at = put(out, at, E_FIELD, E_FIELD.length);
+    for (int i = 0; i < entries.size(); i++) {
+      if (i > 0) {
+        out[at++] = ',';
+      }
+      at = put(out, at, entries.get(i), entries.get(i).length);
+    }
+    out[at++] = ']';
+    if (positions != null) {
+      at = put(out, at, RP_FIELD, RP_FIELD.length);
+      at = put(out, at, positions, positions.length);
+    }
+    out[at++] = '}';
+    return at == size ? out : Arrays.copyOf(out, at);
+  }
+
+  private static int put(byte[] out, int at, byte[] part, int length) {
+    System.arraycopy(part, 0, out, at, length);
+    return at + length;
   }
 
   /** The bytes {@code entry} adds to an encoded journal (its JSON and a separator). */
   public int encodedSize(JournalEntry entry) {
-    return bytes(entryNode(entry)).length + 1;
+    return encodeEntry(entry).length + 1;
   }
 
   /**

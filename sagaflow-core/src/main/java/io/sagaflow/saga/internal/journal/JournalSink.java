@@ -17,6 +17,14 @@ public interface JournalSink {
   /** {@code entry} is new, or replaces the entry with its id (a pending effect got its outcome). */
   void append(String runKey, JournalEntry entry);
 
+  /**
+   * As {@link #append(String, JournalEntry)}, with the entry already encoded (as
+   * {@link JournalCodec#encodeEntry}), so that a sink writing bytes need not encode it again.
+   */
+  default void append(String runKey, JournalEntry entry, byte[] encoded) {
+    append(runKey, entry);
+  }
+
   /** The run ended (completed or failed): its journal can be dropped (a tombstone). */
   void end(String runKey);
 }
