@@ -211,6 +211,10 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       producerConfig.keySet().removeIf(k -> k.endsWith(".serializer"));
       // Records go out at once, while sendOffsetsToTransaction waits for the group coordinator.
       producerConfig.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+      // A busy transaction carries thousands of records (journal states of a few hundred bytes): with
+      // the default 16 KB a partition's share leaves in many produce round trips, each waiting for the
+      // one before (at most 5 in flight), and the commit waits for the last.
+      producerConfig.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
       // A crashed owner's open transaction blocks the journal's last stable offset until it times out.
       producerConfig.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
       // While the cluster is away, a rebuild's initTransactions gives up after this, and is tried again.
