@@ -147,6 +147,8 @@ final class DurableBenchCommand implements Callable<Integer> {
     if (waiting > 0 && systems.contains("sagaflow-durable")) {
       try {
         waitingScenario(bootstrap, kafka, "bench-durable-" + runId + "-waiting", outcome);
+      } catch (InterruptedException e) {
+        throw e;
       } catch (Exception e) {
         failed("sagaflow-durable", List.of("durable-waiting"), reason(e, null), outcome);
       }
@@ -234,7 +236,11 @@ final class DurableBenchCommand implements Callable<Integer> {
         printDetail(system, deployment);
       }
     } catch (Unavailable e) {
-      skip(system, e.getMessage());
+      if (pending.contains(saturatedName)) {
+        skip(system, e.getMessage());
+      } else { // it ran before: a restart that fails is a failure of the scenario
+        failed(system, pending, e.getMessage(), outcome);
+      }
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception | OutOfMemoryError e) {

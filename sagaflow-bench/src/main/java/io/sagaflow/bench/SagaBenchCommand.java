@@ -244,7 +244,8 @@ final class SagaBenchCommand implements Callable<Integer> {
         } catch (Exception | OutOfMemoryError e) {
           // The next setting and the RATIO lines still run; the processes of this one are closed.
           String reason = String.valueOf(e instanceof ExecutionException ? e.getCause() : e.getMessage());
-          outcome.failed(KafkaSagasPeer.SYSTEM, "setting=" + setting.label() + " (" + reason + ")");
+          outcome.failed(KafkaSagasPeer.SYSTEM, "setting=" + setting.label() + " ("
+              + reason.lines().findFirst().orElse("") + ")");
           out.println("FAILED system=" + KafkaSagasPeer.SYSTEM + " setting=" + setting.label() + " reason=\""
               + quoted(reason) + "\"");
         }
