@@ -187,11 +187,13 @@ final class DurableBenchCommand implements Callable<Integer> {
   }
 
   /**
-   * A system's warm-up, saturated and paced scenarios. A scenario that leaves sagas missing prints its RESULT
-   * with {@code missing=}; since its backlog would then be measured by the next scenario, the paced scenario
-   * gets fresh processes and topics (and its own warm-up). An exception, or {@code OutOfMemoryError} (the
-   * machine out of threads, which any process of the run may be the first to hit), fails the scenarios not
-   * yet printed with a FAILED line. Either way the run goes on, and {@code outcome} records the failure.
+   * A system's warm-up, saturated and paced scenarios. A saturated scenario that leaves sagas missing prints
+   * its RESULT with {@code missing=}; one that cannot finish (a process of the system exited, an exception, or
+   * {@code OutOfMemoryError}: the machine out of threads, which any process of the run may be the first to
+   * hit) prints a FAILED line. After either, the paced scenario gets fresh processes and topics (and its own
+   * warm-up), since the backlog or the broken processes would otherwise be what it measures. A system that
+   * does not start fails both scenarios (a peer that cannot run here at all, {@link Unavailable}, is skipped).
+   * Either way the run goes on, and {@code outcome} records the failure.
    *
    * @return the saturated rate and the paced p99 (NaN where the scenario failed), for the RATIO lines
    */
@@ -199,53 +201,65 @@ final class DurableBenchCommand implements Callable<Integer> {
       throws InterruptedException {
     String saturatedName = "durable-3step-saturated";
     String pacedName = "durable-3step-" + rate;
-    List<String> pending = new ArrayList<>(List.of(saturatedName, pacedName));
     double[] figures = {Double.NaN, Double.NaN};
     Deployment deployment = null;
     DurableLoad load = null;
     try {
-      deployment = starter.start(prefix);
-      load = new DurableLoad(bootstrap, prefix, codec, deployment::failure);
-      load.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up
-      Measured saturated = load.saturated(saturatedSagas, timeoutSeconds);
-      print(system, saturatedName, saturated);
-      pending.remove(saturatedName);
-      if (saturated.missing() == 0) {
-        figures[0] = saturated.rate();
-      } else {
-        outcome.failed(system, saturatedName + " missing=" + saturated.missing());
-        printDetail(system, deployment);
-        out.println("bench: " + system + " left " + saturated.missing() + " sagas unfinished; the paced run gets"
-            + " fresh processes and topics");
-        closeQuietly(load, deployment);
-        load = null;
-        deployment = null;
-        String fresh = prefix + "-paced";
-        deployment = starter.start(fresh);
-        load = new DurableLoad(bootstrap, fresh, codec, deployment::failure);
-        load.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up of the fresh processes
-      }
-      load.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
-      Measured paced = load.paced(rate, pacedSeconds, timeoutSeconds);
-      print(system, pacedName, paced);
-      pending.remove(pacedName);
-      if (paced.missing() == 0) {
-        figures[1] = paced.percentile(0.99);
-      } else {
-        outcome.failed(system, pacedName + " missing=" + paced.missing());
-        printDetail(system, deployment);
-      }
-    } catch (Unavailable e) {
-      if (pending.contains(saturatedName)) {
+      try {
+        deployment = starter.start(prefix);
+      } catch (Unavailable e) {
         skip(system, e.getMessage());
-      } else { // it ran before: a restart that fails is a failure of the scenario
-        failed(system, pending, e.getMessage(), outcome);
+        return figures;
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception | OutOfMemoryError e) {
+        failed(system, List.of(saturatedName, pacedName), reason(e, null), outcome);
+        return figures;
       }
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception | OutOfMemoryError e) {
-      failed(system, pending, reason(e, deployment), outcome);
-      printDetail(system, deployment);
+      String fresh = "failed its saturated run"; // null: the paced run goes on on the same processes
+      try {
+        load = new DurableLoad(bootstrap, prefix, codec, deployment::failure);
+        load.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up
+        Measured saturated = load.saturated(saturatedSagas, timeoutSeconds);
+        print(system, saturatedName, saturated);
+        if (saturated.missing() == 0) {
+          figures[0] = saturated.rate();
+          fresh = null;
+        } else {
+          fresh = "left " + saturated.missing() + " sagas unfinished";
+          outcome.failed(system, saturatedName + " missing=" + saturated.missing());
+          printDetail(system, deployment);
+        }
+      } catch (Exception | OutOfMemoryError e) {
+        failed(system, List.of(saturatedName), reason(e, deployment), outcome);
+        printDetail(system, deployment);
+      }
+      try {
+        if (fresh != null) {
+          out.println("bench: " + system + " " + fresh + "; the paced run gets fresh processes and topics");
+          closeQuietly(load, deployment);
+          load = null;
+          deployment = null;
+          String freshPrefix = prefix + "-paced";
+          deployment = starter.start(freshPrefix);
+          load = new DurableLoad(bootstrap, freshPrefix, codec, deployment::failure);
+          load.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up of the fresh processes
+        }
+        load.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
+        Measured paced = load.paced(rate, pacedSeconds, timeoutSeconds);
+        print(system, pacedName, paced);
+        if (paced.missing() == 0) {
+          figures[1] = paced.percentile(0.99);
+        } else {
+          outcome.failed(system, pacedName + " missing=" + paced.missing());
+          printDetail(system, deployment);
+        }
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception | OutOfMemoryError e) {
+        failed(system, List.of(pacedName), reason(e, deployment), outcome);
+        printDetail(system, deployment);
+      }
     } finally {
       closeQuietly(load, deployment);
     }
