@@ -1,7 +1,7 @@
 package io.sagaflow.bench;
 
+import io.sagaflow.bench.DurableLoad.Measured;
 import io.sagaflow.embedded.EmbeddedKafka;
-import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.Saga;
 import io.sagaflow.saga.SagaConsumer;
@@ -9,33 +9,19 @@ import io.sagaflow.saga.SagaConsumerOptions;
 import io.sagaflow.saga.SagaOptions;
 import io.sagaflow.saga.SagaRuntime;
 import io.sagaflow.saga.Sagas;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -58,12 +44,20 @@ import picocli.CommandLine.Option;
  * <p>The peer {@code restate} ({@link RestatePeer}) runs the same saga as Restate services behind a Restate
  * server that consumes the same input topic; the same inputs and the same output reader measure it. Where
  * the server cannot be installed or started, it prints {@code SKIP system=restate reason="…"} instead.
+ *
+ * <p>Failures ({@link #scenarios}, {@link BenchOutcome}): a scenario that leaves sagas unfinished prints its
+ * RESULT with {@code missing=}, one that cannot finish (a process died, an exception) a {@code FAILED} line,
+ * and the run goes on with the next scenario and system. The exit code is 1 only when one of Sagaflow's
+ * own systems failed.
  */
 @Command(name = "durable", mixinStandardHelpOptions = true,
-    description = "Durable three-step sagas (journaled in Kafka) against plain sagas and Restate: saturated rate, "
-        + "latency at an offered load, and the heap of many waiting sagas.")
+    description = {"Durable three-step sagas (journaled in Kafka) against plain sagas and Restate: saturated rate, "
+        + "latency at an offered load, and the heap of many waiting sagas.",
+        "A system that leaves sagas unfinished prints its RESULT with missing=, one that fails a scenario a FAILED "
+            + "line, and the run goes on. Exit code 1 only when sagaflow-durable or sagaflow failed; a failing "
+            + "peer (restate) is named at the end but leaves the exit code 0."})
 final class DurableBenchCommand implements Callable<Integer> {
-  private static final int PARTITIONS = 6;
+  private static final int PARTITIONS = DurableLoad.PARTITIONS;
 
   @Option(names = "--bootstrap-servers", description = "Use this broker instead of starting an embedded one")
   String bootstrapServers;
@@ -106,15 +100,18 @@ final class DurableBenchCommand implements Callable<Integer> {
       description = "Where npm installs the Restate server (default: restate-server-<version> next to the bench)")
   Path restateDir;
 
-  /** Where RESULT, RATIO and SKIP lines go (a test captures them). */
+  /** Where RESULT, RATIO, SKIP and FAILED lines go (a test captures them). */
   PrintStream out = System.out;
+
+  /** Sagaflow's own systems: only their failures set the exit code (see {@link BenchOutcome}). */
+  static final Set<String> OWN = Set.of("sagaflow-durable", "sagaflow");
 
   private final ActionCodec codec = ActionCodec.create();
 
   @Override
   public Integer call() throws Exception {
     for (String s : systems) {
-      if (!s.equals("sagaflow-durable") && !s.equals("sagaflow") && !s.equals(RestatePeer.SYSTEM)) {
+      if (!OWN.contains(s) && !s.equals(RestatePeer.SYSTEM)) {
         throw new IllegalArgumentException("unknown system '" + s + "'; use sagaflow-durable, sagaflow or restate");
       }
     }
@@ -129,101 +126,306 @@ final class DurableBenchCommand implements Callable<Integer> {
   private int run(String bootstrap, EmbeddedKafka kafka) throws Exception {
     String runId = Long.toString(System.currentTimeMillis(), 36);
     Map<String, double[]> rates = new LinkedHashMap<>();
-    int failures = 0;
+    BenchOutcome outcome = new BenchOutcome(OWN);
     for (String system : systems) {
       String prefix = "bench-durable-" + runId + "-" + system;
+      Starter starter;
       if (system.equals(RestatePeer.SYSTEM)) {
-        failures += runRestate(bootstrap, kafka, prefix, rates);
-        continue;
+        Optional<RestatePeer.Binary> binary = prepareRestate();
+        if (binary.isEmpty()) {
+          continue;
+        }
+        starter = p -> startRestate(binary.get(), bootstrap, kafka, p);
+      } else {
+        boolean durable = system.equals("sagaflow-durable");
+        starter = p -> startSagaflow(bootstrap, kafka, p, durable);
       }
-      createTopics(kafka, bootstrap, prefix);
-      try (Echo echo = new Echo(bootstrap, prefix);
-          Child child = Child.start(bootstrap, prefix, system.equals("sagaflow-durable"), false, childHeap,
-              io.sagaflow.saga.DurableOptions.DEFAULT_EVICT_IDLE_AFTER.toMillis());
-          Sagas3 sagas = new Sagas3(bootstrap, prefix, codec)) {
-        echo.awaitAssigned();
-        child.awaitReady(Duration.ofSeconds(90));
-        failures += measure(system, sagas, rates);
-      }
+      rates.put(system, scenarios(system, bootstrap, prefix, starter, outcome));
     }
     ratio("durable/plain", rates.get("sagaflow-durable"), rates.get("sagaflow"));
     ratio("sagaflow-durable/restate", rates.get("sagaflow-durable"), rates.get(RestatePeer.SYSTEM));
     if (waiting > 0 && systems.contains("sagaflow-durable")) {
-      String prefix = "bench-durable-" + runId + "-waiting";
-      createTopics(kafka, bootstrap, prefix);
-      long evictMs = evictIdleAfter.isZero() ? -1 : evictIdleAfter.toMillis();
-      try (Child child = Child.start(bootstrap, prefix, true, true, childHeap, evictMs);
-          Sagas3 sagas = new Sagas3(bootstrap, prefix, codec)) {
-        child.awaitReady(Duration.ofSeconds(90));
-        Measured started = sagas.saturated(waiting, timeoutSeconds);
-        int[] resident = child.resident();
-        // With eviction, measure once the waiting sagas have left memory (or the timeout passed).
-        long until = System.nanoTime() + evictIdleAfter.plusSeconds(timeoutSeconds).toNanos();
-        while (evictMs >= 0 && resident[0] > 0 && System.nanoTime() < until) {
-          Thread.sleep(500);
-          resident = child.resident();
-        }
-        long heapMb = child.heapMb();
-        out.printf(Locale.ROOT,
-            "RESULT system=sagaflow-durable scenario=durable-waiting sagas=%d seconds=%.2f rate=%.0f heap_mb=%d"
-                + " resident=%d evicted=%d%s%n",
-            started.done(), started.seconds(), started.rate(), heapMb, resident[0], resident[1],
-            started.missing() == 0 ? "" : " missing=" + started.missing());
-        failures += started.missing();
+      try {
+        waitingScenario(bootstrap, kafka, "bench-durable-" + runId + "-waiting", outcome);
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        failed("sagaflow-durable", List.of("durable-waiting"), reason(e, null), outcome);
       }
     }
-    return failures == 0 ? 0 : 1;
+    outcome.summary().ifPresent(out::println);
+    return outcome.exitCode();
   }
 
-  /** Warm-up, then the saturated and the paced scenario; returns the sagas that did not complete. */
-  private int measure(String system, Sagas3 sagas, Map<String, double[]> rates) {
-    sagas.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up
-    Measured saturated = sagas.saturated(saturatedSagas, timeoutSeconds);
-    print(system, "durable-3step-saturated", saturated);
-    sagas.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
-    Measured paced = sagas.paced(rate, pacedSeconds, timeoutSeconds);
-    print(system, "durable-3step-" + rate, paced);
-    rates.put(system, new double[] {saturated.rate(), paced.percentile(0.99)});
-    return saturated.missing() + paced.missing();
+  /** One system's processes and topics, for its scenarios. */
+  interface Deployment extends AutoCloseable {
+    /** Why one of the system's processes stopped, or null while they all run. */
+    String failure();
+
+    /** More about a failed scenario (e.g. the last lines of a log), or an empty string. */
+    default String detail() {
+      return "";
+    }
+
+    @Override
+    void close();
   }
 
-  /** The Restate peer: SKIP (not a failure) when its server cannot be installed or started. */
-  private int runRestate(String bootstrap, EmbeddedKafka kafka, String prefix, Map<String, double[]> rates)
+  /** Starts a system on the topics of {@code prefix}. */
+  @FunctionalInterface
+  interface Starter {
+    Deployment start(String prefix) throws Exception;
+  }
+
+  /** A peer that cannot run here at all: a SKIP line, not a failure. */
+  static final class Unavailable extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    Unavailable(String reason) {
+      super(reason);
+    }
+  }
+
+  /**
+   * A system's warm-up, saturated and paced scenarios. A saturated scenario that leaves sagas missing prints
+   * its RESULT with {@code missing=}; one that cannot finish (a process of the system exited, an exception, or
+   * {@code OutOfMemoryError}: the machine out of threads, which any process of the run may be the first to
+   * hit) prints a FAILED line. After either, the paced scenario gets fresh processes and topics (and its own
+   * warm-up), since the backlog or the broken processes would otherwise be what it measures. A system that
+   * does not start fails both scenarios (a peer that cannot run here at all, {@link Unavailable}, is skipped).
+   * Either way the run goes on, and {@code outcome} records the failure.
+   *
+   * @return the saturated rate and the paced p99 (NaN where the scenario failed), for the RATIO lines
+   */
+  double[] scenarios(String system, String bootstrap, String prefix, Starter starter, BenchOutcome outcome)
       throws InterruptedException {
+    String saturatedName = "durable-3step-saturated";
+    String pacedName = "durable-3step-" + rate;
+    double[] figures = {Double.NaN, Double.NaN};
+    Deployment deployment = null;
+    DurableLoad load = null;
+    try {
+      try {
+        deployment = starter.start(prefix);
+      } catch (Unavailable e) {
+        skip(system, e.getMessage());
+        return figures;
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception | OutOfMemoryError e) {
+        failed(system, List.of(saturatedName, pacedName), reason(e, null), outcome);
+        return figures;
+      }
+      String fresh = "failed its saturated run"; // null: the paced run goes on on the same processes
+      try {
+        load = new DurableLoad(bootstrap, prefix, codec, deployment::failure);
+        load.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up
+        Measured saturated = load.saturated(saturatedSagas, timeoutSeconds);
+        print(system, saturatedName, saturated);
+        if (saturated.missing() == 0) {
+          figures[0] = saturated.rate();
+          fresh = null;
+        } else {
+          fresh = "left " + saturated.missing() + " sagas unfinished";
+          outcome.failed(system, saturatedName + " missing=" + saturated.missing());
+          printDetail(system, deployment);
+        }
+      } catch (Exception | OutOfMemoryError e) {
+        failed(system, List.of(saturatedName), reason(e, deployment), outcome);
+        printDetail(system, deployment);
+      }
+      try {
+        if (fresh != null) {
+          out.println("bench: " + system + " " + fresh + "; the paced run gets fresh processes and topics");
+          closeQuietly(load, deployment);
+          load = null;
+          deployment = null;
+          String freshPrefix = prefix + "-paced";
+          deployment = starter.start(freshPrefix);
+          load = new DurableLoad(bootstrap, freshPrefix, codec, deployment::failure);
+          load.saturated(Math.min(2000, saturatedSagas), timeoutSeconds); // warm-up of the fresh processes
+        }
+        load.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
+        Measured paced = load.paced(rate, pacedSeconds, timeoutSeconds);
+        print(system, pacedName, paced);
+        if (paced.missing() == 0) {
+          figures[1] = paced.percentile(0.99);
+        } else {
+          outcome.failed(system, pacedName + " missing=" + paced.missing());
+          printDetail(system, deployment);
+        }
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception | OutOfMemoryError e) {
+        failed(system, List.of(pacedName), reason(e, deployment), outcome);
+        printDetail(system, deployment);
+      }
+    } finally {
+      closeQuietly(load, deployment);
+    }
+    return figures;
+  }
+
+  private static String reason(Throwable e, Deployment deployment) {
+    String reason = e.getMessage() == null ? e.toString() : e.getClass().getSimpleName() + ": " + e.getMessage();
+    String stopped = deployment == null ? null : deployment.failure();
+    return stopped == null || reason.contains(stopped) ? reason : reason + "; " + stopped;
+  }
+
+  private void failed(String system, List<String> scenarios, String reason, BenchOutcome outcome) {
+    for (String scenario : scenarios) {
+      out.println("FAILED system=" + system + " scenario=" + scenario + " reason=\"" + quoted(reason) + "\"");
+    }
+    out.flush();
+    outcome.failed(system, String.join(",", scenarios) + " (" + reason.lines().findFirst().orElse("") + ")");
+  }
+
+  private void printDetail(String system, Deployment deployment) {
+    String detail = deployment == null ? "" : deployment.detail();
+    if (!detail.isBlank()) {
+      out.println("bench: " + system + ": " + detail);
+    }
+  }
+
+  private static void closeQuietly(DurableLoad load, Deployment deployment) {
+    try {
+      if (load != null) {
+        load.close();
+      }
+    } catch (RuntimeException e) {
+      System.err.println("bench: closing the load's clients failed: " + e);
+    } finally {
+      if (deployment != null) {
+        deployment.close();
+      }
+    }
+  }
+
+  /** Sagaflow's saga consumer in a child JVM, the echo participant in this one. */
+  private Deployment startSagaflow(String bootstrap, EmbeddedKafka kafka, String prefix, boolean durable)
+      throws Exception {
+    createTopics(kafka, bootstrap, prefix);
+    Echo echo = new Echo(bootstrap, prefix);
+    DurableChildProcess child = null;
+    try {
+      child = DurableChildProcess.start(bootstrap, prefix, durable, false, childHeap,
+          io.sagaflow.saga.DurableOptions.DEFAULT_EVICT_IDLE_AFTER.toMillis());
+      echo.awaitAssigned();
+      child.awaitReady(Duration.ofSeconds(90));
+    } catch (Exception | Error e) {
+      if (child != null) {
+        child.close();
+      }
+      echo.close();
+      throw e;
+    }
+    DurableChildProcess started = child;
+    return new Deployment() {
+      @Override
+      public String failure() {
+        return started.failure();
+      }
+
+      @Override
+      public void close() {
+        try {
+          started.close();
+        } finally {
+          echo.close();
+        }
+      }
+    };
+  }
+
+  /** The Restate server's binary, or empty (with a SKIP line) when it cannot be installed here. */
+  private Optional<RestatePeer.Binary> prepareRestate() throws InterruptedException {
     Path dir = restateDir != null ? restateDir : RestatePeer.defaultNpmDir();
     out.println("bench: Restate server " + RestatePeer.SERVER_VERSION + " in " + dir);
-    RestatePeer.Binary binary;
-    switch (RestatePeer.prepare(node, npm, dir)) {
+    return switch (RestatePeer.prepare(node, npm, dir)) {
       case RestatePeer.Skip s -> {
-        skip(s.reason());
-        return 0;
+        skip(RestatePeer.SYSTEM, s.reason());
+        yield Optional.empty();
       }
-      case RestatePeer.Binary b -> binary = b;
-    }
+      case RestatePeer.Binary b -> Optional.of(b);
+    };
+  }
+
+  /** The Restate server and its service JVM; one that does not start is {@link Unavailable} (SKIP). */
+  private Deployment startRestate(RestatePeer.Binary binary, String bootstrap, EmbeddedKafka kafka, String prefix)
+      throws Exception {
     createTopics(kafka, bootstrap, prefix);
     RestatePeer peer;
     try {
       peer = RestatePeer.start(binary, bootstrap, prefix, childHeap);
     } catch (IOException | IllegalStateException e) {
-      skip("the Restate server or its service JVM did not start: " + e.getMessage());
-      return 0;
+      throw new Unavailable("the Restate server or its service JVM did not start: " + e.getMessage());
     }
-    try (peer; Sagas3 sagas = new Sagas3(bootstrap, prefix, codec)) {
-      return measure(RestatePeer.SYSTEM, sagas, rates);
+    return new Deployment() {
+      @Override
+      public String failure() {
+        return peer.failure();
+      }
+
+      @Override
+      public String detail() {
+        String tail = peer.serviceLogTail();
+        return tail.isBlank() ? "" : "the service JVM's log ends: " + tail;
+      }
+
+      @Override
+      public void close() {
+        peer.close();
+      }
+    };
+  }
+
+  /** N durable sagas left waiting on a take; the child's heap once they are evicted (or resident). */
+  private void waitingScenario(String bootstrap, EmbeddedKafka kafka, String prefix, BenchOutcome outcome)
+      throws Exception {
+    createTopics(kafka, bootstrap, prefix);
+    long evictMs = evictIdleAfter.isZero() ? -1 : evictIdleAfter.toMillis();
+    try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs);
+        DurableLoad sagas = new DurableLoad(bootstrap, prefix, codec, child::failure)) {
+      child.awaitReady(Duration.ofSeconds(90));
+      Measured started = sagas.saturated(waiting, timeoutSeconds);
+      int[] resident = child.resident();
+      // With eviction, measure once the waiting sagas have left memory (or the timeout passed).
+      long until = System.nanoTime() + evictIdleAfter.plusSeconds(timeoutSeconds).toNanos();
+      while (evictMs >= 0 && resident[0] > 0 && System.nanoTime() < until) {
+        Thread.sleep(500);
+        resident = child.resident();
+      }
+      long heapMb = child.heapMb();
+      out.printf(Locale.ROOT,
+          "RESULT system=sagaflow-durable scenario=durable-waiting sagas=%d seconds=%.2f rate=%.0f heap_mb=%d"
+              + " resident=%d evicted=%d%s%n",
+          started.done(), started.seconds(), started.rate(), heapMb, resident[0], resident[1],
+          started.missing() == 0 ? "" : " missing=" + started.missing());
+      if (started.missing() > 0) {
+        outcome.failed("sagaflow-durable", "durable-waiting missing=" + started.missing());
+      }
     }
   }
 
-  private void skip(String reason) {
-    out.println("SKIP system=" + RestatePeer.SYSTEM + " reason=\""
-        + reason.strip().replace('"', '\'').replaceAll("\\s*\\R\\s*", " | ") + "\"");
+  private void skip(String system, String reason) {
+    out.println("SKIP system=" + system + " reason=\"" + quoted(reason) + "\"");
     out.flush();
   }
 
+  private static String quoted(String reason) {
+    return reason.strip().replace('"', '\'').replaceAll("\\s*\\R\\s*", " | ");
+  }
+
+  /** Divides the first system's figures by the second's; "-" where either scenario failed. */
   private void ratio(String name, double[] a, double[] b) {
     if (a != null && b != null) {
-      out.printf(Locale.ROOT, "RATIO %s saturated_rate=%.2f p99_at_%d=%.2f%n", name, a[0] / Math.max(0.001, b[0]), rate,
-          a[1] / Math.max(0.001, b[1]));
+      out.printf(Locale.ROOT, "RATIO %s saturated_rate=%s p99_at_%d=%s%n", name, divided(a[0], b[0]), rate,
+          divided(a[1], b[1]));
     }
+  }
+
+  static String divided(double a, double b) {
+    return Double.isNaN(a) || Double.isNaN(b) ? "-" : String.format(Locale.ROOT, "%.2f", a / Math.max(0.001, b));
   }
 
   private static void createTopics(EmbeddedKafka kafka, String bootstrap, String prefix) {
@@ -249,20 +451,6 @@ final class DurableBenchCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** Latencies (ms) of the sagas that completed, and how many did not within the time limit. */
-  record Measured(int done, int missing, double seconds, double[] sortedMillis) {
-    double rate() {
-      return seconds <= 0 ? 0 : done / seconds;
-    }
-
-    double percentile(double p) {
-      if (sortedMillis.length == 0) {
-        return 0;
-      }
-      return sortedMillis[Math.min(sortedMillis.length - 1, (int) Math.ceil(p * sortedMillis.length) - 1)];
-    }
-  }
-
   /** The participant: answers each request with a reply in the same transaction. */
   private static final class Echo implements AutoCloseable {
     private final SagaRuntime runtime;
@@ -285,204 +473,6 @@ final class DurableBenchCommand implements Callable<Integer> {
     public void close() {
       consumer.close();
       runtime.close();
-    }
-  }
-
-  /** The child JVM running the saga consumer under test. */
-  private static final class Child implements AutoCloseable {
-    private final Process process;
-    private final Writer stdin;
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-
-    private Child(Process process) {
-      this.process = process;
-      this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-      Thread.ofPlatform().daemon().name("bench-durable-child-out").start(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-            StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            lines.add(line);
-          }
-        } catch (IOException e) {
-          lines.add("EOF " + e);
-        }
-      });
-    }
-
-    static Child start(String bootstrap, String prefix, boolean durable, boolean waiting, String heap,
-        long evictIdleAfterMs) throws IOException {
-      List<String> command = new ArrayList<>();
-      command.add(ChildLauncher.javaCommand());
-      if (Runtime.version().feature() >= 24) {
-        command.add("--sun-misc-unsafe-memory-access=allow");
-      }
-      command.addAll(List.of("-Xmx" + heap, "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
-          DurableBenchChild.class.getName(), "--bootstrap-servers", bootstrap, "--prefix", prefix,
-          "--group", prefix + "-sagas"));
-      if (durable) {
-        command.add("--durable");
-      }
-      if (waiting) {
-        command.add("--waiting");
-      }
-      command.add("--evict-idle-after-ms=" + evictIdleAfterMs);
-      Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-      return new Child(p);
-    }
-
-    void awaitReady(Duration timeout) throws InterruptedException {
-      String line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      if (!"READY".equals(line)) {
-        throw new IllegalStateException("the saga consumer's JVM did not get ready: " + line);
-      }
-    }
-
-    /** The child's resident and evicted sagas. */
-    int[] resident() throws IOException, InterruptedException {
-      stdin.write("RESIDENT\n");
-      stdin.flush();
-      String line = lines.poll(60, TimeUnit.SECONDS);
-      if (line == null || !line.startsWith("RESIDENT ")) {
-        throw new IllegalStateException("the saga consumer's JVM did not report its resident sagas: " + line);
-      }
-      String[] parts = line.substring(9).trim().split(" ");
-      return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
-    }
-
-    long heapMb() throws IOException, InterruptedException {
-      stdin.write("HEAP\n");
-      stdin.flush();
-      String line = lines.poll(60, TimeUnit.SECONDS);
-      if (line == null || !line.startsWith("HEAP ")) {
-        throw new IllegalStateException("the saga consumer's JVM did not report its heap: " + line);
-      }
-      return Long.parseLong(line.substring(5).trim());
-    }
-
-    @Override
-    public void close() {
-      try {
-        stdin.close(); // the child closes its consumer and exits
-      } catch (IOException e) {
-        // already gone
-      }
-      try {
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-          process.waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  /** Sends inputs and times their outputs. */
-  private static final class Sagas3 implements AutoCloseable {
-    private final String in;
-    private final String out;
-    private final ActionCodec codec;
-    private final KafkaProducer<byte[], byte[]> producer;
-    private final KafkaConsumer<byte[], byte[]> outputs;
-    private final AtomicInteger next = new AtomicInteger();
-
-    Sagas3(String bootstrap, String prefix, ActionCodec codec) {
-      this.in = prefix + "-in";
-      this.out = prefix + "-out";
-      this.codec = codec;
-      producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "linger.ms", "1",
-          "client.id", "bench-durable-inputs"), new ByteArraySerializer(), new ByteArraySerializer());
-      outputs = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "isolation.level", "read_committed",
-          "client.id", "bench-durable-outputs"), new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      List<TopicPartition> parts = new ArrayList<>();
-      for (int p = 0; p < PARTITIONS; p++) {
-        parts.add(new TopicPartition(out, p));
-      }
-      outputs.assign(parts);
-      outputs.seekToBeginning(parts);
-    }
-
-    private void send(int n) {
-      producer.send(codec.toRecord(Action.of(in, "bench-" + n, n)));
-    }
-
-    /** All {@code sagas} inputs at once; latency from the send of the first. */
-    Measured saturated(int sagas, int timeoutSeconds) {
-      int first = next.getAndAdd(sagas);
-      long start = System.nanoTime();
-      for (int i = 0; i < sagas; i++) {
-        send(first + i);
-      }
-      producer.flush();
-      long[] scheduled = new long[sagas];
-      Arrays.fill(scheduled, start);
-      return collect(first, scheduled, start, timeoutSeconds);
-    }
-
-    /** {@code rate} inputs per second for {@code seconds}; latency from each input's scheduled time. */
-    Measured paced(int rate, int seconds, int timeoutSeconds) {
-      int sagas = rate * seconds;
-      int first = next.getAndAdd(sagas);
-      long interval = TimeUnit.SECONDS.toNanos(1) / rate;
-      long start = System.nanoTime();
-      long[] scheduled = new long[sagas];
-      for (int i = 0; i < sagas; i++) {
-        scheduled[i] = start + i * interval;
-      }
-      Thread sender = Thread.ofPlatform().name("bench-durable-pacer").start(() -> {
-        for (int i = 0; i < sagas; i++) {
-          long wait = scheduled[i] - System.nanoTime();
-          if (wait > 0) {
-            LockSupport.parkNanos(wait);
-          }
-          send(first + i);
-        }
-        producer.flush();
-      });
-      Measured m = collect(first, scheduled, start, timeoutSeconds);
-      try {
-        sender.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return m;
-    }
-
-    /** Reads outputs until sagas {@code first..first+n-1} are all done or the time is up. */
-    private Measured collect(int first, long[] scheduled, long start, int timeoutSeconds) {
-      int n = scheduled.length;
-      long[] done = new long[n];
-      int count = 0;
-      long last = start;
-      long deadline = start + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-      while (count < n && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : outputs.poll(Duration.ofMillis(50))) {
-          long now = System.nanoTime();
-          int i = codec.decode(r).payload().asInt() - first;
-          if (i >= 0 && i < n && done[i] == 0) {
-            done[i] = now;
-            count++;
-            last = now;
-          }
-        }
-      }
-      double[] millis = new double[count];
-      int k = 0;
-      for (int i = 0; i < n; i++) {
-        if (done[i] != 0) {
-          millis[k++] = (done[i] - scheduled[i]) / 1e6;
-        }
-      }
-      Arrays.sort(millis);
-      return new Measured(count, n - count, (last - start) / 1e9, millis);
-    }
-
-    @Override
-    public void close() {
-      producer.close(Duration.ofSeconds(5));
-      outputs.close();
     }
   }
 }

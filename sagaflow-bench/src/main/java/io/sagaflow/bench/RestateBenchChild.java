@@ -23,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -50,6 +52,17 @@ import picocli.CommandLine.Option;
  * is what its annotation processor generates for {@code @Service} classes: same runner, same protocol, no
  * code generation in this build. Prints {@code READY <port>} once it listens; exits when standard input
  * closes.
+ *
+ * <p>Handlers run on virtual threads ({@code HandlerRunner.Options.withExecutor(
+ * Executors.newVirtualThreadPerTaskExecutor())}), as the SDK's Javadoc of {@code HandlerRunner.Options}
+ * suggests and as SDK 2.6 does by default on Java 21+. SDK 2.4.0's default is one cached pool of platform
+ * threads, and a blocking handler holds its thread while it awaits a call: with 20,000 sagas started at
+ * once the server invokes {@code run} for all of them (its admin query showed 20,000 running), this JVM
+ * grew past 16,000 threads, creating them blocked Vert.x's event loop for seconds, and the machine's
+ * thread limit ({@code kernel.pid_max} 32,768 here, shared by every process) ran out: {@code
+ * OutOfMemoryError: unable to create native thread}. A Restate user on Java 21 runs blocking handlers on
+ * virtual threads at that concurrency. The HTTP server's options keep Vert.x's defaults, whose HTTP/2
+ * stream limit (2^32 - 1) is no lower than the SDK's own default options' ({@code Integer.MAX_VALUE}).
  */
 @Command(name = "restate-bench-child", mixinStandardHelpOptions = true)
 public final class RestateBenchChild implements Callable<Integer> {
@@ -74,8 +87,11 @@ public final class RestateBenchChild implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ActionCodec codec = ActionCodec.create();
+    // Not closed: close() would wait for handlers still blocked in an await; the JVM halts when this returns.
+    ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrapServers,
         "client.id", "bench-restate-output"), new ByteArraySerializer(), new ByteArraySerializer())) {
+      HandlerRunner.Options options = HandlerRunner.Options.withExecutor(handlers);
       Target echo = Target.service(ECHO_SERVICE, ECHO_HANDLER);
       ServiceDefinition saga = ServiceDefinition.of(SAGA_SERVICE, ServiceType.SERVICE, List.of(
           HandlerDefinition.of(SAGA_HANDLER, HandlerType.SHARED, Serde.RAW, Serde.VOID,
@@ -85,11 +101,10 @@ public final class RestateBenchChild implements Callable<Integer> {
                 ctx.run("output", () -> {
                   producer.send(output(codec, second)).get();
                 });
-              }, SerdeFactory.NOOP, HandlerRunner.Options.DEFAULT))));
+              }, SerdeFactory.NOOP, options))));
       ServiceDefinition participant = ServiceDefinition.of(ECHO_SERVICE, ServiceType.SERVICE, List.of(
           HandlerDefinition.of(ECHO_HANDLER, HandlerType.SHARED, Serde.RAW, Serde.RAW,
-              HandlerRunner.of((Context ctx, byte[] request) -> request, SerdeFactory.NOOP,
-                  HandlerRunner.Options.DEFAULT))));
+              HandlerRunner.of((Context ctx, byte[] request) -> request, SerdeFactory.NOOP, options))));
       Endpoint endpoint = Endpoint.builder().bind(saga).bind(participant).build();
       HttpServer server = RestateHttpServer.fromEndpoint(endpoint,
           new HttpServerOptions().setHost("127.0.0.1").setPort(0));

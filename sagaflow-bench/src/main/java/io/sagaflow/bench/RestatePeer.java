@@ -58,12 +58,15 @@ final class RestatePeer implements AutoCloseable {
   private final Process server;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final URI admin;
-  private Process service;
+  /** Kills both processes if this JVM ends before {@link #close()} (an error escaping the bench, Ctrl-C). */
+  private final Thread killOnExit = new Thread(this::kill, "bench-restate-kill-on-exit");
+  private volatile Process service;
 
   private RestatePeer(Path dataDir, Process server, URI admin) {
     this.dataDir = dataDir;
     this.server = server;
     this.admin = admin;
+    Runtime.getRuntime().addShutdownHook(killOnExit);
   }
 
   /** The npm cache folder used when none is given: next to the bench jar or classes ({@code target/}). */
@@ -146,7 +149,8 @@ final class RestatePeer implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!server.isAlive()) {
-        throw new IllegalStateException("the Restate server exited with " + server.exitValue() + ": " + logTail());
+        throw new IllegalStateException("the Restate server exited with " + server.exitValue() + ": "
+            + logTail("server.log", 15));
       }
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(admin.resolve("/health"))
@@ -160,7 +164,7 @@ final class RestatePeer implements AutoCloseable {
       Thread.sleep(100);
     }
     throw new IllegalStateException("the Restate server's admin API was not healthy within " + timeout.toSeconds()
-        + " s: " + logTail());
+        + " s: " + logTail("server.log", 15));
   }
 
   private int startService(List<Path> peerJars, String bootstrap, String out, String heap)
@@ -174,7 +178,9 @@ final class RestatePeer implements AutoCloseable {
     }
     command.addAll(List.of("-Xmx" + heap, "-XX:+UseParallelGC", "-cp", String.join(File.pathSeparator, classpath),
         RestateBenchChild.class.getName(), "--bootstrap-servers", bootstrap, "--out", out));
-    service = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    // Its stderr (the SDK's log) goes to a file: under overload the SDK logs an exception per broken
+    // invocation stream, thousands of lines between the RESULT lines. A failed scenario prints its tail.
+    service = new ProcessBuilder(command).redirectError(dataDir.resolve("service.log").toFile()).start();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     Process p = service;
     Thread.ofPlatform().daemon().name("bench-restate-service-out").start(() -> {
@@ -183,13 +189,15 @@ final class RestatePeer implements AutoCloseable {
         while ((line = r.readLine()) != null) {
           lines.add(line);
         }
+        lines.add("(its output ended)");
       } catch (IOException e) {
-        lines.add("EOF " + e);
+        lines.add("(its output failed: " + e + ")");
       }
     });
     String line = lines.poll(90, TimeUnit.SECONDS);
     if (line == null || !line.startsWith("READY ")) {
-      throw new IllegalStateException("the Restate service JVM did not get ready: " + line);
+      throw new IllegalStateException("the Restate service JVM did not get ready: " + line + "; its log: "
+          + logTail("service.log", 15));
     }
     return Integer.parseInt(line.substring(6).trim());
   }
@@ -205,10 +213,10 @@ final class RestatePeer implements AutoCloseable {
     }
   }
 
-  private String logTail() {
+  private String logTail(String file, int lines) {
     try {
-      List<String> log = Files.readAllLines(dataDir.resolve("server.log"));
-      return String.join(" | ", log.subList(Math.max(0, log.size() - 15), log.size()))
+      List<String> log = Files.readAllLines(dataDir.resolve(file));
+      return String.join(" | ", log.subList(Math.max(0, log.size() - lines), log.size()))
           .replaceAll("\u001B\\[[0-9;]*m", "");
     } catch (IOException e) {
       return "(no log: " + e + ")";
@@ -234,12 +242,37 @@ final class RestatePeer implements AutoCloseable {
     return ports;
   }
 
+  /**
+   * Why the server or the service JVM stopped (its exit code and last log lines), or null while both run.
+   * The bench asks while it waits for outputs, so that a dead peer fails its scenario at once.
+   */
+  String failure() {
+    if (!server.isAlive()) {
+      return "the Restate server exited with " + server.exitValue() + ": " + logTail("server.log", 15);
+    }
+    Process s = service;
+    if (s != null && !s.isAlive()) {
+      return "the Restate service JVM exited with " + s.exitValue() + ": " + logTail("service.log", 15);
+    }
+    return null;
+  }
+
+  /** The last lines of the service JVM's log (its stderr: the SDK's errors), for a scenario that failed. */
+  String serviceLogTail() {
+    return logTail("service.log", 10);
+  }
+
   @Override
   public void close() {
     if (service != null) {
       stop(service, () -> service.getOutputStream().close()); // the service JVM exits when its stdin closes
     }
     stop(server, server::destroy); // SIGTERM: the server shuts down cleanly
+    try {
+      Runtime.getRuntime().removeShutdownHook(killOnExit);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs, and finds both processes gone
+    }
     try (Stream<Path> files = Files.walk(dataDir)) {
       files.sorted(Comparator.reverseOrder()).forEach(f -> {
         try {
@@ -253,21 +286,41 @@ final class RestatePeer implements AutoCloseable {
     }
   }
 
+  /** Stops both processes (and anything they started) at once: the shutdown hook of a bench JVM that ends early. */
+  private void kill() {
+    for (Process p : new Process[] {service, server}) {
+      if (p != null) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+      }
+    }
+  }
+
   private interface Stopper {
     void stop() throws IOException;
   }
 
+  /** Asks the process to stop; past 30 s (or if asking fails) kills it and its descendants, and waits for it. */
   private static void stop(Process process, Stopper stopper) {
+    boolean interrupted = false;
     try {
       stopper.stop();
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+      if (process.waitFor(30, TimeUnit.SECONDS)) {
+        return;
       }
     } catch (IOException e) {
-      process.destroyForcibly();
+      // cannot ask: kill it
     } catch (InterruptedException e) {
-      process.destroyForcibly();
+      interrupted = true;
+    }
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (interrupted) {
       Thread.currentThread().interrupt();
     }
   }

@@ -1,6 +1,5 @@
 package io.sagaflow.bench;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,10 +48,19 @@ import picocli.CommandLine.Option;
  * compare Sagaflow with each. Where Node, npm or the npm registry is missing, it prints SKIP instead.
  */
 @Command(name = "saga", mixinStandardHelpOptions = true,
-    description = "Saga request/reply round trips: saturated rate and latency at an offered load.")
+    description = {"Saga request/reply round trips: saturated rate and latency at an offered load.",
+        "Exit code 1 only when Sagaflow failed (sagas that failed or timed out, or an error); a peer (kafka-sagas) "
+            + "that fails prints FAILED, is named at the end and leaves the exit code 0; one that cannot run "
+            + "here prints SKIP."})
 final class SagaBenchCommand implements Callable<Integer> {
-  private static final String REQUEST = "BENCH_SAGA_REQUEST";
-  private static final String REPLY = "BENCH_SAGA_REPLY";
+  /**
+   * Topics of this run: fresh names, as the peer's, so that against a broker kept between runs
+   * ({@code --bootstrap-servers}) Sagaflow's new echo group (which starts at the earliest offset) does not
+   * first answer every request of the earlier runs, nor the requester decode their replies.
+   */
+  private final String runTopicSuffix = "-" + System.currentTimeMillis();
+  private final String requestTopic = "BENCH_SAGA_REQUEST" + runTopicSuffix;
+  private final String replyTopic = "BENCH_SAGA_REPLY" + runTopicSuffix;
   /** How long a requester saga waits for its reply, in both systems. */
   private static final Duration REPLY_TIMEOUT = Duration.ofSeconds(10);
 
@@ -139,7 +147,8 @@ final class SagaBenchCommand implements Callable<Integer> {
 
   private final RequestCounters counters = new RequestCounters();
   private final List<SagaResult> results = new ArrayList<>();
-  private int failures;
+  /** Sagaflow's own failures set the exit code; the peer's are reported (see {@link BenchOutcome}). */
+  private final BenchOutcome outcome = new BenchOutcome(java.util.Set.of("sagaflow"));
 
   /** Timestamps of the paced run's sagas by segment, when --breakdown is on; null otherwise. */
   private static volatile long[][] stamps;
@@ -170,17 +179,17 @@ final class SagaBenchCommand implements Callable<Integer> {
       });
     }
     NodePackages.Ready peer = systems.contains(KafkaSagasPeer.SYSTEM) ? preparePeer() : null;
-    if (!systems.contains("sagaflow") && peer == null) {
-      return failures == 0 ? 0 : 1;
-    }
-    if (bootstrapServers != null) {
-      run(bootstrapServers, peer, settings);
-    } else {
-      try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-        run(kafka.bootstrapServers(), peer, settings);
+    if (systems.contains("sagaflow") || peer != null) {
+      if (bootstrapServers != null) {
+        run(bootstrapServers, peer, settings);
+      } else {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+          run(kafka.bootstrapServers(), peer, settings);
+        }
       }
     }
-    return failures == 0 ? 0 : 1;
+    outcome.summary().ifPresent(out::println);
+    return outcome.exitCode();
   }
 
   /** Installs kafka-sagas (or finds it); null, with a SKIP or FAILED line, when it cannot run. */
@@ -194,7 +203,7 @@ final class SagaBenchCommand implements Callable<Integer> {
       case NodePackages.Unavailable u ->
           out.println("SKIP system=" + KafkaSagasPeer.SYSTEM + " reason=\"" + quoted(u.reason()) + "\"");
       case NodePackages.Failed f -> {
-        failures++;
+        outcome.failed(KafkaSagasPeer.SYSTEM, "npm install");
         out.println("FAILED system=" + KafkaSagasPeer.SYSTEM + " reason=\"" + quoted(f.reason()) + "\"");
       }
     }
@@ -207,9 +216,17 @@ final class SagaBenchCommand implements Callable<Integer> {
 
   private void run(String bootstrap, NodePackages.Ready peer, List<KafkaSagasPeer.Setting> settings) throws Exception {
     if (systems.contains("sagaflow")) {
-      createTopicIfAbsent(bootstrap, REQUEST);
-      createTopicIfAbsent(bootstrap, REPLY);
-      runSagaflow(bootstrap);
+      // Sagaflow first: the peer's processes, topics and groups do not exist yet while it is measured.
+      try {
+        createTopicIfAbsent(bootstrap, requestTopic);
+        createTopicIfAbsent(bootstrap, replyTopic);
+        runSagaflow(bootstrap);
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        outcome.failed("sagaflow", "(" + e + ")");
+        out.println("FAILED system=sagaflow reason=\"" + quoted(String.valueOf(e)) + "\"");
+      }
     }
     if (peer != null) {
       KafkaSagasPeer kafkaSagas = new KafkaSagasPeer(node, peer.directory(), out);
@@ -222,10 +239,15 @@ final class SagaBenchCommand implements Callable<Integer> {
             results.add(r);
             out.println(r.format());
           });
-        } catch (IllegalStateException | IOException | ExecutionException e) {
-          failures++;
+        } catch (InterruptedException e) {
+          throw e;
+        } catch (Exception | OutOfMemoryError e) {
+          // The next setting and the RATIO lines still run; the processes of this one are closed.
+          String reason = String.valueOf(e instanceof ExecutionException ? e.getCause() : e.getMessage());
+          outcome.failed(KafkaSagasPeer.SYSTEM, "setting=" + setting.label() + " ("
+              + reason.lines().findFirst().orElse("") + ")");
           out.println("FAILED system=" + KafkaSagasPeer.SYSTEM + " setting=" + setting.label() + " reason=\""
-              + quoted(String.valueOf(e instanceof ExecutionException ? e.getCause() : e.getMessage())) + "\"");
+              + quoted(reason) + "\"");
         }
       }
     }
@@ -274,13 +296,13 @@ final class SagaBenchCommand implements Callable<Integer> {
     }
     Saga<Integer> echo = (action, ctx) -> {
       stamp(2, action.payload());
-      ctx.put(REPLY, action.payload());
+      ctx.put(replyTopic, action.payload());
       stamp(3, action.payload());
     };
     Saga<Integer> requester = (action, ctx) -> {
       stamp(0, action.payload());
-      ActionChannel<Integer> replies = ctx.actionChannel(ActionPattern.of(REPLY, Integer.class));
-      ctx.put(REQUEST, action.payload());
+      ActionChannel<Integer> replies = ctx.actionChannel(ActionPattern.of(replyTopic, Integer.class));
+      ctx.put(requestTopic, action.payload());
       stamp(1, action.payload());
       Branch<Action<Integer>> reply = Branch.of("reply", Effects.take(replies));
       RaceResult r = ctx.race(reply, Branch.of("timeout", Effects.delay(REPLY_TIMEOUT)));
@@ -290,8 +312,8 @@ final class SagaBenchCommand implements Callable<Integer> {
       }
     };
     try (SagaRuntime echoRuntime = Sagas.runtime(base.withKafkaProperty("client.id", "bench-echo"));
-        SagaConsumer echoConsumer = echoRuntime.consumer(REQUEST, Integer.class, echo,
-            SagaConsumerOptions.of("bench-echo-" + System.nanoTime(), REQUEST + "-dlt").withMaxInFlight(concurrency * 2));
+        SagaConsumer echoConsumer = echoRuntime.consumer(requestTopic, Integer.class, echo,
+            SagaConsumerOptions.of("bench-echo-" + System.nanoTime(), requestTopic + "-dlt").withMaxInFlight(concurrency * 2));
         SagaRuntime requests = Sagas.runtime(base.withKafkaProperty("client.id", "bench-requester"))) {
       Assignments.await(echoConsumer, Duration.ofSeconds(60), "the echo saga consumer");
       // Warm up (JIT, connections, the reply consumer's first follow) before measuring.
@@ -439,6 +461,9 @@ final class SagaBenchCommand implements Callable<Integer> {
         percentile(sorted, 0.99) / 1e6, failed, null);
     results.add(result);
     out.println(result.format());
+    if (failed > 0) {
+      outcome.failed("sagaflow", scenario + " failed=" + failed);
+    }
   }
 
   private static long percentile(long[] sorted, double p) {

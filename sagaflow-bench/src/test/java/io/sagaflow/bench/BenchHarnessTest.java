@@ -8,7 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -110,6 +112,87 @@ class BenchHarnessTest {
         .startsWith("SKIP system=restate reason=\"" + (linuxX64
             ? "node cannot be started (" + npmDir.resolve("no-such-node") : "the bench installs"));
     assertThat(lines).noneMatch(l -> l.startsWith("RESULT") || l.startsWith("RATIO"));
+  }
+
+  @Test
+  void durableBenchGivesUpAtOnceOnAPeerWhoseProcessDiedAndExitsZero() throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    DurableBenchCommand command = new DurableBenchCommand();
+    new CommandLine(command).parseArgs("--sagas", "50", "--rate", "10", "--paced-seconds", "1", "--timeout", "120");
+    command.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+    BenchOutcome outcome = new BenchOutcome(DurableBenchCommand.OWN);
+    AtomicInteger closed = new AtomicInteger();
+    long start = System.nanoTime();
+
+    command.scenarios("restate", kafka.bootstrapServers(), "bench-durable-dead-" + System.nanoTime(), prefix -> {
+      kafka.createTopic(prefix + "-in", 6);
+      kafka.createTopic(prefix + "-out", 6);
+      return new DurableBenchCommand.Deployment() {
+        @Override
+        public String failure() {
+          return "the Restate server exited with 137";
+        }
+
+        @Override
+        public void close() {
+          closed.incrementAndGet();
+        }
+      };
+    }, outcome);
+
+    // Well within the 120 s a scenario may take: the load asks about the processes once a second.
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(60));
+    // The paced run gets fresh processes, which (this fake peer being always dead) fail the same way.
+    assertThat(captured.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
+        "FAILED system=restate scenario=durable-3step-saturated reason=\"IllegalStateException: the Restate server"
+            + " exited with 137 (0 of 50 sagas had completed)\"",
+        "bench: restate failed its saturated run; the paced run gets fresh processes and topics",
+        "FAILED system=restate scenario=durable-3step-10 reason=\"IllegalStateException: the Restate server"
+            + " exited with 137 (0 of 50 sagas had completed)\"");
+    assertThat(closed).hasValue(2);
+    assertThat(outcome.exitCode()).isZero();
+  }
+
+  @Test
+  void durableBenchMeasuresThePacedRunOnFreshProcessesAfterASaturatedRunWithMissingSagas() throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    DurableBenchCommand command = new DurableBenchCommand();
+    new CommandLine(command).parseArgs("--sagas", "20", "--rate", "10", "--paced-seconds", "1", "--timeout", "1");
+    command.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+    BenchOutcome outcome = new BenchOutcome(DurableBenchCommand.OWN);
+    List<String> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger closed = new AtomicInteger();
+
+    // A peer that runs but never completes a saga: every scenario ends at its time limit with sagas missing.
+    command.scenarios("restate", kafka.bootstrapServers(), "bench-durable-stuck-" + System.nanoTime(), prefix -> {
+      started.add(prefix);
+      kafka.createTopic(prefix + "-in", 6);
+      kafka.createTopic(prefix + "-out", 6);
+      return new DurableBenchCommand.Deployment() {
+        @Override
+        public String failure() {
+          return null;
+        }
+
+        @Override
+        public void close() {
+          closed.incrementAndGet();
+        }
+      };
+    }, outcome);
+
+    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(lines).filteredOn(l -> l.startsWith("RESULT ")).satisfiesExactly(
+        l -> assertThat(l).startsWith("RESULT system=restate scenario=durable-3step-saturated sagas=0 ")
+            .endsWith(" missing=20"),
+        l -> assertThat(l).startsWith("RESULT system=restate scenario=durable-3step-10 sagas=0 ")
+            .endsWith(" missing=10"));
+    assertThat(started).hasSize(2);
+    assertThat(started.get(1)).isEqualTo(started.get(0) + "-paced");
+    assertThat(closed).hasValue(2);
+    assertThat(outcome.exitCode()).isZero();
+    assertThat(outcome.summary()).hasValueSatisfying(s -> assertThat(s)
+        .contains("restate durable-3step-saturated missing=20; restate durable-3step-10 missing=10"));
   }
 
   @Test

@@ -1,0 +1,115 @@
+package io.sagaflow.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The child JVM of {@code bench durable} running the saga consumer under test ({@link DurableBenchChild}),
+ * driven over its standard input and output. Closing its standard input stops it, so it also ends when the
+ * bench JVM does.
+ */
+final class DurableChildProcess implements AutoCloseable {
+  private final Process process;
+  private final Writer stdin;
+  private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+  private DurableChildProcess(Process process) {
+    this.process = process;
+    this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    Thread.ofPlatform().daemon().name("bench-durable-child-out").start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          lines.add(line);
+        }
+        lines.add("(its output ended)");
+      } catch (IOException e) {
+        lines.add("(its output failed: " + e + ")");
+      }
+    });
+  }
+
+  static DurableChildProcess start(String bootstrap, String prefix, boolean durable, boolean waiting, String heap,
+      long evictIdleAfterMs) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(ChildLauncher.javaCommand());
+    if (Runtime.version().feature() >= 24) {
+      command.add("--sun-misc-unsafe-memory-access=allow");
+    }
+    command.addAll(List.of("-Xmx" + heap, "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"),
+        DurableBenchChild.class.getName(), "--bootstrap-servers", bootstrap, "--prefix", prefix,
+        "--group", prefix + "-sagas"));
+    if (durable) {
+      command.add("--durable");
+    }
+    if (waiting) {
+      command.add("--waiting");
+    }
+    command.add("--evict-idle-after-ms=" + evictIdleAfterMs);
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    return new DurableChildProcess(p);
+  }
+
+  /** Why the child JVM stopped, or null while it runs. */
+  String failure() {
+    return process.isAlive() ? null : "the saga consumer's JVM exited with " + process.exitValue();
+  }
+
+  void awaitReady(Duration timeout) throws InterruptedException {
+    String line = lines.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (!"READY".equals(line)) {
+      throw new IllegalStateException("the saga consumer's JVM did not get ready: " + line);
+    }
+  }
+
+  /** The child's resident and evicted sagas. */
+  int[] resident() throws IOException, InterruptedException {
+    stdin.write("RESIDENT\n");
+    stdin.flush();
+    String line = lines.poll(60, TimeUnit.SECONDS);
+    if (line == null || !line.startsWith("RESIDENT ")) {
+      throw new IllegalStateException("the saga consumer's JVM did not report its resident sagas: " + line);
+    }
+    String[] parts = line.substring(9).trim().split(" ");
+    return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+  }
+
+  long heapMb() throws IOException, InterruptedException {
+    stdin.write("HEAP\n");
+    stdin.flush();
+    String line = lines.poll(60, TimeUnit.SECONDS);
+    if (line == null || !line.startsWith("HEAP ")) {
+      throw new IllegalStateException("the saga consumer's JVM did not report its heap: " + line);
+    }
+    return Long.parseLong(line.substring(5).trim());
+  }
+
+  @Override
+  public void close() {
+    try {
+      stdin.close(); // the child closes its consumer and exits
+    } catch (IOException e) {
+      // already gone
+    }
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
