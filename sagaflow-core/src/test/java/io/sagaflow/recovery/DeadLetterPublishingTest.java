@@ -267,6 +267,41 @@ class DeadLetterPublishingTest {
   }
 
   @Test
+  void deadLettersAreWrittenWithLz4UnlessTheProducerPropertiesSayOtherwise() throws Exception {
+    RetryPolicy straightToDlt = RetryPolicy.defaults().withRetryable(e -> false);
+    long lz4 = deadLetterLogBytes("orders-lz4", options(straightToDlt));
+    long none = deadLetterLogBytes("orders-none", options(straightToDlt).withProducerProperty("compression.type", "none"));
+
+    // Ten letters of a 20 kB value of one repeated byte: stored as they are unless compressed.
+    assertThat(none).isGreaterThan(10 * 20_000L);
+    assertThat(lz4).isLessThan(none / 10);
+  }
+
+  /** Dead-letters ten records of {@code topic} and returns the bytes its DLT holds on the broker. */
+  private long deadLetterLogBytes(String topic, RecoveryOptions options) throws Exception {
+    kafka.createTopic(topic, 1);
+    byte[] value = new byte[20_000];
+    java.util.Arrays.fill(value, (byte) 'a');
+    try (RecoveryHandler handler = Recovery.handler(options)) {
+      for (int i = 0; i < 10; i++) {
+        ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>(topic, 0, i, null, value);
+        handler.onFailure(new FailedRecord(r, new IllegalStateException("record " + i), 1, "g"));
+      }
+    }
+    List<ConsumerRecord<byte[], byte[]>> dlt = TestHarness.readAll(kafka.bootstrapServers(), topic + "-dlt", 10);
+    assertThat(dlt).hasSize(10).allSatisfy(d -> assertThat(d.value()).isEqualTo(value));
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
+      int broker = admin.describeCluster().nodes().get().iterator().next().id();
+      return admin.describeLogDirs(List.of(broker)).allDescriptions().get().get(broker).values().stream()
+          .mapToLong(dir -> {
+            var replica = dir.replicaInfos().get(new TopicPartition(topic + "-dlt", 0));
+            return replica == null ? 0 : replica.size();
+          })
+          .sum();
+    }
+  }
+
+  @Test
   void concurrentFailuresFromManyWorkersEachLandOnceInTheDlt() throws Exception {
     String topic = "orders-many";
     kafka.createTopic(topic, 4);
