@@ -125,6 +125,7 @@ final class RecoveryBenchCommand implements Callable<Integer> {
           .withFailureHandler(recovery);
       long start = System.nanoTime();
       long cpuStart = processCpuNanos();
+      java.util.Map<Long, Long> threadsStart = threadCpu();
       try (Processor<String, Long> p = Processor.forRecords(options, r -> {
         long n = r.value();
         if (n % 100 == 42 && failures) {
@@ -139,6 +140,7 @@ final class RecoveryBenchCommand implements Callable<Integer> {
         }
         seconds = (System.nanoTime() - start) / 1e9;
         cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+        printCpuByThread(scenario, threadsStart, cpuSeconds);
         p.close(Duration.ofSeconds(30));
       }
     }
@@ -153,6 +155,49 @@ final class RecoveryBenchCommand implements Callable<Integer> {
           scenario, records, seconds, records / seconds, cpuSeconds, lost);
     }
     return new double[] {seconds, cpuSeconds};
+  }
+
+  private static java.util.Map<Long, Long> threadCpu() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
+    for (long id : mx.getAllThreadIds()) {
+      cpu.put(id, mx.getThreadCpuTime(id));
+    }
+    return cpu;
+  }
+
+  /**
+   * A {@code CPU} line: the run's CPU seconds by kind of thread (broker, poll loop, handler and
+   * recovery work on the virtual-thread carriers, producers' network threads), the rest being the
+   * JVM's own (JIT, GC) and threads that ended within the run.
+   */
+  private static void printCpuByThread(String scenario, java.util.Map<Long, Long> start, double total) {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.Map<String, Double> byKind = new java.util.TreeMap<>();
+    double java = 0;
+    for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (info == null) {
+        continue;
+      }
+      long now = mx.getThreadCpuTime(info.getThreadId());
+      if (now < 0) {
+        continue;
+      }
+      double s = (now - start.getOrDefault(info.getThreadId(), 0L)) / 1e9;
+      String n = info.getThreadName();
+      String kind = n.startsWith("kafka-producer-network-thread") ? (n.contains("recovery") ? "recovery_producer" : "producers")
+          : n.startsWith("ForkJoinPool") || n.startsWith("sagaflow-worker") ? "workers"
+          : n.startsWith("sagaflow-poll") ? "poll"
+          : n.startsWith("data-plane-kafka-request-handler") ? "broker_handlers"
+          : n.startsWith("data-plane-kafka-network-thread") ? "broker_network"
+          : n.startsWith("main") ? "main" : "other_threads";
+      byKind.merge(kind, s, Double::sum);
+      java += s;
+    }
+    StringBuilder line = new StringBuilder("CPU scenario=" + scenario);
+    byKind.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s=%.1f", k, v)));
+    line.append(String.format(Locale.ROOT, " jvm_and_ended=%.1f", total - java));
+    System.out.println(line);
   }
 
   private static long processCpuNanos() {

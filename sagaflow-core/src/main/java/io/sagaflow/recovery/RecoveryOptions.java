@@ -26,7 +26,7 @@ import java.util.random.RandomGenerator;
  * @param policy retry tiers and topic names
  * @param producerProperties raw producer properties, applied over the cluster's settings and our defaults ({@code acks=all},
  *     idempotence on, byte-array serializers, {@code max.block.ms} = {@code publishTimeout}, {@code
- *     linger.ms} 20 and {@code batch.size} 64 KiB, since inside a processor nobody waits for a copy's ack,
+ *     linger.ms} 100 and {@code batch.size} 64 KiB, since inside a processor nobody waits for a copy's ack,
  *     and {@code compression.type} {@code lz4} unless the cluster's settings name one: the copies'
  *     headers repeat from record to record and shrink about 25-fold; set {@code
  *     compression.type=none} to turn it off. In an exactly-once processor the copies go through the

@@ -12,7 +12,7 @@ class RecoveryProducerOverridesTest {
   void copiesAreCompressedWithLz4AndBatchedByDefault() {
     var p = Recovery.producerOverrides(RecoveryOptions.of("localhost:9092", "g"));
 
-    assertThat(p).containsEntry("compression.type", "lz4").containsEntry("linger.ms", 20)
+    assertThat(p).containsEntry("compression.type", "lz4").containsEntry("linger.ms", 100)
         .containsEntry("batch.size", 64 * 1024).containsEntry("max.block.ms", 30_000L);
   }
 

@@ -10,8 +10,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 
 /**
- * Plain mode: an idempotent {@code acks=all} producer; {@link #publish} blocks until acked, {@link
- * #publishAsync} completes when acked (or fails after {@code timeout}).
+ * Plain mode: an idempotent {@code acks=all} producer; {@link #publish} flushes and blocks until
+ * acked, {@link #publishAsync} completes when acked (or fails after {@code timeout}).
  */
 public final class ProducerRecoveryPublisher implements RecoveryPublisher {
   private final Producer<byte[], byte[]> producer;
@@ -31,7 +31,9 @@ public final class ProducerRecoveryPublisher implements RecoveryPublisher {
 
   @Override
   public void publish(ProducerRecord<byte[], byte[]> record, Duration timeout) throws Exception {
-    producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    java.util.concurrent.Future<?> acked = producer.send(record);
+    producer.flush(); // the caller waits: do not let it wait out linger.ms as well
+    acked.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
