@@ -80,7 +80,8 @@ public final class Recovery {
     // long linger costs no throughput and puts many copies in one batch and one request: in bench
     // recovery (1,000 copies a second over 6 partitions) 20 ms made batches of about 3 copies, and
     // the per-batch and per-request work (compression buffers, the sender's and the broker's
-    // handling) cost more than the copies themselves. A blocking publish flushes instead of waiting.
+    // handling) cost more than the copies themselves. A blocking publish (outside a processor)
+    // waits out the linger.
     producer.put(ProducerConfig.LINGER_MS_CONFIG, 100);
     producer.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
     // Those headers (names, origin topic, group, exception class, message and trace) repeat from

@@ -51,8 +51,11 @@ class DeadLetterPublishingTest {
   }
 
   RecoveryOptions options(RetryPolicy policy) {
+    // These tests publish outside a processor, one blocking write after another: each would wait
+    // out the default linger (100 ms), which pays only when many copies are in flight.
     return RecoveryOptions.of(kafka.bootstrapServers(), "orders-service").withPolicy(policy)
-        .withClock(Clock.fixed(NOW, ZoneOffset.UTC)).withPublishTimeout(Duration.ofSeconds(20));
+        .withClock(Clock.fixed(NOW, ZoneOffset.UTC)).withPublishTimeout(Duration.ofSeconds(20))
+        .withProducerProperty("linger.ms", 5);
   }
 
   /** Decodes dead-letter headers the way a Spring Kafka tool does: by name, from the documented encodings. */

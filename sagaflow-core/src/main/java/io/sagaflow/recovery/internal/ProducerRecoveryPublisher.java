@@ -10,8 +10,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 
 /**
- * Plain mode: an idempotent {@code acks=all} producer; {@link #publish} flushes and blocks until
- * acked, {@link #publishAsync} completes when acked (or fails after {@code timeout}).
+ * Plain mode: an idempotent {@code acks=all} producer; {@link #publish} blocks until acked (after
+ * {@code linger.ms}: no flush, which waits for every thread's sends, and which, called from many
+ * threads at once, left a batch unsent until it expired), {@link #publishAsync} completes when
+ * acked (or fails after {@code timeout}).
  */
 public final class ProducerRecoveryPublisher implements RecoveryPublisher {
   private final Producer<byte[], byte[]> producer;
@@ -31,9 +33,7 @@ public final class ProducerRecoveryPublisher implements RecoveryPublisher {
 
   @Override
   public void publish(ProducerRecord<byte[], byte[]> record, Duration timeout) throws Exception {
-    java.util.concurrent.Future<?> acked = producer.send(record);
-    producer.flush(); // the caller waits: do not let it wait out linger.ms as well
-    acked.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    producer.send(record).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
