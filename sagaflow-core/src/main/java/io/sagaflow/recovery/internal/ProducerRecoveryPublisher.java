@@ -11,9 +11,9 @@ import org.apache.kafka.common.PartitionInfo;
 
 /**
  * Plain mode: an idempotent {@code acks=all} producer; {@link #publish} blocks until acked (after
- * {@code linger.ms}: no flush, which waits for every thread's sends, and which, called from many
- * threads at once, left a batch unsent until it expired), {@link #publishAsync} completes when
- * acked (or fails after {@code timeout}).
+ * {@code linger.ms}; no flush, which would wait for every thread's sends, and which, called from
+ * eight threads at once in one test run, left a batch unsent until it expired), {@link
+ * #publishAsync} completes when acked (or fails after {@code timeout}).
  */
 public final class ProducerRecoveryPublisher implements RecoveryPublisher {
   private final Producer<byte[], byte[]> producer;
