@@ -39,6 +39,12 @@ import picocli.CommandLine.Option;
  * poison pills and 1% records whose handler always fails. The handler writes each record it
  * processes to an output topic (waiting for the ack); afterwards an independent reader of the
  * output and dead-letter topics counts what was lost.
+ *
+ * <p>Both runs are timed the same way: from the processor's start (group join included) until the
+ * last record is written or dead-lettered; topics are created and the input produced before.
+ * {@code cpu_s} is this JVM's CPU time over the same window (the embedded broker runs in it too),
+ * which shows what a run cost even when other processes share the cores. The clean run goes
+ * first, so it also pays the JIT's warm-up. The last line compares the two runs.
  */
 @Command(name = "recovery", mixinStandardHelpOptions = true,
     description = "Recovery pipeline throughput: clean run vs 1%% poison pills and 1%% failing records.")
@@ -73,11 +79,15 @@ final class RecoveryBenchCommand implements Callable<Integer> {
   }
 
   private void run(String bootstrap, EmbeddedKafka kafka) throws Exception {
-    runOnce(bootstrap, kafka, "recovery-clean", false);
-    runOnce(bootstrap, kafka, "recovery-failures", true);
+    double[] clean = runOnce(bootstrap, kafka, "recovery-clean", false);
+    double[] failures = runOnce(bootstrap, kafka, "recovery-failures", true);
+    double ratio = clean[0] / failures[0];
+    System.out.printf(Locale.ROOT, "RATIO system=sagaflow scenario=recovery failures_vs_clean=%.2f cpu_vs_clean=%.2f"
+        + " target=0.90 met=%s%n", ratio, failures[1] / clean[1], ratio >= 0.9 ? "yes" : "no");
   }
 
-  private void runOnce(String bootstrap, EmbeddedKafka kafka, String scenario, boolean failures) throws Exception {
+  /** Runs one scenario and returns its seconds and CPU seconds. */
+  private double[] runOnce(String bootstrap, EmbeddedKafka kafka, String scenario, boolean failures) throws Exception {
     String run = scenario + "-" + System.currentTimeMillis();
     String input = run + "-in";
     String output = run + "-out";
@@ -97,6 +107,7 @@ final class RecoveryBenchCommand implements Callable<Integer> {
     pp.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     pp.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
     double seconds;
+    double cpuSeconds;
     try (KafkaProducer<byte[], byte[]> out = new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
         RecoveryHandler recovery = Recovery.handler(RecoveryOptions.of(bootstrap, run).withPolicy(policy)
             .withListener(new io.sagaflow.recovery.RecoveryListener() {
@@ -113,6 +124,8 @@ final class RecoveryBenchCommand implements Callable<Integer> {
           .withMaxInFlight(5000)
           .withFailureHandler(recovery);
       long start = System.nanoTime();
+      long cpuStart = processCpuNanos();
+      java.util.Map<Long, Long> threadsStart = threadCpu();
       try (Processor<String, Long> p = Processor.forRecords(options, r -> {
         long n = r.value();
         if (n % 100 == 42 && failures) {
@@ -126,18 +139,70 @@ final class RecoveryBenchCommand implements Callable<Integer> {
           Thread.sleep(10);
         }
         seconds = (System.nanoTime() - start) / 1e9;
+        cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
+        printCpuByThread(scenario, threadsStart, cpuSeconds);
         p.close(Duration.ofSeconds(30));
       }
     }
     long lost = countLost(bootstrap, output, input + "-dlt");
     if (failures) {
       System.out.printf(Locale.ROOT,
-          "RESULT system=sagaflow scenario=%s records=%d seconds=%.2f rate=%.0f dead_lettered=%d expected_dead_letters=%d lost=%d%n",
-          scenario, records, seconds, records / seconds, dead.get(), expectedDead, lost);
+          "RESULT system=sagaflow scenario=%s records=%d seconds=%.2f rate=%.0f cpu_s=%.1f dead_lettered=%d"
+              + " expected_dead_letters=%d lost=%d%n",
+          scenario, records, seconds, records / seconds, cpuSeconds, dead.get(), expectedDead, lost);
     } else {
-      System.out.printf(Locale.ROOT, "RESULT system=sagaflow scenario=%s records=%d seconds=%.2f rate=%.0f lost=%d%n",
-          scenario, records, seconds, records / seconds, lost);
+      System.out.printf(Locale.ROOT, "RESULT system=sagaflow scenario=%s records=%d seconds=%.2f rate=%.0f cpu_s=%.1f lost=%d%n",
+          scenario, records, seconds, records / seconds, cpuSeconds, lost);
     }
+    return new double[] {seconds, cpuSeconds};
+  }
+
+  private static java.util.Map<Long, Long> threadCpu() {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.Map<Long, Long> cpu = new java.util.HashMap<>();
+    for (long id : mx.getAllThreadIds()) {
+      cpu.put(id, mx.getThreadCpuTime(id));
+    }
+    return cpu;
+  }
+
+  /**
+   * A {@code CPU} line: the run's CPU seconds by kind of thread (broker, poll loop, handler and
+   * recovery work on the virtual-thread carriers, producers' network threads), the rest being the
+   * JVM's own (JIT, GC) and threads that ended within the run.
+   */
+  private static void printCpuByThread(String scenario, java.util.Map<Long, Long> start, double total) {
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    java.util.Map<String, Double> byKind = new java.util.TreeMap<>();
+    double java = 0;
+    for (java.lang.management.ThreadInfo info : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (info == null) {
+        continue;
+      }
+      long now = mx.getThreadCpuTime(info.getThreadId());
+      if (now < 0) {
+        continue;
+      }
+      double s = (now - start.getOrDefault(info.getThreadId(), 0L)) / 1e9;
+      String n = info.getThreadName();
+      String kind = n.startsWith("kafka-producer-network-thread") ? (n.contains("recovery") ? "recovery_producer" : "producers")
+          : n.startsWith("ForkJoinPool") || n.startsWith("sagaflow-worker") ? "workers"
+          : n.startsWith("sagaflow-poll") ? "poll"
+          : n.startsWith("data-plane-kafka-request-handler") ? "broker_handlers"
+          : n.startsWith("data-plane-kafka-network-thread") ? "broker_network"
+          : n.startsWith("main") ? "main" : "other_threads";
+      byKind.merge(kind, s, Double::sum);
+      java += s;
+    }
+    StringBuilder line = new StringBuilder("CPU scenario=" + scenario);
+    byKind.forEach((k, v) -> line.append(String.format(Locale.ROOT, " %s=%.1f", k, v)));
+    line.append(String.format(Locale.ROOT, " jvm_and_ended=%.1f", total - java));
+    System.out.println(line);
+  }
+
+  private static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
   }
 
   /** Produces {@code v<n>} values; with failures, 1% poison pills ({@code n % 100 == 7}). Returns the dead letters to expect. */

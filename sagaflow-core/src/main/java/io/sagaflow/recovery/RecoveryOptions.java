@@ -26,12 +26,21 @@ import java.util.random.RandomGenerator;
  * @param policy retry tiers and topic names
  * @param producerProperties raw producer properties, applied over the cluster's settings and our defaults ({@code acks=all},
  *     idempotence on, byte-array serializers, {@code max.block.ms} = {@code publishTimeout}, {@code
- *     linger.ms} 20 and {@code batch.size} 64 KiB, since inside a processor nobody waits for a copy's ack)
+ *     linger.ms} 100 and {@code batch.size} 64 KiB, since inside a processor nobody waits for a copy's ack,
+ *     and {@code compression.type} {@code lz4} unless the cluster's settings name one: the copies'
+ *     headers repeat from record to record and shrink about 25-fold; set {@code
+ *     compression.type=none} to turn it off. In an exactly-once processor the copies go through the
+ *     processor's producer and its settings)
  * @param createTopics create missing retry and dead-letter topics through the Kafka Admin API with
  *     the source topic's partition count; when false, they must exist (or be auto-created)
  * @param publishTimeout how long one publish (metadata, topic creation, ack) may take before it
  *     counts as failed
- * @param maxStackTraceBytes cap of the {@code kafka_dlt-exception-stacktrace} header, in bytes
+ * @param maxStackTraceBytes cap of the {@code kafka_dlt-exception-stacktrace} header, in bytes (at
+ *     least 256; default {@value #DEFAULT_MAX_STACK_TRACE_BYTES}). A longer trace keeps every
+ *     exception line ({@code "Caused by: "} included) with fewer frames each (8, then 2, then 1),
+ *     and only then is cut; a shortened trace ends with the line {@code "\t... [cut to fit
+ *     RecoveryOptions.maxStackTraceBytes]"}. Spring Kafka writes the whole trace: raise this to
+ *     keep more of it
  * @param clock source of due times and failure times
  * @param random source of backoff jitter, or {@code null} for {@link
  *     java.util.concurrent.ThreadLocalRandom}; a given generator is used under a lock
@@ -52,6 +61,12 @@ public record RecoveryOptions(
     RecoveryListener listener,
     io.sagaflow.tracing.Tracing tracing) {
 
+  /**
+   * The default {@link #maxStackTraceBytes()}: the exception line and a handful of frames of each
+   * exception in a cause chain of three or four.
+   */
+  public static final int DEFAULT_MAX_STACK_TRACE_BYTES = 2048;
+
   /** Validates every value and copies the property map. */
   public RecoveryOptions {
     Objects.requireNonNull(cluster, "cluster");
@@ -70,7 +85,7 @@ public record RecoveryOptions(
   }
 
   /**
-   * Default policy, topics created on demand, 30 s publish timeout, 16 KiB stack traces, on a
+   * Default policy, topics created on demand, 30 s publish timeout, 2 KiB stack traces, on a
    * plaintext cluster at {@code bootstrapServers} (the shortcut for {@code
    * of(ClusterOptions.of(bootstrapServers), groupId)}).
    */
@@ -89,7 +104,7 @@ public record RecoveryOptions(
   /** Default settings on this cluster (its security reaches the producer and the admin client). */
   public static RecoveryOptions of(ClusterOptions cluster, String groupId) {
     return new RecoveryOptions(cluster, groupId, RetryPolicy.defaults(), Map.of(), true,
-        Duration.ofSeconds(30), 16 * 1024, Clock.systemUTC(), null, new RecoveryListener() {},
+        Duration.ofSeconds(30), DEFAULT_MAX_STACK_TRACE_BYTES, Clock.systemUTC(), null, new RecoveryListener() {},
         io.sagaflow.tracing.Tracing.none());
   }
 
@@ -150,6 +165,10 @@ public record RecoveryOptions(
         publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);
   }
 
+  /**
+   * These options with another cap of the stack-trace header (at least 256 bytes; default {@value
+   * #DEFAULT_MAX_STACK_TRACE_BYTES}); see {@link #maxStackTraceBytes()} for what a cut keeps.
+   */
   public RecoveryOptions withMaxStackTraceBytes(int maxStackTraceBytes) {
     return new RecoveryOptions(cluster, groupId, policy, producerProperties, createTopics,
         publishTimeout, maxStackTraceBytes, clock, random, listener, tracing);

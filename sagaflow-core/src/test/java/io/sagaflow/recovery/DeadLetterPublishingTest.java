@@ -51,8 +51,11 @@ class DeadLetterPublishingTest {
   }
 
   RecoveryOptions options(RetryPolicy policy) {
+    // These tests publish outside a processor, one blocking write after another: each would wait
+    // out the default linger (100 ms), which pays only when many copies are in flight.
     return RecoveryOptions.of(kafka.bootstrapServers(), "orders-service").withPolicy(policy)
-        .withClock(Clock.fixed(NOW, ZoneOffset.UTC)).withPublishTimeout(Duration.ofSeconds(20));
+        .withClock(Clock.fixed(NOW, ZoneOffset.UTC)).withPublishTimeout(Duration.ofSeconds(20))
+        .withProducerProperty("linger.ms", 5);
   }
 
   /** Decodes dead-letter headers the way a Spring Kafka tool does: by name, from the documented encodings. */
@@ -263,6 +266,41 @@ class DeadLetterPublishingTest {
       List<ConsumerRecord<byte[], byte[]>> dlt = TestHarness.readAll(strict.bootstrapServers(), "payments-dlt", 1);
       assertThat(dlt).hasSize(1);
       assertThat(DeadLetterHeaders.read(dlt.get(0).headers()).originalOffset()).isEqualTo(7L);
+    }
+  }
+
+  @Test
+  void deadLettersAreWrittenWithLz4UnlessTheProducerPropertiesSayOtherwise() throws Exception {
+    RetryPolicy straightToDlt = RetryPolicy.defaults().withRetryable(e -> false);
+    long lz4 = deadLetterLogBytes("orders-lz4", options(straightToDlt));
+    long none = deadLetterLogBytes("orders-none", options(straightToDlt).withProducerProperty("compression.type", "none"));
+
+    // Ten letters of a 20 kB value of one repeated byte: stored as they are unless compressed.
+    assertThat(none).isGreaterThan(10 * 20_000L);
+    assertThat(lz4).isLessThan(none / 10);
+  }
+
+  /** Dead-letters ten records of {@code topic} and returns the bytes its DLT holds on the broker. */
+  private long deadLetterLogBytes(String topic, RecoveryOptions options) throws Exception {
+    kafka.createTopic(topic, 1);
+    byte[] value = new byte[20_000];
+    java.util.Arrays.fill(value, (byte) 'a');
+    try (RecoveryHandler handler = Recovery.handler(options)) {
+      for (int i = 0; i < 10; i++) {
+        ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>(topic, 0, i, null, value);
+        handler.onFailure(new FailedRecord(r, new IllegalStateException("record " + i), 1, "g"));
+      }
+    }
+    List<ConsumerRecord<byte[], byte[]>> dlt = TestHarness.readAll(kafka.bootstrapServers(), topic + "-dlt", 10);
+    assertThat(dlt).hasSize(10).allSatisfy(d -> assertThat(d.value()).isEqualTo(value));
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
+      int broker = admin.describeCluster().nodes().get().iterator().next().id();
+      return admin.describeLogDirs(List.of(broker)).allDescriptions().get().get(broker).values().stream()
+          .mapToLong(dir -> {
+            var replica = dir.replicaInfos().get(new TopicPartition(topic + "-dlt", 0));
+            return replica == null ? 0 : replica.size();
+          })
+          .sum();
     }
   }
 

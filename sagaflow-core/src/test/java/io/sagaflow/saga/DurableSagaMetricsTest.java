@@ -90,14 +90,18 @@ class DurableSagaMetricsTest {
             .tag("outcome", "completed").timer().count()).as("one, two, asked, the undo step").isEqualTo(4);
         assertThat(first.get("sagaflow.saga.journal.restore").tag("topic", ORDERS).timer().count())
             .as("one partition assigned").isEqualTo(1);
+        // At least: 3 tombstones, 4 puts (one, two, undo, asked), the dead letter, the waiting run's journal.
+        // Looked up inside the wait: the loop thread registers this summary just after the transaction
+        // timer, so it may not exist yet when the first transaction has only just completed.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+          DistributionSummary batches = first.find("sagaflow.saga.journal.batch.records").tag("topic", ORDERS)
+              .summary();
+          return batches != null && batches.totalAmount() >= 9;
+        });
         Timer transactions = first.get("sagaflow.saga.journal.transaction").tag("topic", ORDERS)
             .tag("outcome", "completed").timer();
         assertThat(transactions.count()).isPositive();
         assertThat(transactions.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS)).isPositive();
-        // At least: 3 tombstones, 4 puts (one, two, undo, asked), the dead letter, the waiting run's journal.
-        DistributionSummary batches = first.get("sagaflow.saga.journal.batch.records").tag("topic", ORDERS)
-            .summary();
-        await().atMost(Duration.ofSeconds(30)).until(() -> batches.totalAmount() >= 9);
         // Nothing left to write once the journal shows every run's last state: no transaction is in
         // flight at the crash, whose abort would hold the journal back for the transaction timeout.
         await().atMost(Duration.ofSeconds(30)).until(() -> settled(kafka));

@@ -10,7 +10,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 
 /**
- * Plain mode: an idempotent {@code acks=all} producer; {@link #publish} blocks until acked, {@link
+ * Plain mode: an idempotent {@code acks=all} producer; {@link #publish} blocks until acked (after
+ * {@code linger.ms}; no flush, which would wait for every thread's sends, and which, called from
+ * eight threads at once in one test run, left a batch unsent until it expired), {@link
  * #publishAsync} completes when acked (or fails after {@code timeout}).
  */
 public final class ProducerRecoveryPublisher implements RecoveryPublisher {

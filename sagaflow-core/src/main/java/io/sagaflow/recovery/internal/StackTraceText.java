@@ -28,8 +28,13 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>The text of a throwable's frames is cached by those frames (class, method, file, line), so
  *       the thousandth failure of the same code path costs a map lookup; the cache is bounded (it
  *       is cleared when full).
- *   <li>The UTF-8 bytes are built in one pass and cut at the byte cap without splitting a
- *       character.
+ *   <li>A trace over the byte cap ({@code RecoveryOptions.maxStackTraceBytes}) is rendered again
+ *       with fewer frames per throwable ({@link #FRAME_STEPS}: 8, then 2, then 1), so that every
+ *       {@code "Caused by: "} line survives, the root cause included, which a plain cut at the cap
+ *       would drop first; only if one frame each is still too long is the text cut (a partial
+ *       indented line is dropped, a long message is cut, never inside a character). A shortened
+ *       trace ends with the line {@link #CUT_MARKER}, counted in the cap. A trace that fits is
+ *       rendered once.
  * </ol>
  *
  * The layout is {@code printStackTrace}'s ({@code "\tat "}, {@code "Caused by: "}, {@code
@@ -41,21 +46,42 @@ final class StackTraceText {
   static final int MAX_DEPTH = 8;
   static final int MAX_SUPPRESSED = 4;
   static final int CACHE_ENTRIES = 512;
+  /** Frames per throwable tried in turn while the trace is over the cap. */
+  static final int[] FRAME_STEPS = {MAX_FRAMES, 8, 2, 1};
+  /** The last line of a trace shortened to fit the cap (a tab and dots, like {@code "\t... n more"}). */
+  static final String CUT_MARKER = "\t... [cut to fit RecoveryOptions.maxStackTraceBytes]\n";
+  private static final byte[] CUT_MARKER_BYTES = CUT_MARKER.getBytes(StandardCharsets.UTF_8);
 
   private static final ConcurrentHashMap<Frames, byte[]> CACHE = new ConcurrentHashMap<>();
 
   private StackTraceText() {}
 
-  /** The trace of {@code error} as UTF-8, at most {@code maxBytes} bytes. */
+  /**
+   * The trace of {@code error} as UTF-8, at most {@code maxBytes} bytes (which must leave room for
+   * {@link #CUT_MARKER} and a line or so: {@code RecoveryOptions} asks for at least 256).
+   */
   static byte[] utf8(Throwable error, int maxBytes) {
-    Out out = new Out(maxBytes);
-    Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    render(out, error, null, "", "", seen, 0);
-    return out.bytes();
+    Out whole = render(error, maxBytes, MAX_FRAMES);
+    if (!whole.full()) {
+      return whole.bytes();
+    }
+    int room = maxBytes - CUT_MARKER_BYTES.length - 1; // the marker, and a newline before it after a hard cut
+    Out out = null;
+    for (int i = 1; i < FRAME_STEPS.length && (out == null || out.full()); i++) {
+      out = render(error, room, FRAME_STEPS[i]);
+    }
+    return out.cutToLine().append(CUT_MARKER_BYTES).bytes();
+  }
+
+  private static Out render(Throwable error, int maxBytes, int maxFrames) {
+    Out out = new Out(maxBytes + CUT_MARKER_BYTES.length + 1);
+    out.limit(maxBytes);
+    render(out, error, null, "", "", Collections.newSetFromMap(new IdentityHashMap<>()), 0, maxFrames);
+    return out;
   }
 
   private static void render(Out out, Throwable t, StackTraceElement[] enclosing, String caption,
-      String prefix, Set<Throwable> seen, int depth) {
+      String prefix, Set<Throwable> seen, int depth, int maxFrames) {
     if (out.full()) {
       return;
     }
@@ -65,17 +91,17 @@ final class StackTraceText {
     }
     StackTraceElement[] trace = t.getStackTrace();
     out.append(prefix).append(caption).append(describe(t)).append("\n");
-    out.append(frames(trace, enclosing, prefix));
+    out.append(frames(trace, enclosing, prefix, maxFrames));
     if (depth >= MAX_DEPTH) {
       return;
     }
     Throwable[] suppressed = t.getSuppressed();
     for (int i = 0; i < Math.min(suppressed.length, MAX_SUPPRESSED); i++) {
-      render(out, suppressed[i], trace, "Suppressed: ", prefix + "\t", seen, depth + 1);
+      render(out, suppressed[i], trace, "Suppressed: ", prefix + "\t", seen, depth + 1, maxFrames);
     }
     Throwable cause = t.getCause();
     if (cause != null && cause != t) {
-      render(out, cause, trace, "Caused by: ", prefix, seen, depth + 1);
+      render(out, cause, trace, "Caused by: ", prefix, seen, depth + 1, maxFrames);
     }
   }
 
@@ -89,8 +115,8 @@ final class StackTraceText {
   }
 
   /** The frame lines of {@code trace}, from the cache when this code path failed before. */
-  private static byte[] frames(StackTraceElement[] trace, StackTraceElement[] enclosing, String prefix) {
-    int shown = shownFrames(trace, enclosing);
+  private static byte[] frames(StackTraceElement[] trace, StackTraceElement[] enclosing, String prefix, int maxFrames) {
+    int shown = shownFrames(trace, enclosing, maxFrames);
     Frames key = new Frames(trace, shown, trace.length - shown, prefix);
     byte[] text = CACHE.get(key);
     if (text == null) {
@@ -105,9 +131,9 @@ final class StackTraceText {
 
   /**
    * How many frames from the top to print: up to the runtime frames at the bottom and up to the
-   * frames shared with the enclosing trace, at least the first frame, at most {@link #MAX_FRAMES}.
+   * frames shared with the enclosing trace, at least the first frame, at most {@code maxFrames}.
    */
-  static int shownFrames(StackTraceElement[] trace, StackTraceElement[] enclosing) {
+  static int shownFrames(StackTraceElement[] trace, StackTraceElement[] enclosing, int maxFrames) {
     int end = trace.length;
     while (end > 0 && isRuntimeFrame(trace[end - 1])) {
       end--;
@@ -122,7 +148,7 @@ final class StackTraceText {
       }
       end = Math.min(end, m + 1); // frames in common are printed by the enclosing trace
     }
-    return Math.min(end, MAX_FRAMES);
+    return Math.min(end, maxFrames);
   }
 
   /** A frame of the processor's runtime or of the thread machinery beneath it. */
@@ -190,16 +216,46 @@ final class StackTraceText {
     }
   }
 
-  /** UTF-8 bytes up to a cap; past it, appends are ignored and the cut keeps characters whole. */
+  /**
+   * UTF-8 bytes up to a limit; past it, appends are ignored and the cut keeps characters whole.
+   * The buffer has room beyond the limit for the cut marker.
+   */
   private static final class Out {
-    private final int max;
+    private int max;
     private byte[] buf;
     private int len;
     private boolean full;
 
-    Out(int max) {
+    Out(int capacity) {
+      this.max = capacity;
+      this.buf = new byte[Math.min(capacity, 2048)];
+    }
+
+    void limit(int max) {
       this.max = max;
-      this.buf = new byte[Math.min(max, 2048)];
+    }
+
+    /**
+     * Ends the text at a line end: a partial indented line (a frame, {@code "... n more"}, a
+     * suppressed exception) is dropped, a partial exception line (a long message) is kept as cut
+     * and ended; then lifts the limit for the marker.
+     */
+    Out cutToLine() {
+      if (len > 0 && buf[len - 1] != '\n') {
+        int start = len - 1;
+        while (start > 0 && buf[start - 1] != '\n') {
+          start--;
+        }
+        if (start > 0 && buf[start] == '\t') {
+          len = start;
+        } else {
+          buf = Arrays.copyOf(buf, Math.max(buf.length, len + 1));
+          buf[len++] = '\n';
+        }
+      }
+      full = false;
+      max = Integer.MAX_VALUE;
+      return this;
     }
 
     boolean full() {
@@ -223,7 +279,7 @@ final class StackTraceText {
         full = true;
       }
       if (len + n > buf.length) {
-        buf = Arrays.copyOf(buf, Math.min(max, Math.max(len + n, 2 * buf.length)));
+        buf = Arrays.copyOf(buf, Math.max(len + n, Math.min(max, 2 * buf.length)));
       }
       System.arraycopy(b, 0, buf, len, n);
       len += n;

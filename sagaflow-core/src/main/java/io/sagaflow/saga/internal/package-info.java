@@ -6,6 +6,10 @@
  * ({@link io.sagaflow.saga.internal.JournalRecorder}), the Kafka publisher and
  * shared reply consumer, the runner seam for topic consumers
  * ({@link io.sagaflow.saga.internal.SagaRunner}) and test doubles (loopback bus, manual timer).
+ * The durable consumer ({@link io.sagaflow.saga.internal.DurableSagaConsumer}) is split into
+ * parts with one job each: {@code DurableLoop} (its thread), {@code ResidentRuns}, {@code
+ * JournalRestore}, {@code JournalTransactions} (with {@code JournalWriter} and {@code
+ * JournalCommitter}), {@code DurableRecovery}, {@code DurableRebalance} and {@code DurableStatus}.
  * Not API: exported only to sibling Sagaflow modules (the testkit).
  */
 package io.sagaflow.saga.internal;

@@ -174,9 +174,20 @@ class RecoveryFailureHandlerTest {
         .withPolicy(policy).withMaxStackTraceBytes(300), publisher, null);
     h.onFailure(failed(record("orders", 0, 5, new RecordHeaders()), new IllegalArgumentException("\u00e9".repeat(400)), 1));
     byte[] trace = publisher.sent.get(0).headers().lastHeader(RecoveryHeaders.DLT_EXCEPTION_STACKTRACE).value();
-    assertThat(trace.length).isBetween(299, 300);
+    assertThat(trace.length).isBetween(298, 300);
     assertThat(new String(trace, java.nio.charset.StandardCharsets.UTF_8))
-        .startsWith("java.lang.IllegalArgumentException: \u00e9").doesNotContain("\ufffd");
+        .startsWith("java.lang.IllegalArgumentException: \u00e9").doesNotContain("\ufffd")
+        .endsWith("\t... [cut to fit RecoveryOptions.maxStackTraceBytes]\n");
+  }
+
+  @Test
+  void byDefaultTheStackTraceHeaderIsCappedAt2KiB() throws Exception {
+    RecoveryFailureHandler h = new RecoveryFailureHandler(RecoveryOptions.of("unused:9092", "g").withPolicy(policy),
+        publisher, null);
+    h.onFailure(failed(record("orders", 0, 5, new RecordHeaders()), new IllegalArgumentException("x".repeat(5000)), 1));
+    byte[] trace = publisher.sent.get(0).headers().lastHeader(RecoveryHeaders.DLT_EXCEPTION_STACKTRACE).value();
+    assertThat(trace.length).isBetween(2000, 2048);
+    assertThat(RecoveryOptions.DEFAULT_MAX_STACK_TRACE_BYTES).isEqualTo(2048);
   }
 
   @Test

@@ -149,15 +149,53 @@ class StackTraceTextTest {
   }
 
   @Test
-  void cutsAtTheByteCapWithoutSplittingCharacters() {
+  void cutsAtTheByteCapWithoutSplittingCharactersAndSaysSo() {
     RuntimeException e = withFrames(new IllegalArgumentException("\u00e9".repeat(400)), frame("app.A", 1));
     for (int cap : new int[] {256, 257, 300, 301}) {
       byte[] bytes = StackTraceText.utf8(e, cap);
-      assertThat(bytes.length).isBetween(cap - 1, cap);
-      assertThat(new String(bytes, StandardCharsets.UTF_8)).startsWith("java.lang.IllegalArgumentException: \u00e9")
-          .doesNotContain("\ufffd");
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      assertThat(bytes.length).isBetween(cap - 2, cap);
+      // The message is cut (it is the only line), ended, and followed by the marker.
+      assertThat(text).startsWith("java.lang.IllegalArgumentException: \u00e9").doesNotContain("\ufffd")
+          .endsWith("\u00e9\n" + StackTraceText.CUT_MARKER);
     }
     assertThat(StackTraceText.utf8(withFrames(new RuntimeException("short"), frame("app.A", 1)), 256))
         .hasSize("java.lang.RuntimeException: short\n\tat app.A.run(A.java:1)\n".length());
+  }
+
+  @Test
+  void aTraceOverTheCapKeepsEveryCauseWithFewerFramesAndEndsWithTheMarker() {
+    Exception root = withFrames(new java.io.IOException("connection reset"), deep("app.Socket", 40));
+    Exception middle = withFrames(new IllegalStateException("repository failed", root), deep("app.Repository", 40));
+    RuntimeException top = withFrames(new RuntimeException("order 7 failed", middle), deep("app.Handler", 40));
+    assertThat(text(top, 1 << 20)).hasSizeGreaterThan(4000).doesNotContain(StackTraceText.CUT_MARKER);
+
+    byte[] bytes = StackTraceText.utf8(top, 2048);
+    String text = new String(bytes, StandardCharsets.UTF_8);
+
+    assertThat(bytes.length).isLessThanOrEqualTo(2048);
+    assertThat(text).startsWith("java.lang.RuntimeException: order 7 failed\n\tat app.Handler0.run(Handler0.java:0)\n")
+        .contains("\nCaused by: java.lang.IllegalStateException: repository failed\n\tat app.Repository0.run",
+            "\nCaused by: java.io.IOException: connection reset\n\tat app.Socket0.run(Socket0.java:0)\n")
+        .endsWith(StackTraceText.CUT_MARKER);
+    // Eight frames of each of the three throwables fit in 2 KiB; the rest are counted, as printStackTrace does.
+    assertThat(text.lines().filter(l -> l.startsWith("\tat ")).count()).isEqualTo(3 * 8);
+    assertThat(text).contains("\tat app.Handler7.run", "\t... 32 more\n").doesNotContain("app.Handler8");
+
+    // A tighter cap: one frame each, every exception line still there, and never a partial line.
+    String tight = text(top, 300);
+    assertThat(tight.getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(300);
+    assertThat(tight.lines().filter(l -> l.startsWith("\tat ")).count()).isBetween(1L, 3L);
+    assertThat(tight).startsWith("java.lang.RuntimeException: order 7 failed\n")
+        .contains("Caused by: java.lang.IllegalStateException").endsWith(StackTraceText.CUT_MARKER);
+    assertThat(tight.lines()).allMatch(l -> !l.startsWith("\tat ") || l.endsWith(")"));
+  }
+
+  private static StackTraceElement[] deep(String prefix, int n) {
+    StackTraceElement[] frames = new StackTraceElement[n];
+    for (int i = 0; i < n; i++) {
+      frames[i] = frame(prefix + i, i);
+    }
+    return frames;
   }
 }

@@ -159,7 +159,7 @@ public record SagaflowProperties(
    *     named policy leaves unset is taken from retry
    * @param createTopics create missing retry and dead-letter topics (default true)
    * @param publishTimeout how long one retry or dead-letter write may take (default 30s)
-   * @param maxStackTraceBytes cap of the stack trace header of dead letters (default 16384)
+   * @param maxStackTraceBytes cap of the stack trace header of dead letters (default 2048)
    * @param producerProperties raw properties of the recovery producer
    */
   public record Recovery(@DefaultValue("true") boolean enabled, @DefaultValue Retry retry, Map<String, Retry> policies,
