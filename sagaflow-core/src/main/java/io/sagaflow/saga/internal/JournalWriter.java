@@ -83,8 +83,8 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   private final Tracing tracing;
   /**
    * Guards everything below. A lock, not a monitor: hundreds of saga threads take it briefly, and a
-   * monitor's waiters spin on the two cores (a profile showed ~14% of the JVM's CPU spinning here)
-   * where a lock's waiting virtual threads unmount.
+   * monitor's waiters spin on the two cores (~14% of a profiled JVM's CPU samples were saga threads
+   * entering it) where a lock's waiting virtual threads unmount.
    */
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Run> runs = new HashMap<>();
