@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -84,6 +86,28 @@ final class ChildLauncher {
     } catch (URISyntaxException | IllegalArgumentException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * The lines {@code process} prints, queued by a daemon thread named {@code threadName}; the queue ends
+   * with {@code "(its output ended)"} (or the read error), so a reader waiting for a line learns that the
+   * child is gone.
+   */
+  static BlockingQueue<String> outputLines(Process process, String threadName) {
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread.ofPlatform().daemon().name(threadName).start(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
+          StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          lines.add(line);
+        }
+        lines.add("(its output ended)");
+      } catch (IOException e) {
+        lines.add("(its output failed: " + e + ")");
+      }
+    });
+    return lines;
   }
 
   static String javaCommand() {

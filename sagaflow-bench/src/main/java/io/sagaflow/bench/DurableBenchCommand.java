@@ -70,7 +70,7 @@ final class DurableBenchCommand implements Callable<Integer> {
   int saturatedSagas;
 
   @Option(names = "--warm-up-sagas", defaultValue = "2000",
-      description = "Sagas run saturated before each system's measured runs (default ${DEFAULT-VALUE})")
+      description = "Sagas run saturated before each system's measured runs, at most --sagas (default ${DEFAULT-VALUE})")
   int warmUpSagas;
 
   @Option(names = "--rate", defaultValue = "500", description = "Offered load of the paced run, sagas/s (default ${DEFAULT-VALUE})")
@@ -223,7 +223,7 @@ final class DurableBenchCommand implements Callable<Integer> {
       String fresh = "failed its saturated run"; // null: the paced run goes on on the same processes
       try {
         load = new DurableLoad(bootstrap, prefix, codec, deployment::failure);
-        load.saturated(warmUpSagas, timeoutSeconds); // warm-up
+        load.saturated(Math.min(warmUpSagas, saturatedSagas), timeoutSeconds); // warm-up
         Measured saturated = load.saturated(saturatedSagas, timeoutSeconds);
         print(system, saturatedName, saturated);
         if (saturated.missing() == 0) {
@@ -247,7 +247,7 @@ final class DurableBenchCommand implements Callable<Integer> {
           String freshPrefix = prefix + "-paced";
           deployment = starter.start(freshPrefix);
           load = new DurableLoad(bootstrap, freshPrefix, codec, deployment::failure);
-          load.saturated(warmUpSagas, timeoutSeconds); // warm-up of the fresh processes
+          load.saturated(Math.min(warmUpSagas, saturatedSagas), timeoutSeconds); // warm-up of the fresh processes
         }
         load.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
         Measured paced = load.paced(rate, pacedSeconds, timeoutSeconds);

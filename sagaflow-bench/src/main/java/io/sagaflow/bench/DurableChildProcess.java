@@ -1,8 +1,6 @@
 package io.sagaflow.bench;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +8,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,23 +18,12 @@ import java.util.concurrent.TimeUnit;
 final class DurableChildProcess implements AutoCloseable {
   private final Process process;
   private final Writer stdin;
-  private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+  private final BlockingQueue<String> lines;
 
   private DurableChildProcess(Process process) {
     this.process = process;
     this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    Thread.ofPlatform().daemon().name("bench-durable-child-out").start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-          StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          lines.add(line);
-        }
-        lines.add("(its output ended)");
-      } catch (IOException e) {
-        lines.add("(its output failed: " + e + ")");
-      }
-    });
+    this.lines = ChildLauncher.outputLines(process, "bench-durable-child-out");
   }
 
   static DurableChildProcess start(String bootstrap, String prefix, boolean durable, boolean waiting, String heap,

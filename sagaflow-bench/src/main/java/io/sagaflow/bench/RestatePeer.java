@@ -1,10 +1,8 @@
 package io.sagaflow.bench;
 
 import io.sagaflow.testkit.NodePackages;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -13,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -181,19 +177,7 @@ final class RestatePeer implements AutoCloseable {
     // Its stderr (the SDK's log) goes to a file: under overload the SDK logs an exception per broken
     // invocation stream, thousands of lines between the RESULT lines. A failed scenario prints its tail.
     service = new ProcessBuilder(command).redirectError(dataDir.resolve("service.log").toFile()).start();
-    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    Process p = service;
-    Thread.ofPlatform().daemon().name("bench-restate-service-out").start(() -> {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = r.readLine()) != null) {
-          lines.add(line);
-        }
-        lines.add("(its output ended)");
-      } catch (IOException e) {
-        lines.add("(its output failed: " + e + ")");
-      }
-    });
+    BlockingQueue<String> lines = ChildLauncher.outputLines(service, "bench-restate-service-out");
     String line = lines.poll(90, TimeUnit.SECONDS);
     if (line == null || !line.startsWith("READY ")) {
       throw new IllegalStateException("the Restate service JVM did not get ready: " + line + "; its log: "
