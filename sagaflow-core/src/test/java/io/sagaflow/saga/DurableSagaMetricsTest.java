@@ -14,16 +14,12 @@ import io.sagaflow.saga.internal.DurableSagaConsumer;
 import io.sagaflow.tracing.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -143,27 +139,11 @@ class DurableSagaMetricsTest {
 
   /** Whether the committed journal holds the three ended runs' tombstones and the waiting run's pending take. */
   private static boolean settled(EmbeddedKafka kafka) {
-    List<ConsumerRecord<byte[], byte[]>> journal = committed(kafka, "d-group" + DurableOptions.JOURNAL_SUFFIX);
+    List<ConsumerRecord<byte[], byte[]>> journal = DurableTestKit.committed(kafka, "d-group" + DurableOptions.JOURNAL_SUFFIX);
     long tombstones = journal.stream().filter(r -> r.value() == null).count();
     boolean waits = journal.stream().anyMatch(r -> r.value() != null
         && new String(r.value(), StandardCharsets.UTF_8).matches("(?s).*\\{\"id\":\"[^\"]*\",\"k\":\"take\",[^}]*\"s\":\"p\".*"));
     return tombstones == 3 && waits;
-  }
-
-  /** Every record of {@code topic} a read_committed reader sees now. */
-  private static List<ConsumerRecord<byte[], byte[]>> committed(EmbeddedKafka kafka, String topic) {
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-        "isolation.level", "read_committed"), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = List.of(new TopicPartition(topic, 0));
-      c.assign(parts);
-      c.seekToBeginning(parts);
-      long end = c.endOffsets(parts).get(parts.get(0));
-      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      while (c.position(parts.get(0)) < end) {
-        c.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
-      return out;
-    }
   }
 
   private static void reply(EmbeddedKafka kafka, SagaRuntime runtime, String transactionId) {

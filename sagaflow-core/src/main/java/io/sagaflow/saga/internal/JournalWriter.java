@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,7 +50,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * replay never publishes a put twice nor skips one). A run unbalanced for over a second (a put
  * cancelled between the two) is written anyway.
  *
- * <p>Input offsets: per input partition, the offsets of records received whose run's start is
+ * <p>Input offsets ({@link InputOffsets}): per input partition, the offsets of records received whose run's start is
  * not yet in a batch; a batch commits the lowest of them (or the next offset when none), so a
  * record's offset is committed in the transaction that journals its start, and a waiting saga
  * holds no record in flight. A batch carries the offsets of every assigned partition, so each
@@ -77,7 +76,6 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   static final int MAX_BATCH_RECORDS = 5_000;
 
   private final String journalTopic;
-  private final String inputTopic;
   private final JournalCodec codec;
   private final ActionCodec actions;
   private final Tracing tracing;
@@ -92,7 +90,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   /** The runs with something to write (dirty, or puts waiting): a batch looks at these only. */
   private final Set<Run> pending = new LinkedHashSet<>();
   private final Map<Integer, List<Out>> ended = new HashMap<>();
-  private final Map<Integer, Offsets> offsets = new HashMap<>();
+  private final InputOffsets offsets;
   /** Told the run key of an entry appended for a run no longer here (see {@link #onOrphanAppend}). */
   private volatile Consumer<String> orphans = k -> {};
 
@@ -119,20 +117,6 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       this.partition = partition;
       this.inputOffset = inputOffset;
       this.restored = restored;
-    }
-  }
-
-  /** Input offsets of one partition. */
-  private static final class Offsets {
-    final TreeSet<Long> unwritten = new TreeSet<>();
-    long next;
-
-    Offsets(long next) {
-      this.next = next;
-    }
-
-    long committable() {
-      return unwritten.isEmpty() ? next : unwritten.first();
     }
   }
 
@@ -181,7 +165,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       Tracing tracing) {
     this.tracing = Objects.requireNonNull(tracing, "tracing");
     this.journalTopic = Objects.requireNonNull(journalTopic, "journalTopic");
-    this.inputTopic = Objects.requireNonNull(inputTopic, "inputTopic");
+    this.offsets = new InputOffsets(Objects.requireNonNull(inputTopic, "inputTopic"));
     this.codec = Objects.requireNonNull(codec, "codec");
     this.actions = Objects.requireNonNull(actions, "actions");
   }
@@ -192,7 +176,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   public void assigned(int partition, long position) {
     lock.lock();
     try {
-      offsets.put(partition, new Offsets(position));
+      offsets.assigned(partition, position);
     } finally {
       lock.unlock();
     }
@@ -202,11 +186,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   public void received(int partition, long offset) {
     lock.lock();
     try {
-      Offsets o = offsets.get(partition);
-      if (o != null) {
-        o.unwritten.add(offset);
-        o.next = Math.max(o.next, offset + 1);
-      }
+      offsets.received(partition, offset);
     } finally {
       lock.unlock();
     }
@@ -220,10 +200,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   public void position(int partition, long position) {
     lock.lock();
     try {
-      Offsets o = offsets.get(partition);
-      if (o != null) {
-        o.next = Math.max(o.next, position);
-      }
+      offsets.position(partition, position);
     } finally {
       lock.unlock();
     }
@@ -236,10 +213,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       if (deadLetter != null) {
         ended.computeIfAbsent(partition, p -> new ArrayList<>()).add(Out.ready(deadLetter));
       }
-      Offsets o = offsets.get(partition);
-      if (o != null) {
-        o.unwritten.remove(offset);
-      }
+      offsets.written(partition, offset);
     } finally {
       lock.unlock();
     }
@@ -281,10 +255,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
         out.add(Out.ready(deadLetter));
       }
       if (!run.startWritten) {
-        Offsets o = offsets.get(run.partition);
-        if (o != null) {
-          o.unwritten.remove(run.inputOffset);
-        }
+        offsets.written(run.partition, run.inputOffset);
       }
     } finally {
       lock.unlock();
@@ -325,7 +296,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
       }
       for (Integer p : partitions) {
         ended.remove(p);
-        offsets.remove(p);
+        offsets.forget(p);
       }
       return dropped;
     } finally {
@@ -391,7 +362,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
   /** Takes what is ready for the next transaction (at most about {@link #MAX_BATCH_RECORDS} records). */
   public Batch drain(long nowNanos) {
     List<Out> outs = new ArrayList<>();
-    Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+    Map<TopicPartition, OffsetAndMetadata> commit;
     lock.lock();
     try {
       for (Iterator<Run> it = pending.iterator(); it.hasNext() && outs.size() < MAX_BATCH_RECORDS;) {
@@ -415,15 +386,12 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
         }
         if (!run.startWritten) {
           run.startWritten = true;
-          Offsets o = offsets.get(run.partition);
-          if (o != null) {
-            o.unwritten.remove(run.inputOffset);
-          }
+          offsets.written(run.partition, run.inputOffset);
         }
       }
       ended.values().forEach(outs::addAll);
       ended.clear();
-      offsets.forEach((p, o) -> commit.put(new TopicPartition(inputTopic, p), new OffsetAndMetadata(o.committable())));
+      commit = offsets.committable();
     } finally {
       lock.unlock();
     }
