@@ -172,7 +172,8 @@ final class RestatePeer implements AutoCloseable {
     if (Runtime.version().feature() >= 24) {
       command.add("--sun-misc-unsafe-memory-access=allow");
     }
-    command.addAll(List.of("-Xmx" + heap, "-XX:+UseParallelGC", "-cp", String.join(File.pathSeparator, classpath),
+    // The same JVM settings as Sagaflow's saga JVM (DurableChildProcess): the default G1, this heap.
+    command.addAll(List.of("-Xmx" + heap, "-XX:+UseG1GC", "-cp", String.join(File.pathSeparator, classpath),
         RestateBenchChild.class.getName(), "--bootstrap-servers", bootstrap, "--out", out));
     // Its stderr (the SDK's log) goes to a file: under overload the SDK logs an exception per broken
     // invocation stream, thousands of lines between the RESULT lines. A failed scenario prints its tail.

@@ -2,11 +2,12 @@ package io.sagaflow.processor;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sagaflow.kafka.internal.PooledJson;
 import java.nio.charset.StandardCharsets;
 
 /** How {@link ProcessorRecord#send(String, Object, Object)} turns keys and values into bytes. */
 final class OutputBytes {
-  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+  private static final ObjectMapper JSON = PooledJson.mapper().findAndRegisterModules(); // handlers: virtual threads
 
   private OutputBytes() {}
 

@@ -1,5 +1,6 @@
 package io.sagaflow.routing;
 
+import io.sagaflow.kafka.internal.PooledJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -213,7 +214,7 @@ public final class EventRouter {
 
   /** Collects handlers; {@link #build()} makes the immutable router. */
   public static final class Builder {
-    private ObjectMapper mapper = new ObjectMapper()
+    private ObjectMapper mapper = PooledJson.mapper() // handlers run on virtual threads
         .findAndRegisterModules()
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sagaflow.kafka.internal.PooledJson;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.RaceResult;
 import java.io.IOException;
@@ -60,7 +61,7 @@ public final class JournalCodec {
   public static final int FORMAT_VERSION = 1;
 
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final ObjectMapper ENVELOPE = new ObjectMapper();
+  private static final ObjectMapper ENVELOPE = PooledJson.mapper(); // encodes on saga (virtual) threads
   private static final byte[] E_FIELD = ",\"e\":[".getBytes(StandardCharsets.UTF_8);
   private static final byte[] RP_FIELD = ",\"rp\":".getBytes(StandardCharsets.UTF_8);
 
