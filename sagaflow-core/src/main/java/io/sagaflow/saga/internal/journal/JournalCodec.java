@@ -118,16 +118,28 @@ public final class JournalCodec {
    * {@link #encodeEntry}, and the reply positions. The parts are copied, not parsed again.
    */
   public byte[] assemble(byte[] head, List<byte[]> entries, List<ReplyPosition> replyPositions) {
+    return assemble(head, entries, encodePositions(replyPositions));
+  }
+
+  /** Reply positions as the JSON array {@link #assemble} writes, or null when there are none. */
+  public byte[] encodePositions(List<ReplyPosition> replyPositions) {
+    if (replyPositions.isEmpty()) {
+      return null;
+    }
+    ArrayNode rp = NODES.arrayNode();
+    for (ReplyPosition p : replyPositions) {
+      rp.addObject().put("c", p.effectId()).put("t", p.topic()).put("p", p.partition()).put("o", p.offset());
+    }
+    return bytes(rp);
+  }
+
+  /**
+   * A record value from its encoded parts: {@code head} as {@link #encodeHead}, the entries as
+   * {@link #encodeEntry}, the reply positions as {@link #encodePositions} (or null).
+   */
+  public byte[] assemble(byte[] head, List<byte[]> entries, byte[] positions) {
     if (head.length < 2 || head[head.length - 1] != '}') {
       throw new IllegalArgumentException("not a journal head: it must be a JSON object, as encodeHead writes");
-    }
-    byte[] positions = null;
-    if (!replyPositions.isEmpty()) {
-      ArrayNode rp = NODES.arrayNode();
-      for (ReplyPosition p : replyPositions) {
-        rp.addObject().put("c", p.effectId()).put("t", p.topic()).put("p", p.partition()).put("o", p.offset());
-      }
-      positions = bytes(rp);
     }
     int size = head.length + E_FIELD.length + 2 + (positions == null ? 0 : RP_FIELD.length + positions.length);
     for (byte[] e : entries) {

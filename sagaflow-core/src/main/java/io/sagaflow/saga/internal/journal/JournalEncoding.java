@@ -16,13 +16,16 @@ import java.util.Objects;
  * by effect id; a journal holding another entry object under that id (a pending effect that got
  * its outcome) has it encoded again. The recorder, which encodes each entry once anyway to count
  * a run's bytes, hands its bytes over with {@link #seed}. The result is byte for byte
- * {@link JournalCodec#encode}'s. Thread-safe (a run's writes are rare and short; the lock is
+ * {@link JournalCodec#encode}'s. The reply positions, which change only when a run subscribes to
+ * another reply topic, are encoded again only when they changed. Thread-safe (a run's writes are rare and short; the lock is
  * uncontended).
  */
 public final class JournalEncoding {
   private final JournalCodec codec;
   private final Map<String, Encoded> entries = new HashMap<>();
   private byte[] head;
+  private List<ReplyPosition> positions = List.of();
+  private byte[] positionBytes;
 
   private record Encoded(JournalEntry entry, byte[] bytes) {}
 
@@ -50,6 +53,10 @@ public final class JournalEncoding {
       }
       parts.add(known.bytes());
     }
-    return codec.assemble(head, parts, journal.replyPositions());
+    if (!journal.replyPositions().equals(positions)) {
+      positions = journal.replyPositions();
+      positionBytes = codec.encodePositions(positions);
+    }
+    return codec.assemble(head, parts, positionBytes);
   }
 }

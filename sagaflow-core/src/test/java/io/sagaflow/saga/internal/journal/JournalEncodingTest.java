@@ -37,6 +37,8 @@ class JournalEncodingTest {
     states.add(j);
     j = j.withEntry(JournalEntry.pending("3", EffectKind.DELAY, null, t, t.plusSeconds(60)));
     states.add(j);
+    j = j.withReplyPosition(new ReplyPosition("4", "SHIP_DONE", 1, 5)); // the positions change again
+    states.add(j);
     for (SagaJournal state : states) {
       byte[] bytes = encoding.encode(state);
       assertThat(bytes).isEqualTo(codec.encode(state));
