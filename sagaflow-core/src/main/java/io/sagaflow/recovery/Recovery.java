@@ -90,8 +90,8 @@ public final class Recovery {
     // first copies deoptimize the JIT's code of the shared send path (RecordAccumulator,
     // MemoryRecordsBuilder, DataOutputStream, compiled for one stream type), which then runs
     // interpreted for seconds and stays bimorphic after; in bench recovery that made the
-    // handler's own sends ~60 % dearer in the failures run and cost more CPU than the dead
-    // letters themselves (BENCHMARKS.md, recovery pipeline, session 9).
+    // handler's own sends ~60 % dearer in the failures run, more CPU than sending the dead
+    // letters took (BENCHMARKS.md, recovery pipeline, session 9).
     producer.putAll(options.producerProperties());
     return producer;
   }
