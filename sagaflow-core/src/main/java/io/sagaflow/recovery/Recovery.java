@@ -84,14 +84,14 @@ public final class Recovery {
     // waits out the linger.
     producer.put(ProducerConfig.LINGER_MS_CONFIG, 100);
     producer.put(ProducerConfig.BATCH_SIZE_CONFIG, 64 * 1024);
-    // Those headers (names, origin topic, group, exception class, message and trace) repeat from
-    // copy to copy, so a batch of copies shrinks about 25-fold with lz4 (1.5 KB to 55 bytes each
-    // in bench recovery), and the broker validates and stores that much less next to the
-    // processor's own output. lz4 ships with kafka-clients and falls back to pure Java where its
-    // native library cannot load. A codec the user gave the cluster is kept.
-    if (!options.cluster().clientProperties().containsKey(ProducerConfig.COMPRESSION_TYPE_CONFIG)) {
-      producer.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-    }
+    // No compression of our own (Kafka's default, like the processor's producer; a codec in the
+    // cluster's settings or the user's properties applies). lz4 shrank a batch of copies 25-fold,
+    // but a second codec beside an uncompressed producer costs every producer of the JVM: the
+    // first copies deoptimize the JIT's code of the shared send path (RecordAccumulator,
+    // MemoryRecordsBuilder, DataOutputStream, compiled for one stream type), which then runs
+    // interpreted for seconds and stays bimorphic after; in bench recovery that made the
+    // handler's own sends ~60 % dearer in the failures run, more CPU than sending the dead
+    // letters took (BENCHMARKS.md, recovery pipeline, session 9).
     producer.putAll(options.producerProperties());
     return producer;
   }

@@ -27,10 +27,10 @@ import java.util.random.RandomGenerator;
  * @param producerProperties raw producer properties, applied over the cluster's settings and our defaults ({@code acks=all},
  *     idempotence on, byte-array serializers, {@code max.block.ms} = {@code publishTimeout}, {@code
  *     linger.ms} 100 and {@code batch.size} 64 KiB, since inside a processor nobody waits for a copy's ack,
- *     and {@code compression.type} {@code lz4} unless the cluster's settings name one: the copies'
- *     headers repeat from record to record and shrink about 25-fold; set {@code
- *     compression.type=none} to turn it off. In an exactly-once processor the copies go through the
- *     processor's producer and its settings)
+ *     and no compression unless the cluster's settings name a codec (like the processor's producer:
+ *     a second codec in the JVM slows every producer's sends); {@code compression.type=lz4} shrinks
+ *     the copies about 25-fold, since their headers repeat from record to record. In an
+ *     exactly-once processor the copies go through the processor's producer and its settings)
  * @param createTopics create missing retry and dead-letter topics through the Kafka Admin API with
  *     the source topic's partition count; when false, they must exist (or be auto-created)
  * @param publishTimeout how long one publish (metadata, topic creation, ack) may take before it
