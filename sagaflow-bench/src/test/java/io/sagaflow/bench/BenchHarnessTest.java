@@ -89,6 +89,35 @@ class BenchHarnessTest {
   }
 
   @Test
+  void sagaBenchStopsStartingSaturatedSagasAfterSaturatedSeconds() throws Exception {
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    SagaBenchCommand command = new SagaBenchCommand();
+    new CommandLine(command).parseArgs(
+        "--bootstrap-servers", kafka.bootstrapServers(),
+        "--systems", "sagaflow",
+        "--sagas", "1000000",
+        "--saturated-seconds", "1",
+        "--concurrency", "20",
+        "--rate", "20",
+        "--paced-seconds", "1",
+        "--paced-warmup-seconds", "0");
+    command.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+
+    int exit = command.call();
+
+    List<String> lines = captured.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(exit).isZero();
+    String saturated = lines.stream()
+        .filter(l -> l.startsWith("RESULT system=sagaflow scenario=saga-roundtrip-saturated "))
+        .findFirst().orElseThrow();
+    // Bounded by the second, not by --sagas: some sagas, far fewer than a million, in about a second.
+    int sagas = Integer.parseInt(saturated.replaceAll(".* sagas=(\\d+) .*", "$1"));
+    double seconds = Double.parseDouble(saturated.replaceAll(".* seconds=([\\d.]+) .*", "$1"));
+    assertThat(sagas).isBetween(1, 999_999);
+    assertThat(seconds).isBetween(1.0, 30.0);
+  }
+
+  @Test
   void durableBenchPrintsSkipForRestateWithoutNodeAndExitsZero(@TempDir Path npmDir) throws Exception {
     // Restate alone: the Sagaflow systems run in the same loop before and after it (seconds each, not for CI).
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
