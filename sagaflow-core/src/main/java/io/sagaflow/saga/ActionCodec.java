@@ -149,37 +149,47 @@ public final class ActionCodec {
    *     string {@code transaction_id}
    */
   public Action<JsonNode> decode(ConsumerRecord<byte[], byte[]> record) {
-    String where = record.topic() + "-" + record.partition() + "@" + record.offset();
-    return decode(record.topic(), record.value(), headerMap(record.headers()), where);
+    return decode(record.topic(), record.value(), headerMap(record.headers()), record);
   }
 
   /** Decodes a value read from {@code topic}; see {@link #decode(ConsumerRecord)}. */
   public Action<JsonNode> decode(String topic, byte[] value, Map<String, byte[]> headers) {
-    return decode(topic, value, headers, topic);
+    return decode(topic, value, headers, null);
   }
 
-  private Action<JsonNode> decode(String topic, byte[] value, Map<String, byte[]> headers, String where) {
+  /** {@code record}'s place as error messages name it ({@code topic-partition@offset}), else the topic. */
+  private static String where(String topic, ConsumerRecord<?, ?> record) {
+    return record == null ? topic : record.topic() + "-" + record.partition() + "@" + record.offset();
+  }
+
+  /**
+   * Decodes; {@code record} (or null) only names the place in the errors: built for every record,
+   * that text cost more than the checks.
+   */
+  private Action<JsonNode> decode(String topic, byte[] value, Map<String, byte[]> headers,
+      ConsumerRecord<?, ?> record) {
     String expected = "; a saga action is JSON {\"transaction_id\": \"...\", \"payload\": ...}";
     if (value == null) {
-      throw new ActionDecodingException(topic, "record " + where + " has no value (null)" + expected, null);
+      throw new ActionDecodingException(topic, "record " + where(topic, record) + " has no value (null)" + expected,
+          null);
     }
     JsonNode node;
     try {
       node = wire.readTree(value);
     } catch (JsonProcessingException e) {
-      throw new ActionDecodingException(topic, "record " + where + " is not JSON (" + e.getOriginalMessage()
-          + ")" + expected, e);
+      throw new ActionDecodingException(topic, "record " + where(topic, record) + " is not JSON ("
+          + e.getOriginalMessage() + ")" + expected, e);
     } catch (IOException e) {
-      throw new ActionDecodingException(topic, "record " + where + " is not JSON (" + e.getMessage()
-          + ")" + expected, e);
+      throw new ActionDecodingException(topic, "record " + where(topic, record) + " is not JSON ("
+          + e.getMessage() + ")" + expected, e);
     }
     if (node == null || !node.isObject()) {
-      throw new ActionDecodingException(topic, "record " + where + " is JSON but not an object ("
+      throw new ActionDecodingException(topic, "record " + where(topic, record) + " is JSON but not an object ("
           + (node == null ? "empty" : node.getNodeType()) + ")" + expected, null);
     }
     JsonNode tx = node.get(TRANSACTION_ID);
     if (tx == null || !tx.isTextual() || tx.asText().isBlank()) {
-      throw new ActionDecodingException(topic, "record " + where + " has "
+      throw new ActionDecodingException(topic, "record " + where(topic, record) + " has "
           + (tx == null ? "no transaction_id" : "an invalid transaction_id (" + tx + ")")
           + expected, null);
     }
