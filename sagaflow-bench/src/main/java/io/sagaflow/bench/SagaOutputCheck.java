@@ -8,9 +8,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
@@ -43,11 +46,30 @@ final class SagaOutputCheck implements AutoCloseable {
         new ByteArrayDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> parts = new ArrayList<>();
     for (String t : List.of(requestTopic, outputTopic)) {
-      consumer.partitionsFor(t).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
+      partitionsOf(consumer, t).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
     }
     consumer.assign(parts);
     consumer.seekToBeginning(parts);
     this.thread = Thread.ofPlatform().daemon().name("chaos-sagas-checker").start(this::loop);
+  }
+
+  /**
+   * The partitions of a topic just created. A broker learns of a new topic a moment after the
+   * controller created it, and until then answers that it does not exist (an empty list): a reader
+   * assigned to none of the output's partitions would count no saga as completed.
+   */
+  private static List<PartitionInfo> partitionsOf(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    for (;;) {
+      List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+      if (infos != null && !infos.isEmpty()) {
+        return infos;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        throw new IllegalStateException("the checker found no partitions of " + topic + " within 30 s");
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // metadata again; not a synchronisation
+    }
   }
 
   private void loop() {
