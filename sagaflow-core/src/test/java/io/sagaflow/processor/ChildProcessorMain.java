@@ -13,7 +13,10 @@ import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A processor in a child JVM for crash tests. Appends "partition@offset" for every processed record
- * to a file. Args: bootstrap topic group outFile handlerSleepMs stopAfter (0 = run until killed).
+ * to a file. Args: bootstrap topic group outFile handlerSleepMs stopAfter (0 = run until killed)
+ * [hangAt [instanceId]]: the record at "partition@offset" ("-" for none) writes its line and then
+ * never finishes, so that a kill always finds a record that ran but was not committed; with an
+ * instance id the processor joins as a static member, so a restart takes its partitions back at once.
  */
 public final class ChildProcessorMain {
   private ChildProcessorMain() {}
@@ -25,6 +28,8 @@ public final class ChildProcessorMain {
     Path out = Path.of(args[3]);
     long sleepMs = Long.parseLong(args[4]);
     int stopAfter = Integer.parseInt(args[5]);
+    String hangAt = args.length > 6 ? args[6] : "-";
+    String instanceId = args.length > 7 ? args[7] : null;
     boolean micrometer;
     try {
       Class.forName("io.micrometer.core.instrument.MeterRegistry");
@@ -42,14 +47,19 @@ public final class ChildProcessorMain {
               .withOrdering(Ordering.KEY)
               .withMaxInFlight(20)
               .withCommitInterval(Duration.ofMillis(50))
-              .withShutdownHook(true);
+              .withShutdownHook(true)
+              .withInstanceId(instanceId);
       Processor<String, String> processor = Processor.forRecords(options, r -> {
         if (sleepMs > 0) {
           Thread.sleep(sleepMs); // part of the scenario: a handler that takes time
         }
-        byte[] line = (r.partition() + "@" + r.offset() + "\n").getBytes(StandardCharsets.UTF_8);
+        String at = r.partition() + "@" + r.offset();
+        byte[] line = (at + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (file) {
           file.write(ByteBuffer.wrap(line));
+        }
+        if (at.equals(hangAt)) {
+          Thread.sleep(Long.MAX_VALUE); // part of the scenario: ran, never finishes, killed in flight
         }
         processed.incrementAndGet();
       }).start();
