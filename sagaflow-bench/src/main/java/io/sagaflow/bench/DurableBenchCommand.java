@@ -34,7 +34,9 @@ import picocli.CommandLine.Option;
  * ({@code read_committed}), so a saga's latency runs from its input's scheduled send to its output
  * becoming visible: start to completion, as a user sees it.
  *
- * <p>Scenarios per system: a warm-up, then {@code durable-3step-saturated} (all inputs sent at
+ * <p>First the broker warms up ({@code --broker-warm-up-seconds}): durable sagas on topics of their own until
+ * this JVM's JIT, which compiles the embedded broker's code too, is quiet, so that no system pays the broker's
+ * warm-up for the others. Scenarios per system: a warm-up, then {@code durable-3step-saturated} (all inputs sent at
  * once; rate = sagas over the time to the last output), then {@code durable-3step-<rate>} (inputs
  * paced, latency from each input's scheduled time, so no coordinated omission). For the durable
  * system, {@code durable-waiting}: N sagas each waiting on a take, the child's heap after a full GC,
@@ -72,6 +74,14 @@ final class DurableBenchCommand implements Callable<Integer> {
   @Option(names = "--warm-up-sagas", defaultValue = "2000",
       description = "Sagas run saturated before each system's measured runs, at most --sagas (default ${DEFAULT-VALUE})")
   int warmUpSagas;
+
+  @Option(names = "--broker-warm-up-seconds", defaultValue = "120",
+      description = {"Before the first system, durable sagas run unmeasured on topics of their own until this JVM's"
+          + " JIT is quiet (with the embedded broker, that is the broker's own JIT), at least 15 s and at most this"
+          + " long; 0 skips it (default ${DEFAULT-VALUE}).",
+          "Every system then meets a warm broker, as a service in production does, instead of the first one paying"
+              + " the broker's warm-up."})
+  int brokerWarmUpSeconds;
 
   @Option(names = "--rate", defaultValue = "500", description = "Offered load of the paced run, sagas/s (default ${DEFAULT-VALUE})")
   int rate;
@@ -131,20 +141,21 @@ final class DurableBenchCommand implements Callable<Integer> {
     String runId = Long.toString(System.currentTimeMillis(), 36);
     Map<String, double[]> rates = new LinkedHashMap<>();
     BenchOutcome outcome = new BenchOutcome(OWN);
+    Map<String, Starter> starters = new LinkedHashMap<>();
     for (String system : systems) {
-      String prefix = "bench-durable-" + runId + "-" + system;
-      Starter starter;
       if (system.equals(RestatePeer.SYSTEM)) {
-        Optional<RestatePeer.Binary> binary = prepareRestate();
-        if (binary.isEmpty()) {
-          continue;
-        }
-        starter = p -> startRestate(binary.get(), bootstrap, kafka, p);
+        prepareRestate().ifPresent(binary -> starters.put(system, p -> startRestate(binary, bootstrap, kafka, p)));
       } else {
         boolean durable = system.equals("sagaflow-durable");
-        starter = p -> startSagaflow(bootstrap, kafka, p, durable);
+        starters.put(system, p -> startSagaflow(bootstrap, kafka, p, durable));
       }
-      rates.put(system, scenarios(system, bootstrap, prefix, starter, outcome));
+    }
+    if (brokerWarmUpSeconds > 0 && !starters.isEmpty()) {
+      warmUpBroker(bootstrap, kafka, "bench-durable-" + runId + "-broker-warm-up");
+    }
+    for (Map.Entry<String, Starter> e : starters.entrySet()) {
+      String prefix = "bench-durable-" + runId + "-" + e.getKey();
+      rates.put(e.getKey(), scenarios(e.getKey(), bootstrap, prefix, e.getValue(), outcome));
     }
     ratio("durable/plain", rates.get("sagaflow-durable"), rates.get("sagaflow"));
     ratio("sagaflow-durable/restate", rates.get("sagaflow-durable"), rates.get(RestatePeer.SYSTEM));
@@ -159,6 +170,30 @@ final class DurableBenchCommand implements Callable<Integer> {
     }
     outcome.summary().ifPresent(out::println);
     return outcome.exitCode();
+  }
+
+  /**
+   * Durable sagas in rounds of 2,000 until this JVM's JIT is quiet ({@link #brokerWarmUpSeconds}). It warms
+   * what every system shares, whichever runs first: the broker (produce, fetch, transactions, offset commits)
+   * and this JVM's input producer and output reader. A warm-up that fails says so and the run goes on; the
+   * measured scenarios then show what is wrong.
+   */
+  private void warmUpBroker(String bootstrap, EmbeddedKafka kafka, String prefix) throws InterruptedException {
+    try (Deployment deployment = startSagaflow(bootstrap, kafka, prefix, true);
+        DurableLoad load = new DurableLoad(bootstrap, prefix, codec, deployment::failure)) {
+      JitWarmUp.Result warmUp = JitWarmUp.run(15, brokerWarmUpSeconds, () -> {
+        Measured round = load.saturated(2000, timeoutSeconds);
+        if (round.missing() > 0) {
+          throw new IllegalStateException(round.missing() + " of 2000 sagas did not finish");
+        }
+      });
+      out.println("bench: broker warm-up: " + warmUp.describe());
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception | OutOfMemoryError e) {
+      out.println("bench: the broker warm-up failed (the run goes on): " + reason(e, null));
+    }
+    out.flush();
   }
 
   /** One system's processes and topics, for its scenarios. */

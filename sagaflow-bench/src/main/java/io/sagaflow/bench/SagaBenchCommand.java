@@ -390,23 +390,10 @@ final class SagaBenchCommand implements Callable<Integer> {
   }
 
   /** The paced load in 1 s runs until the JIT is quiet (see {@link #pacedWarmupSeconds}); says how long on stderr. */
-  private void pacedWarmup(SagaRuntime runtime, Saga<Integer> requester) throws InterruptedException {
-    java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-    boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
-    long last = timed ? jit.getTotalCompilationTime() : 0;
-    int quiet = 0;
-    int seconds = 0;
-    while (seconds < pacedWarmupSeconds && (seconds < 5 || quiet < 2 || !timed)) {
-      paced(runtime, requester, rate, 1, "paced-warmup", false);
-      seconds++;
-      if (timed) {
-        long now = jit.getTotalCompilationTime();
-        quiet = now - last < 100 ? quiet + 1 : 0;
-        last = now;
-      }
-    }
-    System.err.printf(Locale.ROOT, "paced warm-up: %d s at %d sagas/s%s%n", seconds, rate,
-        !timed ? "" : quiet >= 2 ? ", JIT quiet" : ", JIT still compiling");
+  private void pacedWarmup(SagaRuntime runtime, Saga<Integer> requester) throws Exception {
+    JitWarmUp.Result warmUp = JitWarmUp.run(5, pacedWarmupSeconds,
+        () -> paced(runtime, requester, rate, 1, "paced-warmup", false));
+    System.err.printf(Locale.ROOT, "paced warm-up: %s at %d sagas/s%n", warmUp.describe(), rate);
   }
 
   private long[] paced(SagaRuntime runtime, Saga<Integer> requester, int rate, int seconds)
