@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
  * saga (put a request, take its reply, put a second request, take its reply, put the output) until
  * its standard input closes. It prints {@code READY} once it owns partitions, and answers a
  * {@code HEAP} line on standard input with {@code HEAP <mb>}: the heap in use after a full GC, and
- * a {@code RESIDENT} line with {@code RESIDENT <resident sagas> <evicted sagas>}.
+ * a {@code RESIDENT} line with {@code RESIDENT <resident sagas> <evicted sagas>}, and a {@code JIT} line
+ * with {@code JIT <milliseconds of JIT compilation so far>} (-1 where the JVM does not tell).
  * In {@code --waiting} mode the saga puts its output and then waits on a take that is never answered.
  */
 @Command(name = "durable-bench-child", mixinStandardHelpOptions = true)
@@ -112,6 +113,9 @@ public final class DurableBenchChild implements Callable<Integer> {
       while ((line = in.readLine()) != null) {
         if (line.equals("HEAP")) {
           System.out.println("HEAP " + heapAfterGcMb());
+          System.out.flush();
+        } else if (line.equals("JIT")) {
+          System.out.println("JIT " + JitWarmUp.thisJvmMillis());
           System.out.flush();
         } else if (line.equals("RESIDENT")) {
           int evicted = consumer instanceof io.sagaflow.saga.internal.DurableSagaConsumer<?> d ? d.evictedSagas() : 0;

@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
  *
  * <p>First the broker warms up ({@code --broker-warm-up-seconds}): durable sagas on topics of their own until
  * this JVM's JIT, which compiles the embedded broker's code too, is quiet, so that no system pays the broker's
- * warm-up for the others. Scenarios per system: a warm-up, then {@code durable-3step-saturated} (all inputs sent at
+ * warm-up for the others. Scenarios per system: a warm-up ({@code --warm-up-seconds}: rounds of saturated
+ * sagas until the JIT is quiet), then {@code durable-3step-saturated} (all inputs sent at
  * once; rate = sagas over the time to the last output), then {@code durable-3step-<rate>} (inputs
  * paced, latency from each input's scheduled time, so no coordinated omission). For the durable
  * system, {@code durable-waiting}: N sagas each waiting on a take, the child's heap after a full GC,
@@ -72,8 +73,15 @@ final class DurableBenchCommand implements Callable<Integer> {
   int saturatedSagas;
 
   @Option(names = "--warm-up-sagas", defaultValue = "2000",
-      description = "Sagas run saturated before each system's measured runs, at most --sagas (default ${DEFAULT-VALUE})")
+      description = "Sagas in each round of a system's warm-up, at most --sagas (default ${DEFAULT-VALUE})")
   int warmUpSagas;
+
+  @Option(names = "--warm-up-seconds", defaultValue = "60",
+      description = {"Each system's warm-up before its measured runs: saturated rounds of --warm-up-sagas until the JIT"
+          + " is quiet in this JVM and, for Sagaflow, in the saga JVM (Restate's server is native code), at least 10 s"
+          + " and at most this long; 0 runs a single round, the procedure before session 10 (default ${DEFAULT-VALUE}).",
+          "A warm-up round that leaves sagas unfinished ends the warm-up: the measured run then shows what is wrong."})
+  int warmUpSeconds;
 
   @Option(names = "--broker-warm-up-seconds", defaultValue = "120",
       description = {"Before the first system, durable sagas run unmeasured on topics of their own until this JVM's"
@@ -186,6 +194,7 @@ final class DurableBenchCommand implements Callable<Integer> {
         if (round.missing() > 0) {
           throw new IllegalStateException(round.missing() + " of 2000 sagas did not finish");
         }
+        return true;
       });
       out.println("bench: broker warm-up: " + warmUp.describe());
     } catch (InterruptedException e) {
@@ -204,6 +213,11 @@ final class DurableBenchCommand implements Callable<Integer> {
     /** More about a failed scenario (e.g. the last lines of a log), or an empty string. */
     default String detail() {
       return "";
+    }
+
+    /** The JIT compilation time of the system's own JVM, for the warm-up; null where there is none to ask. */
+    default JitWarmUp.CompileClock jitClock() {
+      return null;
     }
 
     @Override
@@ -258,7 +272,7 @@ final class DurableBenchCommand implements Callable<Integer> {
       String fresh = "failed its saturated run"; // null: the paced run goes on on the same processes
       try {
         load = new DurableLoad(bootstrap, prefix, codec, deployment::failure);
-        load.saturated(Math.min(warmUpSagas, saturatedSagas), timeoutSeconds); // warm-up
+        warmUp(system, load, deployment);
         Measured saturated = load.saturated(saturatedSagas, timeoutSeconds);
         print(system, saturatedName, saturated);
         if (saturated.missing() == 0) {
@@ -282,7 +296,7 @@ final class DurableBenchCommand implements Callable<Integer> {
           String freshPrefix = prefix + "-paced";
           deployment = starter.start(freshPrefix);
           load = new DurableLoad(bootstrap, freshPrefix, codec, deployment::failure);
-          load.saturated(Math.min(warmUpSagas, saturatedSagas), timeoutSeconds); // warm-up of the fresh processes
+          warmUp(system, load, deployment); // of the fresh processes
         }
         load.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
         Measured paced = load.paced(rate, pacedSeconds, timeoutSeconds);
@@ -303,6 +317,23 @@ final class DurableBenchCommand implements Callable<Integer> {
       closeQuietly(load, deployment);
     }
     return figures;
+  }
+
+  /** A system's warm-up ({@link #warmUpSeconds}); says how long it took. */
+  private void warmUp(String system, DurableLoad load, Deployment deployment) throws Exception {
+    int sagas = Math.min(warmUpSagas, saturatedSagas);
+    if (warmUpSeconds <= 0) {
+      load.saturated(sagas, timeoutSeconds);
+      return;
+    }
+    List<JitWarmUp.CompileClock> clocks = new ArrayList<>(List.of(JitWarmUp.thisJvm()));
+    if (deployment.jitClock() != null) {
+      clocks.add(deployment.jitClock());
+    }
+    JitWarmUp.Result warmUp = JitWarmUp.run(Math.min(10, warmUpSeconds), warmUpSeconds, clocks,
+        () -> load.saturated(sagas, timeoutSeconds).missing() == 0);
+    out.println("bench: " + system + " warm-up: " + warmUp.describe());
+    out.flush();
   }
 
   private static String reason(Throwable e, Deployment deployment) {
@@ -363,6 +394,11 @@ final class DurableBenchCommand implements Callable<Integer> {
       @Override
       public String failure() {
         return started.failure();
+      }
+
+      @Override
+      public JitWarmUp.CompileClock jitClock() {
+        return started::jitMillis;
       }
 
       @Override

@@ -74,13 +74,22 @@ final class DurableChildProcess implements AutoCloseable {
   }
 
   long heapMb() throws IOException, InterruptedException {
-    stdin.write("HEAP\n");
+    return Long.parseLong(ask("HEAP", "its heap"));
+  }
+
+  /** The child's JIT compilation so far, in milliseconds (-1 where its JVM does not tell). */
+  long jitMillis() throws IOException, InterruptedException {
+    return Long.parseLong(ask("JIT", "its JIT compilation time"));
+  }
+
+  private String ask(String command, String what) throws IOException, InterruptedException {
+    stdin.write(command + "\n");
     stdin.flush();
     String line = lines.poll(60, TimeUnit.SECONDS);
-    if (line == null || !line.startsWith("HEAP ")) {
-      throw new IllegalStateException("the saga consumer's JVM did not report its heap: " + line);
+    if (line == null || !line.startsWith(command + " ")) {
+      throw new IllegalStateException("the saga consumer's JVM did not report " + what + ": " + line);
     }
-    return Long.parseLong(line.substring(5).trim());
+    return line.substring(command.length() + 1).trim();
   }
 
   @Override

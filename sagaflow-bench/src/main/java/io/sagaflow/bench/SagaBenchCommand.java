@@ -93,6 +93,17 @@ final class SagaBenchCommand implements Callable<Integer> {
   int pacedSeconds;
 
   /**
+   * One warm-up of 2,000 sagas (the procedure before session 10) lasts half a second: the measured
+   * saturated run, 3 to 5 s, then ran while C2 compiled the code it runs.
+   */
+  @Option(names = "--warmup-seconds", defaultValue = "60",
+      description = "Before the measured saturated run, run saturated rounds of 5,000 sagas (--concurrency in flight) "
+          + "unmeasured for at least 5 s and until the JIT is quiet (under 100 ms of compilation per second in each "
+          + "of 2 consecutive rounds), at most this long (default ${DEFAULT-VALUE}; 0: one round of 2,000 sagas with "
+          + "200 in flight, the procedure before session 10)")
+  int warmupSeconds;
+
+  /**
    * The saturated warm-up and run leave the JIT busy with the code that only the paced load runs
    * (long-poll fetches and single-record batches on both sides, idle-to-busy wake-ups): measured
    * right away, the paced run shares the two cores with C2 compiling for most of its 10 s (on the
@@ -330,7 +341,15 @@ final class SagaBenchCommand implements Callable<Integer> {
         SagaRuntime requests = Sagas.runtime(base.withKafkaProperty("client.id", "bench-requester"))) {
       Assignments.await(echoConsumer, Duration.ofSeconds(60), "the echo saga consumer");
       // Warm up (JIT, connections, the reply consumer's first follow) before measuring.
-      saturated(requests, requester, Math.min(2000, saturatedSagas), Math.min(concurrency, 200), 0, "warmup", false);
+      if (warmupSeconds <= 0) {
+        saturated(requests, requester, Math.min(2000, saturatedSagas), Math.min(concurrency, 200), 0, "warmup", false);
+      } else {
+        JitWarmUp.Result warmUp = JitWarmUp.run(5, warmupSeconds, () -> {
+          saturated(requests, requester, Math.min(5000, saturatedSagas), concurrency, 0, "warmup", false);
+          return true;
+        });
+        System.err.printf(Locale.ROOT, "saturated warm-up: %s%n", warmUp.describe());
+      }
       counters.reset();
       int started = saturated(requests, requester, saturatedSagas, concurrency, saturatedSeconds,
           "saga-roundtrip-saturated", true);
@@ -392,7 +411,10 @@ final class SagaBenchCommand implements Callable<Integer> {
   /** The paced load in 1 s runs until the JIT is quiet (see {@link #pacedWarmupSeconds}); says how long on stderr. */
   private void pacedWarmup(SagaRuntime runtime, Saga<Integer> requester) throws Exception {
     JitWarmUp.Result warmUp = JitWarmUp.run(5, pacedWarmupSeconds,
-        () -> paced(runtime, requester, rate, 1, "paced-warmup", false));
+        () -> {
+          paced(runtime, requester, rate, 1, "paced-warmup", false);
+          return true;
+        });
     System.err.printf(Locale.ROOT, "paced warm-up: %s at %d sagas/s%n", warmUp.describe(), rate);
   }
 

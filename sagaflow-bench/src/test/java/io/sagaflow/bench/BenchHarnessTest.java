@@ -75,7 +75,8 @@ class BenchHarnessTest {
         "--concurrency", "200",
         "--rate", "50",
         "--paced-seconds", "1",
-        "--paced-warmup-seconds", "0");
+        "--paced-warmup-seconds", "0",
+        "--warmup-seconds", "0");
     command.out = new PrintStream(captured, true, StandardCharsets.UTF_8);
 
     int exit = command.call();
