@@ -248,6 +248,8 @@ final class RecoveryBenchCommand implements Callable<Integer> {
     p.put(ProducerConfig.LINGER_MS_CONFIG, "10");
     p.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
     long expectedDead = 0;
+    AtomicLong failed = new AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<Exception> firstError = new java.util.concurrent.atomic.AtomicReference<>();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
       for (int i = 0; i < records; i++) {
         boolean poison = failures && i % 100 == 7;
@@ -257,9 +259,19 @@ final class RecoveryBenchCommand implements Callable<Integer> {
         }
         byte[] key = ("key-" + (i % 10_000)).getBytes(StandardCharsets.US_ASCII);
         byte[] value = (poison ? "x" + i : "v" + i).getBytes(StandardCharsets.US_ASCII);
-        producer.send(new ProducerRecord<>(topic, key, value));
+        producer.send(new ProducerRecord<>(topic, key, value), (metadata, e) -> {
+          if (e != null) {
+            firstError.compareAndSet(null, e);
+            failed.incrementAndGet();
+          }
+        });
       }
       producer.flush();
+    }
+    if (failed.get() > 0) {
+      // A run would otherwise wait for records that were never written, and time out.
+      throw new IllegalStateException("the bench could not write " + failed.get() + " of its " + records
+          + " input records to " + topic + ": " + firstError.get(), firstError.get());
     }
     return expectedDead;
   }
