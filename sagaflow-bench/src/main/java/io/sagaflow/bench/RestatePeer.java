@@ -56,6 +56,36 @@ final class RestatePeer implements AutoCloseable {
   private final URI admin;
   /** Kills both processes if this JVM ends before {@link #close()} (an error escaping the bench, Ctrl-C). */
   private final Thread killOnExit = new Thread(this::kill, "bench-restate-kill-on-exit");
+
+  /**
+   * Runs the server ({@code "$0" "$@"}) so that it stops with the bench JVM however that ends: a
+   * shutdown hook covers every end but SIGKILL, after which the server would run on, orphaned. The
+   * shell keeps its standard input, a pipe from the bench JVM, open on fd 3 (a background job's
+   * own stdin is /dev/null); a watcher reads it to its end, which comes when the JVM has gone,
+   * then sends the server SIGTERM, as {@link Process#destroy} of the shell does. The shell exits
+   * with the server's exit code.
+   */
+  private static final String STOP_WITH_PARENT = String.join("\n",
+      "exec 3<&0",
+      "\"$0\" \"$@\" </dev/null 3<&- &",
+      "server=$!",
+      "trap 'kill -TERM $server 2>/dev/null' TERM INT",
+      "( cat <&3 >/dev/null; kill -TERM $server 2>/dev/null ) &",
+      "watcher=$!",
+      "exec 3<&-",
+      "while :; do",
+      "  wait $server; code=$?",
+      "  kill -0 $server 2>/dev/null || break",
+      "done",
+      "kill $watcher 2>/dev/null",
+      "exit $code");
+
+  /** {@code command} run by a shell that stops it when the bench JVM is gone ({@link #STOP_WITH_PARENT}). */
+  static List<String> stoppingWithParent(List<String> command) {
+    List<String> wrapped = new ArrayList<>(List.of("/bin/sh", "-c", STOP_WITH_PARENT));
+    wrapped.addAll(command);
+    return wrapped;
+  }
   private volatile Process service;
 
   private RestatePeer(Path dataDir, Process server, URI admin) {
@@ -119,10 +149,11 @@ final class RestatePeer implements AutoCloseable {
         "[[ingress.kafka-clusters]]",
         "name = \"" + KAFKA_CLUSTER + "\"",
         "brokers = [" + brokers + "]", ""));
-    Process server = new ProcessBuilder(binary.path().toString(), "--config-file", dir.resolve("restate.toml").toString(),
+    List<String> command = stoppingWithParent(List.of(binary.path().toString(), "--config-file", dir.resolve("restate.toml").toString(),
         "--base-dir", dir.resolve("data").toString(), "--node-name", "bench", "--listen-mode", "tcp",
         "--bind-address", "127.0.0.1:" + ports[2], "--advertised-address", "http://127.0.0.1:" + ports[2] + "/",
-        "--no-logo")
+        "--no-logo"));
+    Process server = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("server.log").toFile())
         .start();
