@@ -13,15 +13,20 @@ import org.junit.jupiter.api.Test;
 
 /** The shell that runs the Restate server stops it when the bench JVM is gone, even after a SIGKILL. */
 class RestatePeerTest {
+  /** The {@code sleep} standing in for the server, once the shell has started it. */
+  private static ProcessHandle serverUnder(Process shell) {
+    return Awaitility.await("the server under the shell").atMost(Duration.ofSeconds(10))
+        .until(() -> shell.descendants().filter(p -> p.info().command().orElse("").endsWith("sleep")).findFirst(),
+            java.util.Optional::isPresent)
+        .orElseThrow();
+  }
+
   @Test
   void theServerStopsWhenTheBenchJvmsPipeCloses() throws Exception {
     assumeTrue(Files.isExecutable(Path.of("/bin/sh")), "needs /bin/sh (the Restate server runs on Linux only)");
     Process shell = new ProcessBuilder(RestatePeer.stoppingWithParent(List.of("sleep", "1000"))).start();
     try {
-      ProcessHandle server = Awaitility.await("the server under the shell").atMost(Duration.ofSeconds(10))
-          .until(() -> shell.descendants().filter(p -> p.info().command().orElse("").endsWith("sleep")).findFirst(),
-              java.util.Optional::isPresent)
-          .orElseThrow();
+      ProcessHandle server = serverUnder(shell);
       List<ProcessHandle> all = shell.descendants().toList(); // the server, the watcher and its cat
       // What a SIGKILL of the bench JVM does to the shell: the pipe to its standard input closes.
       shell.getOutputStream().close();
@@ -45,10 +50,7 @@ class RestatePeerTest {
 
     Process shell = new ProcessBuilder(RestatePeer.stoppingWithParent(List.of("sleep", "1000"))).start();
     try {
-      ProcessHandle server = Awaitility.await("the server under the shell").atMost(Duration.ofSeconds(10))
-          .until(() -> shell.descendants().filter(p -> p.info().command().orElse("").endsWith("sleep")).findFirst(),
-              java.util.Optional::isPresent)
-          .orElseThrow();
+      ProcessHandle server = serverUnder(shell);
       List<ProcessHandle> all = shell.descendants().toList();
       shell.destroy(); // SIGTERM, as RestatePeer.close does
       Awaitility.await("the server stopped").atMost(Duration.ofSeconds(10)).until(() -> !server.isAlive());
