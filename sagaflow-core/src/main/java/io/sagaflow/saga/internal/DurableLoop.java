@@ -63,6 +63,8 @@ final class DurableLoop {
   private volatile RuntimeException startFailure;
   private volatile boolean halted;
   private volatile boolean remainInGroup;
+  /** When the next batch may be submitted at the earliest (loop thread). */
+  private long nextCommit;
 
   /**
    * @param interval the commit interval: the longest a batch waits, and a poll's timeout
@@ -118,34 +120,9 @@ final class DurableLoop {
       } finally {
         started.countDown();
       }
-      long nextCommit = System.nanoTime() + interval.toNanos();
+      nextCommit = System.nanoTime() + interval.toNanos();
       while (!status.isClosing()) {
-        try {
-          // While a transaction is in flight, poll briefly: its end lets the next batch go.
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(transactions.busy() ? IN_FLIGHT_POLL : interval)) {
-            if (!recovery.active()) {
-              runs.received(r); // while recovering, the rebuild seeks back to the committed offsets
-            }
-          }
-        } catch (WakeupException e) {
-          // close
-        }
-        connection.observe(System.nanoTime(), consumer.metrics());
-        Runnable c;
-        while ((c = commands.poll()) != null) {
-          c.run();
-        }
-        runs.evictIdle();
-        JournalCommitter.Outcome outcome = transactions.completed();
-        if (outcome != null && !transactions.take(outcome)) {
-          recovery.start();
-        }
-        recovery.retryIfDue();
-        if (!recovery.active() && !transactions.busy() && System.nanoTime() - nextCommit >= 0
-            && transactions.submit()) {
-          nextCommit = System.nanoTime() + interval.toNanos();
-        }
-        backpressure();
+        turn();
       }
     } catch (RuntimeException e) {
       status.error(e);
@@ -154,6 +131,40 @@ final class DurableLoop {
       status.stopped();
       shutdown();
     }
+  }
+
+  /**
+   * One turn of the loop. A method of its own, not the body of {@link #run}'s loop, so that the JIT
+   * compiles it as a method rather than the whole loop on-stack (a large OSR compilation, done
+   * again after every deoptimization).
+   */
+  private void turn() {
+    try {
+      // While a transaction is in flight, poll briefly: its end lets the next batch go.
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(transactions.busy() ? IN_FLIGHT_POLL : interval)) {
+        if (!recovery.active()) {
+          runs.received(r); // while recovering, the rebuild seeks back to the committed offsets
+        }
+      }
+    } catch (WakeupException e) {
+      // close
+    }
+    connection.observe(System.nanoTime(), consumer.metrics());
+    Runnable c;
+    while ((c = commands.poll()) != null) {
+      c.run();
+    }
+    runs.evictIdle();
+    JournalCommitter.Outcome outcome = transactions.completed();
+    if (outcome != null && !transactions.take(outcome)) {
+      recovery.start();
+    }
+    recovery.retryIfDue();
+    if (!recovery.active() && !transactions.busy() && System.nanoTime() - nextCommit >= 0
+        && transactions.submit()) {
+      nextCommit = System.nanoTime() + interval.toNanos();
+    }
+    backpressure();
   }
 
   private void shutdown() {

@@ -276,28 +276,7 @@ public final class KafkaReplyRouter implements ActionSource {
   private void loop() {
     try {
       while (!closed) {
-        Runnable command;
-        while ((command = commands.poll()) != null) {
-          command.run();
-        }
-        if (consumer.assignment().isEmpty()) {
-          command = commands.poll(100, TimeUnit.MILLISECONDS);
-          if (command != null) {
-            command.run();
-          }
-          continue;
-        }
-        try {
-          if (System.nanoTime() - nextRefreshNanos >= 0) {
-            followNewPartitions();
-            nextRefreshNanos = System.nanoTime() + refreshNanos;
-          }
-          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-            dispatch(record);
-          }
-        } catch (WakeupException e) {
-          // Commands or close: handled at the top of the loop.
-        }
+        turn();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -314,6 +293,36 @@ public final class KafkaReplyRouter implements ActionSource {
       } catch (RuntimeException e) {
         LOG.warn("closing the saga reply consumer failed", e);
       }
+    }
+  }
+
+  /**
+   * One turn of the loop: commands, then a poll. A method of its own so that the JIT compiles it as
+   * a method rather than the whole loop on-stack (a large OSR compilation, redone after every
+   * deoptimization).
+   */
+  private void turn() throws InterruptedException {
+    Runnable command;
+    while ((command = commands.poll()) != null) {
+      command.run();
+    }
+    if (consumer.assignment().isEmpty()) {
+      command = commands.poll(100, TimeUnit.MILLISECONDS);
+      if (command != null) {
+        command.run();
+      }
+      return;
+    }
+    try {
+      if (System.nanoTime() - nextRefreshNanos >= 0) {
+        followNewPartitions();
+        nextRefreshNanos = System.nanoTime() + refreshNanos;
+      }
+      for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+        dispatch(record);
+      }
+    } catch (WakeupException e) {
+      // Commands or close: handled at the top of the loop.
     }
   }
 
