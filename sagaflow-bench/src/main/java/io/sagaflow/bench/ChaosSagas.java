@@ -27,6 +27,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import io.sagaflow.cli.DurationConverter;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.EmbeddedKafkaOptions;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.DurableOptions;
@@ -114,7 +115,14 @@ final class ChaosSagas extends ChaosScenario {
         + "session.timeout.ms=%d, stuck bound %d s", n, delayMs > 0 ? "delay(" + delayMs + " ms)" : "three-step",
         phase, killCount, jvms, minGap, maxGap, s, sessionTimeoutMs(), bound);
 
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+    EmbeddedKafkaOptions brokerOptions = EmbeddedKafkaOptions.defaults();
+    if (shortRun) {
+      // A killed JVM's open journal transaction blocks its partitions' new owner until the broker
+      // aborts it: the transaction timeout (15 s) plus the broker's check interval, 10 s by
+      // default. Short runs check every second, so a restart waits for the timeout, not the timer.
+      brokerOptions = brokerOptions.withBrokerProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
+    }
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(brokerOptions)) {
       String bootstrap = kafka.bootstrapServers();
       String start = unique("chaos-saga-start");
       String request = unique("chaos-saga-request");

@@ -44,20 +44,27 @@ final class ChaosUnreachable extends ChaosScenario {
       int[] exitCode = new int[pools.size()];
       java.util.Arrays.fill(after, -1);
       java.util.Arrays.fill(exitCode, -1);
-      Timeline watch = new Timeline();
-      for (double at = 0.5; at <= bound; at += 0.5) {
-        watch.at(at, () -> {
-          for (int i = 0; i < pools.size(); i++) {
-            if (said[i] == null) {
-              said[i] = reported(pools.get(i));
-              if (said[i] != null) {
-                after[i] = (System.currentTimeMillis() - start) / 1e3;
-              }
+      // Every 500 ms until every mode reported the problem or the bound passed: once all did,
+      // waiting out the rest of the bound shows nothing more.
+      for (int tick = 1; tick <= bound * 2; tick++) {
+        long left = start + tick * 500L - System.currentTimeMillis();
+        if (left > 0) {
+          Thread.sleep(left); // the sampling period, not synchronisation
+        }
+        boolean all = true;
+        for (int i = 0; i < pools.size(); i++) {
+          if (said[i] == null) {
+            said[i] = reported(pools.get(i));
+            if (said[i] != null) {
+              after[i] = (System.currentTimeMillis() - start) / 1e3;
             }
           }
-        });
+          all &= said[i] != null;
+        }
+        if (all) {
+          break;
+        }
       }
-      watch.run(bound);
       for (int i = 0; i < pools.size(); i++) {
         ChaosProcessors p = pools.get(i);
         String mode = modes.get(i);

@@ -64,70 +64,123 @@ public final class DeliveryCheck {
    * {@code quiet}, or until nothing new arrived for {@code quiet} at all, and reports.
    */
   public static Report read(String bootstrapServers, String topic, Collection<String> expected, Duration quiet) {
+    Tally tally = new Tally(expected);
+    try (KafkaConsumer<byte[], byte[]> consumer = assignedFromStart(bootstrapServers, topic)) {
+      long lastNew = System.nanoTime();
+      while (System.nanoTime() - lastNew < quiet.toNanos()) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          lastNew = System.nanoTime();
+          tally.add(r);
+        }
+      }
+    }
+    return tally.report();
+  }
+
+  /**
+   * Reads {@code topic} up to its end as it is now and reports: for an output whose writers have
+   * all stopped (closed or killed), where nothing more can arrive, so no quiet time is needed.
+   * With {@code read_committed} the end is each partition's last stable offset: a transaction
+   * still open holds back what follows it (reported lost), as it would for any reader.
+   *
+   * @throws IllegalStateException if the end is not reached within {@code timeout} (a broker that
+   *     answers too slowly)
+   */
+  public static Report readToEnd(String bootstrapServers, String topic, Collection<String> expected, Duration timeout) {
+    Tally tally = new Tally(expected);
+    try (KafkaConsumer<byte[], byte[]> consumer = assignedFromStart(bootstrapServers, topic)) {
+      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), timeout);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey(), timeout) < e.getValue())) {
+        if (System.nanoTime() - deadline >= 0) {
+          throw new IllegalStateException("did not read " + topic + " to its end " + end + " within " + timeout
+              + ": the broker answers too slowly; allow more time, or use read with a quiet time");
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+          tally.add(r);
+        }
+      }
+    }
+    return tally.report();
+  }
+
+  private static KafkaConsumer<byte[], byte[]> assignedFromStart(String bootstrapServers, String topic) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    Set<String> want = new HashSet<>(expected);
-    Set<String> seen = new HashSet<>();
-    Map<String, Long> lastSeq = new HashMap<>();
-    long read = 0;
-    long duplicates = 0;
-    long reordered = 0;
-    long unexpected = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    try {
       List<TopicPartition> partitions = new ArrayList<>();
       consumer.partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      long lastNew = System.nanoTime();
-      while (System.nanoTime() - lastNew < quiet.toNanos()) {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          lastNew = System.nanoTime();
-          read++;
-          String v = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
-          int space = v.indexOf(' ');
-          if (space >= 0) {
-            v = v.substring(0, space);
-          }
-          if (!seen.add(v)) {
-            duplicates++;
-            continue;
-          }
-          if (!want.contains(v)) {
-            unexpected++;
-          }
-          int colon = v.lastIndexOf(':');
-          if (colon > 0) {
-            String key = v.substring(0, colon);
-            long seq;
-            try {
-              seq = Long.parseLong(v.substring(colon + 1));
-            } catch (NumberFormatException e) {
-              continue;
-            }
-            Long last = lastSeq.get(key);
-            if (last != null && seq < last) {
-              reordered++;
-            } else {
-              lastSeq.put(key, seq);
-            }
-          }
+      return consumer;
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
+    }
+  }
+
+  /** Counts what was read against what was expected. */
+  private static final class Tally {
+    private final Set<String> want;
+    private final Set<String> seen = new HashSet<>();
+    private final Map<String, Long> lastSeq = new HashMap<>();
+    private long read;
+    private long duplicates;
+    private long reordered;
+    private long unexpected;
+
+    Tally(Collection<String> expected) {
+      this.want = new HashSet<>(expected);
+    }
+
+    void add(ConsumerRecord<byte[], byte[]> r) {
+      read++;
+      String v = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
+      int space = v.indexOf(' ');
+      if (space >= 0) {
+        v = v.substring(0, space);
+      }
+      if (!seen.add(v)) {
+        duplicates++;
+        return;
+      }
+      if (!want.contains(v)) {
+        unexpected++;
+      }
+      int colon = v.lastIndexOf(':');
+      if (colon > 0) {
+        String key = v.substring(0, colon);
+        long seq;
+        try {
+          seq = Long.parseLong(v.substring(colon + 1));
+        } catch (NumberFormatException e) {
+          return;
+        }
+        Long last = lastSeq.get(key);
+        if (last != null && seq < last) {
+          reordered++;
+        } else {
+          lastSeq.put(key, seq);
         }
       }
     }
-    List<String> lostSample = new ArrayList<>();
-    long lost = 0;
-    for (String w : want) {
-      if (!seen.contains(w)) {
-        lost++;
-        if (lostSample.size() < 10) {
-          lostSample.add(w);
+
+    Report report() {
+      List<String> lostSample = new ArrayList<>();
+      long lost = 0;
+      for (String w : want) {
+        if (!seen.contains(w)) {
+          lost++;
+          if (lostSample.size() < 10) {
+            lostSample.add(w);
+          }
         }
       }
+      return new Report(read, lost, duplicates, reordered, unexpected, lostSample);
     }
-    return new Report(read, lost, duplicates, reordered, unexpected, lostSample);
   }
 }

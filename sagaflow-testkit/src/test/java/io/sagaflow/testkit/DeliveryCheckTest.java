@@ -46,5 +46,33 @@ class DeliveryCheckTest {
     assertThat(r.reordered()).isEqualTo(1);
     assertThat(r.unexpected()).isEqualTo(1);
     assertThat(r.exactlyOnceInOrder()).isFalse();
+    // Every writer stopped: reading to the end sees the same, without a quiet time.
+    assertThat(DeliveryCheck.readToEnd(kafka.bootstrapServers(), "checked", expected, Duration.ofSeconds(30)))
+        .isEqualTo(r);
+  }
+
+  @Test
+  void readToEndSaysSoWhenATransactionStillOpenHoldsTheEndBack(EmbeddedKafka kafka) throws Exception {
+    kafka.createTopic("held", 1);
+    var txProps = kafka.clientProperties();
+    txProps.putAll(Map.of("transactional.id", "check-open"));
+    try (KafkaProducer<String, String> tx = new KafkaProducer<>(txProps, new StringSerializer(), new StringSerializer());
+        KafkaProducer<String, String> plain =
+            new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(), new StringSerializer())) {
+      tx.initTransactions();
+      tx.beginTransaction();
+      tx.send(new ProducerRecord<>("held", "a", "a:1")).get();
+      plain.send(new ProducerRecord<>("held", "b", "b:1")).get(); // behind the open transaction
+      assertThat(DeliveryCheck.readToEnd(kafka.bootstrapServers(), "held", List.of("b:1"), Duration.ofSeconds(30)))
+          .as("the end is the last stable offset: nothing readable yet").satisfies(r -> {
+            assertThat(r.read()).isZero();
+            assertThat(r.lost()).isEqualTo(1);
+          });
+      tx.commitTransaction();
+    }
+    DeliveryCheck.Report r = DeliveryCheck.readToEnd(kafka.bootstrapServers(), "held", List.of("a:1", "b:1"),
+        Duration.ofSeconds(30));
+    assertThat(r.read()).isEqualTo(2);
+    assertThat(r.exactlyOnceInOrder()).isTrue();
   }
 }
