@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 
 import io.sagaflow.saga.ActionChannel;
 import io.sagaflow.saga.ActionPattern;
+import io.sagaflow.saga.DurableOptions;
 import io.sagaflow.saga.Saga;
 import io.sagaflow.saga.SagaConsumer;
 import io.sagaflow.saga.SagaConsumerOptions;
@@ -19,7 +20,8 @@ import io.sagaflow.saga.Sagas;
  *
  * <p>Arguments: role ({@code saga} or {@code echo}), bootstrap servers, start topic, request
  * topic, reply topic, output topic, group id, {@code session.timeout.ms} ({@code 0}: Kafka's
- * default), delay in milliseconds ({@code 0}: the three-step saga).
+ * default), delay in milliseconds ({@code 0}: the three-step saga), and the saga JVM's stable instance id
+ * ({@code -}: none, see {@code DurableOptions.withInstanceId}).
  *
  * <ul>
  *   <li>{@code saga}, delay 0: a durable consumer of the start topic running the three-step saga:
@@ -48,6 +50,7 @@ public final class ChaosSagaChildMain {
     String group = args[6];
     int sessionTimeoutMs = Integer.parseInt(args[7]);
     long delayMillis = Long.parseLong(args[8]);
+    String instanceId = args.length > 9 && !args[9].equals("-") ? args[9] : null;
 
     SagaOptions options = SagaOptions.defaults().withBootstrapServers(bootstrap);
     if (sessionTimeoutMs > 0) {
@@ -60,7 +63,9 @@ public final class ChaosSagaChildMain {
       case "saga" -> {
         Saga<Integer> saga = delayMillis > 0 ? timerSaga(Duration.ofMillis(delayMillis), output)
             : threeStepSaga(request, reply, output);
-        consumer = runtime.consumer(start, Integer.class, saga, SagaConsumerOptions.of(group).durable());
+        SagaConsumerOptions durable = instanceId == null ? SagaConsumerOptions.of(group).durable()
+            : SagaConsumerOptions.of(group).withDurable(DurableOptions.defaults().withInstanceId(instanceId));
+        consumer = runtime.consumer(start, Integer.class, saga, durable);
       }
       case "echo" -> {
         Saga<Integer> echo = (action, ctx) -> ctx.put(reply, action.payload());

@@ -43,8 +43,9 @@ import picocli.CommandLine.Option;
  * the kills first (random gaps of {@code --min-interval-s} to {@code --max-interval-s}), then
  * spreads the starts of {@code --sagas} sagas evenly over the kill phase, so that sagas are in
  * flight at every kill. Each kill is a SIGKILL ({@code Process.destroyForcibly}) of one saga JVM,
- * restarted at once; its restart time is the time from the kill until the new JVM holds
- * partitions. After the last kill, the sagas have {@code --stuck-bound-s} (plus the delay) to
+ * restarted at once, with the same stable instance id (unless {@code --random-instance-ids}), so
+ * that it fences and aborts a journal transaction the killed JVM left open instead of waiting for
+ * it to time out; its restart time is the time from the kill until the new JVM holds partitions. After the last kill, the sagas have {@code --stuck-bound-s} (plus the delay) to
  * complete. Then the JVMs are stopped and the checker ({@link SagaOutputCheck}, {@code
  * read_committed}) counts the outputs and requests. A saga without an output is {@code stuck} when
  * its run is still live in the journal (or its input was not committed past), {@code lost}
@@ -83,6 +84,13 @@ final class ChaosSagas extends ChaosScenario {
   @Option(names = "--delay", converter = DurationConverter.class,
       description = "Timer sagas: each waits ctx.delay(<delay>) then puts its output (default: the three-step saga)")
   Duration delay;
+
+  @Option(names = "--random-instance-ids",
+      description = "Saga JVMs without a stable identity: a restarted JVM cannot fence what the killed one left open,"
+          + " so a kill during a journal transaction holds its sagas until the transaction times out (15 s)."
+          + " By default each saga JVM slot has a stable instance id (DurableOptions.withInstanceId), the same after"
+          + " its restart, as a pod of a StatefulSet has")
+  boolean randomInstanceIds;
 
   @Option(names = "--seed", description = "Seed of the kill times (default: random)")
   Long seed;
@@ -144,9 +152,9 @@ final class ChaosSagas extends ChaosScenario {
       SagaOutputCheck.Report report;
       try (SagaOutputCheck checker = new SagaOutputCheck(bootstrap, request, output)) {
         try {
-          ChildJvm echo = child(all, "echo", common, group + "-echo", 0);
+          ChildJvm echo = child(all, "echo", common, group + "-echo", 0, -1);
           for (int i = 0; i < jvms; i++) {
-            slots[i] = child(all, "saga", common, group, delayMs);
+            slots[i] = child(all, "saga", common, group, delayMs, i);
           }
           echo.awaitLine("READY"::equals, seconds(180));
           for (ChildJvm slot : slots) {
@@ -168,7 +176,7 @@ final class ChaosSagas extends ChaosScenario {
               victim.kill();
               killNanos[kill] = System.nanoTime();
               killWall[kill] = System.currentTimeMillis();
-              ChildJvm next = child(all, "saga", common, group, delayMs);
+              ChildJvm next = child(all, "saga", common, group, delayMs, slot);
               slots[slot] = next;
               done[0]++;
               log("SIGKILL %d: saga JVM %d (pid %d), restarted as pid %d; completed so far %d", done[0], slot,
@@ -236,7 +244,8 @@ final class ChaosSagas extends ChaosScenario {
     return txsView;
   }
 
-  private ChildJvm child(List<ChildJvm> all, String role, String[] common, String group, long delayMs)
+  /** A child JVM; {@code slot} (-1: none) names a saga JVM's stable instance id unless {@link #randomInstanceIds}. */
+  private ChildJvm child(List<ChildJvm> all, String role, String[] common, String group, long delayMs, int slot)
       throws IOException {
     List<String> args = new ArrayList<>();
     args.add(role);
@@ -244,6 +253,7 @@ final class ChaosSagas extends ChaosScenario {
     args.add(group);
     args.add(Integer.toString(sessionTimeoutMs()));
     args.add(Long.toString(delayMs));
+    args.add(slot < 0 || randomInstanceIds ? "-" : group + "-slot-" + slot);
     ChildJvm c = ChildJvm.start(ChaosSagaChildMain.class, args.toArray(String[]::new));
     synchronized (all) {
       all.add(c);
