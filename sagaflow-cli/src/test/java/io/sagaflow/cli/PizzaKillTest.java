@@ -22,9 +22,11 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.examples.pizza.PizzaDemo;
 import io.sagaflow.examples.pizza.PizzaTopics;
 import io.sagaflow.kafka.ClusterOptions;
@@ -42,7 +44,9 @@ import io.sagaflow.saga.Sagas;
  * over what the suite's time budget has room for. Run it with {@code -Dsagaflow.killTests=true}; README's "Try it: kill
  * -9 the order process" is the same procedure by hand.
  */
-@EnabledIfSystemProperty(named = "sagaflow.killTests", matches = "true")
+@EnabledIfSystemProperty(named = "sagaflow.killTests", matches = "true",
+    disabledReason = "about a minute of child JVMs and kills: run with -Dsagaflow.killTests=true")
+@ExtendWith(LeakCheck.class)
 class PizzaKillTest {
 
   @Test

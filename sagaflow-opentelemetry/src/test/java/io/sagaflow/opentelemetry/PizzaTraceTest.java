@@ -15,6 +15,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.examples.pizza.DeliverySaga;
 import io.sagaflow.examples.pizza.KitchenSaga;
 import io.sagaflow.examples.pizza.OrderSaga;
@@ -34,12 +35,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The three-process pizza flow (order, kitchen and delivery sagas, each on a runtime of its own as
  * if deployed apart) on a real broker yields one connected trace: every put carries its own span's
  * context to the next process.
  */
+@ExtendWith(LeakCheck.class)
 class PizzaTraceTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
 

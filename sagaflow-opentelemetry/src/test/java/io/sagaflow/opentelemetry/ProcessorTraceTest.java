@@ -16,6 +16,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.sagaflow.embedded.EmbeddedKafka;
+import io.sagaflow.embedded.LeakCheck;
 import io.sagaflow.processor.Processor;
 import io.sagaflow.processor.ProcessorOptions;
 import io.sagaflow.recovery.Recovery;
@@ -32,12 +33,14 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A Processor's spans on a real broker: the consumer span continues the trace of the record's
  * {@code traceparent}; a handler's send and a dead-letter copy are producer spans under it, and
  * the sent record carries the send span's context.
  */
+@ExtendWith(LeakCheck.class)
 class ProcessorTraceTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
