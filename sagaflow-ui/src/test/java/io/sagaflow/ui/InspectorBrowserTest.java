@@ -393,8 +393,11 @@ class InspectorBrowserTest {
   // ---------------------------------------------------------------- helpers
 
   private static void open(String hash) {
+    // A page load of its own, so the route starts clean: only a new hash on the same page would not
+    // reload it, and a refresh right after it could be aborted by the page's own hash navigation
+    // ("aborted by navigation: Not attached to an active page", seen once in CI).
+    browser.get("about:blank");
     browser.get(ui.url() + hash);
-    browser.navigate().refresh(); // a new hash on the same page: make sure the route starts clean
     await("the page").atMost(WAIT).ignoreExceptions().until(() -> !browser.findElement(By.id("view")).getText().isEmpty());
   }
 
