@@ -76,7 +76,7 @@ public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration 
    * evicted after a minute.
    */
   public static DurableOptions defaults() {
-    return new DurableOptions(null, 100_000, Duration.ofMillis(15), DEFAULT_EVICT_IDLE_AFTER, null);
+    return new DurableOptions(null, 100_000, Duration.ofMillis(Long.getLong("sagaflow.x.interval", 15)), DEFAULT_EVICT_IDLE_AFTER, null);
   }
 
   /** The journal topic of a consumer in {@code groupId}: the one set, else {@code <groupId>-saga-journal}. */
@@ -108,9 +108,10 @@ public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration 
    * left open blocks {@code read_committed} readers of the partitions it wrote to until the broker
    * aborts it (the transaction timeout, 15 s here, plus the broker's check interval). With one, the
    * consumer is a static member of the group ({@code group.instance.id = <instanceId>}): restarted
-   * within the session timeout, it gets its partitions back without a rebalance; and its journal
-   * producer's {@code transactional.id} is {@code <groupId>-saga-journal-<instanceId>}: starting
-   * it aborts the transaction its previous incarnation left open, at once. Two live processes with
+   * within the session timeout, it gets its partitions back without a rebalance; and its two
+   * journal producers' {@code transactional.id}s are {@code <groupId>-saga-journal-<instanceId>}
+   * and {@code <groupId>-saga-journal2-<instanceId>}: starting them aborts the transaction its
+   * previous incarnation left open, at once. Two live processes with
    * the same id fence each other: give each its own.
    */
   public DurableOptions withInstanceId(String id) {

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 final class DurableLoop {
   private static final Logger LOG = LoggerFactory.getLogger(SagaConsumer.class);
-  private static final Duration IN_FLIGHT_POLL = Duration.ofMillis(5);
+  /** A poll's timeout while sagas are resident or a transaction is in flight (see {@link #turn}). */
+  private static final Duration SHORT_POLL = Duration.ofMillis(Long.getLong("sagaflow.x.shortPoll", 2));
 
   private final String topic;
   private final Duration interval;
@@ -140,8 +141,10 @@ final class DurableLoop {
    */
   private void turn() {
     try {
-      // While a transaction is in flight, poll briefly: its end lets the next batch go.
-      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(transactions.busy() ? IN_FLIGHT_POLL : interval)) {
+      // Saga threads queue journal entries and the committer ends transactions without waking this
+      // thread, so while either may happen, a poll is brief: what they queue waits at most this long.
+      Duration timeout = transactions.busy() || runs.resident() > 0 ? SHORT_POLL : interval;
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(timeout)) {
         if (!recovery.active()) {
           runs.received(r); // while recovering, the rebuild seeks back to the committed offsets
         }

@@ -127,7 +127,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
           evictions != null ? evictions : Activity.NONE, env.observers());
       consumer = KafkaClients.consumer(cluster, "saga-durable", consumerConfig(kafkaProperties, options));
       reader = new JournalReader(cluster, kafkaProperties, journalTopic);
-      committer = new JournalCommitter(cluster, groupId + "-saga-journal-", options.durability().instanceId(),
+      committer = new JournalCommitter(cluster, groupId + "-saga-journal", options.durability().instanceId(),
           producerConfig(kafkaProperties), "sagaflow-durable-commit-" + groupId);
     } catch (RuntimeException e) {
       admin.close();
@@ -177,6 +177,10 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
     config.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
     // While the cluster is away, a rebuild's initTransactions gives up after this, and is tried again.
     config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    // A transaction refused because the one before is still writing its markers (a few ms) is tried
+    // again after this, a fixed 100 ms by default (see JournalCommitter). Produce and metadata retries
+    // back off exponentially from it up to retry.backoff.max.ms (1 s).
+    config.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
     return config;
   }
 

@@ -3,6 +3,7 @@ package io.sagaflow.saga.internal;
 import io.sagaflow.kafka.ClusterOptions;
 import io.sagaflow.kafka.internal.KafkaClients;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
@@ -27,16 +28,34 @@ import org.apache.kafka.common.KafkaException;
  * transaction is in flight: the loop {@link #submit submits} a batch and goes on polling; the
  * next batch is drained when this one's {@link #completed outcome} is back, so it holds
  * everything queued meanwhile (group commit), and the outcome is handled on the loop thread in
- * submission order, as a synchronous commit would be. The producer is used by one thread at a
- * time: this one while a transaction is in flight, the loop thread otherwise.
+ * submission order, as a synchronous commit would be.
+ *
+ * <p>Two producers take turns. {@code commitTransaction} returns once the coordinator has logged
+ * the commit; it writes the commit markers after that. Until they are written, the next
+ * transaction of the same transactional id is refused ({@code CONCURRENT_TRANSACTIONS}) and its
+ * producer tries again after {@code retry.backoff.ms}, a fixed 100 ms by default: measured on the
+ * embedded broker, one producer's back-to-back transactions waited that long in one of ten. The
+ * next transaction therefore runs on the other producer, whose last transaction ended a whole
+ * transaction earlier; it still begins only after the one before committed, so the records of one
+ * transaction all precede the next one's and a failed transaction is never followed by a
+ * committed one. Offsets that two transactions commit for one partition are applied by the group
+ * coordinator in the order they were written, so the later one wins whichever markers land first.
+ * The producers' {@code retry.backoff.ms} is 10 ms unless the configuration sets it (see
+ * {@code DurableSagaConsumer}).
+ *
+ * <p>Threading. A producer is used by one thread at a time: the committer's thread while a
+ * transaction is in flight, the loop thread otherwise.
  */
 final class JournalCommitter implements AutoCloseable {
   private final ClusterOptions cluster;
-  private final String transactionalIdPrefix;
+  private final String transactionalIdBase;
   private final String instanceId;
   private final Map<String, Object> producerConfig;
   private final ExecutorService thread;
-  private KafkaProducer<byte[], byte[]> producer;
+  /** The two producers that take turns; null before {@link #open} and after a failed one. */
+  private final KafkaProducer<byte[], byte[]>[] producers = newPair();
+  /** The index of the producer of the next transaction. */
+  private int next;
   private CompletableFuture<Outcome> inFlight;
 
   /**
@@ -52,13 +71,15 @@ final class JournalCommitter implements AutoCloseable {
   /**
    * A committer.
    *
-   * @param instanceId the process's stable identity: the transactional id is the prefix and it,
-   *     so that a restart aborts what its previous incarnation left open; or null for a random one
+   * @param transactionalIdBase the start of the producers' transactional ids, {@link
+   *     #transactionalIds} says how they go on
+   * @param instanceId the process's stable identity, so that a restart aborts what its previous
+   *     incarnation left open; or null for random transactional ids
    */
-  JournalCommitter(ClusterOptions cluster, String transactionalIdPrefix, String instanceId,
+  JournalCommitter(ClusterOptions cluster, String transactionalIdBase, String instanceId,
       Map<String, Object> producerConfig, String threadName) {
     this.cluster = Objects.requireNonNull(cluster, "cluster");
-    this.transactionalIdPrefix = Objects.requireNonNull(transactionalIdPrefix, "transactionalIdPrefix");
+    this.transactionalIdBase = Objects.requireNonNull(transactionalIdBase, "transactionalIdBase");
     this.instanceId = instanceId;
     this.producerConfig = Map.copyOf(producerConfig);
     ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
@@ -68,23 +89,36 @@ final class JournalCommitter implements AutoCloseable {
   }
 
   /**
-   * Replaces the producer by a new one (at start, and after a failed transaction, whose producer
-   * may be fenced); its transactional id is new unless the process has a stable identity. Blocks
-   * while the new producer initialises.
+   * The two producers' transactional ids: {@code <base>-<instanceId>} and {@code
+   * <base>2-<instanceId>}. No instance id makes either id of another one (they differ right after
+   * the base), so two instances of a group never fence each other.
+   */
+  static List<String> transactionalIds(String base, String instanceId) {
+    return List.of(base + "-" + instanceId, base + "2-" + instanceId);
+  }
+
+  /**
+   * Replaces the producers by new ones (at start, and after a failed transaction, whose producer
+   * may be fenced); their transactional ids are new unless the process has a stable identity.
+   * Blocks while the new producers initialise.
    *
-   * @throws KafkaException when the new producer cannot initialise its transactions
+   * @throws KafkaException when a new producer cannot initialise its transactions
    */
   void open() {
-    closeProducer(Duration.ZERO);
-    KafkaProducer<byte[], byte[]> p = KafkaClients.transactionalProducer(cluster,
-        transactionalIdPrefix + (instanceId != null ? instanceId : UUID.randomUUID().toString()), producerConfig);
+    closeProducers(Duration.ZERO);
+    String id = instanceId;
+    List<String> ids = transactionalIds(transactionalIdBase, id != null ? id : UUID.randomUUID().toString());
     try {
-      p.initTransactions();
+      for (int i = 0; i < producers.length; i++) {
+        KafkaProducer<byte[], byte[]> p = KafkaClients.transactionalProducer(cluster, ids.get(i), producerConfig);
+        producers[i] = p;
+        p.initTransactions();
+      }
     } catch (RuntimeException e) {
-      p.close(Duration.ZERO);
+      closeProducers(Duration.ZERO);
       throw e;
     }
-    producer = p;
+    next = 0;
   }
 
   /** Whether a transaction is in flight and its outcome not yet taken. */
@@ -97,7 +131,7 @@ final class JournalCommitter implements AutoCloseable {
     if (inFlight != null) {
       throw new IllegalStateException("a journal transaction is already in flight");
     }
-    KafkaProducer<byte[], byte[]> p = producer;
+    KafkaProducer<byte[], byte[]> p = take();
     inFlight = CompletableFuture.supplyAsync(() -> write(p, batch, group), thread);
   }
 
@@ -128,7 +162,17 @@ final class JournalCommitter implements AutoCloseable {
     if (inFlight != null) {
       throw new IllegalStateException("a journal transaction is already in flight");
     }
-    return write(producer, batch, group);
+    return write(take(), batch, group);
+  }
+
+  /** The producer whose turn it is; the other one has the turn after it. */
+  private KafkaProducer<byte[], byte[]> take() {
+    KafkaProducer<byte[], byte[]> p = producers[next];
+    if (p == null) {
+      throw new IllegalStateException("the journal producers are not open");
+    }
+    next = 1 - next;
+    return p;
   }
 
   private static Outcome write(KafkaProducer<byte[], byte[]> p, JournalWriter.Batch batch,
@@ -162,20 +206,27 @@ final class JournalCommitter implements AutoCloseable {
     return root == e ? e.toString() : e + ", caused by " + root;
   }
 
-  private void closeProducer(Duration timeout) {
-    if (producer != null) {
-      try {
-        producer.close(timeout);
-      } catch (RuntimeException ignored) {
-        // closing a failed producer
+  private void closeProducers(Duration timeout) {
+    for (int i = 0; i < producers.length; i++) {
+      if (producers[i] != null) {
+        try {
+          producers[i].close(timeout);
+        } catch (RuntimeException ignored) {
+          // closing a failed producer
+        }
+        producers[i] = null;
       }
-      producer = null;
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static KafkaProducer<byte[], byte[]>[] newPair() {
+    return (KafkaProducer<byte[], byte[]>[]) new KafkaProducer<?, ?>[2];
   }
 
   /**
    * Closes: waits up to {@code timeout} for the in-flight transaction (a crash-like close passes
-   * zero and leaves it to time out on the broker), then closes the producer.
+   * zero and leaves it to time out on the broker), then closes the producers.
    */
   void close(Duration timeout) {
     if (inFlight != null && !timeout.isZero()) {
@@ -186,7 +237,7 @@ final class JournalCommitter implements AutoCloseable {
       }
     }
     inFlight = null;
-    closeProducer(timeout);
+    closeProducers(timeout);
     thread.shutdownNow();
     try {
       thread.awaitTermination(5, TimeUnit.SECONDS);
