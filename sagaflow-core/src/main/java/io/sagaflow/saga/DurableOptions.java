@@ -76,7 +76,7 @@ public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration 
    * evicted after a minute.
    */
   public static DurableOptions defaults() {
-    return new DurableOptions(null, 100_000, Duration.ofMillis(Long.getLong("sagaflow.x.interval", 15)), DEFAULT_EVICT_IDLE_AFTER, null);
+    return new DurableOptions(null, 100_000, Duration.ofMillis(15), DEFAULT_EVICT_IDLE_AFTER, null);
   }
 
   /** The journal topic of a consumer in {@code groupId}: the one set, else {@code <groupId>-saga-journal}. */

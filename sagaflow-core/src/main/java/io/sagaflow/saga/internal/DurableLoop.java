@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * (after a failed one), {@link DurableRebalance} with {@link JournalRestore} (assignment), and
  * {@link DurableStatus}.
  *
- * <p>Each turn: poll (briefly while a transaction is in flight, so its end lets the next batch go;
+ * <p>Each turn: poll (briefly while sagas are resident or a transaction is in flight, so that what
+ * saga threads queue and a transaction's end let the next batch go;
  * polled records are not run while recovering, the rebuild seeks back to them), observe the
  * connection, run the commands queued by other threads (runs that ended, evicted runs woken),
  * evict idle runs, take the outcome of the transaction in flight (a failure starts a recovery),
@@ -42,7 +43,7 @@ import org.slf4j.LoggerFactory;
 final class DurableLoop {
   private static final Logger LOG = LoggerFactory.getLogger(SagaConsumer.class);
   /** A poll's timeout while sagas are resident or a transaction is in flight (see {@link #turn}). */
-  private static final Duration SHORT_POLL = Duration.ofMillis(Long.getLong("sagaflow.x.shortPoll", 2));
+  private static final Duration SHORT_POLL = Duration.ofMillis(2);
 
   private final String topic;
   private final Duration interval;
@@ -68,7 +69,8 @@ final class DurableLoop {
   private long nextCommit;
 
   /**
-   * @param interval the commit interval: the longest a batch waits, and a poll's timeout
+   * @param interval the commit interval: the least time between two transactions' starts, and a
+   *     poll's timeout while no saga is resident
    * @param maxHeld {@code maxWaitingSagas}: the input pauses while this many runs are held
    * @param admin closed with the consumer
    * @param commands what other threads queue for this one
