@@ -22,8 +22,10 @@ import java.util.Objects;
  *     record in flight, so this bound, not {@link SagaConsumerOptions#maxInFlight()}, limits
  *     waiting sagas. An evicted saga counts too: it still holds its journal (about a kilobyte) and
  *     a registration for its replies
- * @param commitInterval how often the journal writer commits one Kafka transaction carrying every
- *     saga's journal updates, puts and input offsets queued since the last one (group commit)
+ * @param commitInterval the least time between the starts of two journal transactions. One
+ *     transaction at a time carries every saga's journal updates, puts and input offsets queued
+ *     since the last one (group commit); the next starts once it has committed and this much time
+ *     has passed since it started
  * @param evictIdleAfter how long a saga may sit idle in memory before it is evicted, or
  *     {@code null} to keep every saga resident; see {@link #withEvictIdleAfter}
  * @param instanceId this process's stable identity in the group, or {@code null} (see
