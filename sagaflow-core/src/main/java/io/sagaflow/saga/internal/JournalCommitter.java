@@ -106,8 +106,8 @@ final class JournalCommitter implements AutoCloseable {
    */
   void open() {
     closeProducers(Duration.ZERO);
-    String id = instanceId;
-    List<String> ids = transactionalIds(transactionalIdBase, id != null ? id : UUID.randomUUID().toString());
+    List<String> ids = transactionalIds(transactionalIdBase,
+        instanceId != null ? instanceId : UUID.randomUUID().toString());
     try {
       for (int i = 0; i < producers.length; i++) {
         KafkaProducer<byte[], byte[]> p = KafkaClients.transactionalProducer(cluster, ids.get(i), producerConfig);
