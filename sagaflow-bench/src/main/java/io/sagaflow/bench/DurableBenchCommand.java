@@ -42,7 +42,8 @@ import picocli.CommandLine.Option;
  * paced, latency from each input's scheduled time, so no coordinated omission). For the durable
  * system, {@code durable-waiting}: N sagas each waiting on a take, the child's heap after a full GC,
  * taken once they are all evicted ({@code --evict-idle-after}, 5 s here; {@code 0s} measures them
- * resident) or the timeout passed.
+ * resident) or the timeout passed; then, with eviction, {@code durable-waiting-restore}: the child
+ * closes, a new one restores them, and the time until all are back (evicted) and its heap are taken.
  *
  * <p>The peer {@code restate} ({@link RestatePeer}) runs the same saga as Restate services behind a Restate
  * server that consumes the same input topic; the same inputs and the same output reader measure it. Where
@@ -459,6 +460,7 @@ final class DurableBenchCommand implements Callable<Integer> {
       throws Exception {
     createTopics(kafka, bootstrap, prefix);
     long evictMs = evictIdleAfter.isZero() ? -1 : evictIdleAfter.toMillis();
+    int restored;
     try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs);
         DurableLoad sagas = new DurableLoad(bootstrap, prefix, codec, child::failure)) {
       child.awaitReady(Duration.ofSeconds(90));
@@ -478,6 +480,39 @@ final class DurableBenchCommand implements Callable<Integer> {
           started.missing() == 0 ? "" : " missing=" + started.missing());
       if (started.missing() > 0) {
         outcome.failed("sagaflow-durable", "durable-waiting missing=" + started.missing());
+      }
+      restored = started.missing() == 0 && evictMs >= 0 ? started.done() : 0;
+    } // the child commits and leaves the group as it closes: the next owner restores every waiting saga
+    if (restored > 0) {
+      restoreScenario(bootstrap, prefix, restored, evictMs, outcome);
+    }
+  }
+
+  /**
+   * A new owner of the {@code sagas} waiting sagas: the time from its start until every one is
+   * restored (evicted, none resident) and its heap after a full GC then.
+   */
+  private void restoreScenario(String bootstrap, String prefix, int sagas, long evictMs, BenchOutcome outcome)
+      throws Exception {
+    long t0 = System.nanoTime();
+    try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs)) {
+      child.awaitReady(Duration.ofSeconds(90));
+      int[] held = child.resident();
+      long until = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
+      while (held[0] + held[1] < sagas || held[0] > 0) {
+        if (System.nanoTime() > until || child.failure() != null) {
+          break;
+        }
+        Thread.sleep(100);
+        held = child.resident();
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      long heapMb = child.heapMb();
+      out.printf(Locale.ROOT,
+          "RESULT system=sagaflow-durable scenario=durable-waiting-restore sagas=%d seconds=%.2f heap_mb=%d"
+              + " resident=%d evicted=%d%n", sagas, seconds, heapMb, held[0], held[1]);
+      if (held[1] < sagas) {
+        outcome.failed("sagaflow-durable", "durable-waiting-restore evicted=" + held[1] + " of " + sagas);
       }
     }
   }

@@ -119,7 +119,7 @@ public final class MicrometerSagaMetrics implements SagaMetrics {
         .description("Durable saga runs resident in memory").tags(tags).tag("topic", topic).tag("group", group)
         .register(registry);
     Gauge w = Gauge.builder("sagaflow.saga.durable.waiting", waiting, LongSupplier::getAsLong).strongReference(true)
-        .description("Resident durable saga runs waiting for a take, a delay, a race or an all").tags(tags)
+        .description("Durable saga runs waiting for a take, a delay, a race or an all: resident or evicted").tags(tags)
         .tag("topic", topic).tag("group", group).register(registry);
     durable.put(List.of(topic, group), List.of(r, w));
   }

@@ -81,9 +81,9 @@ public interface SagaMetrics {
 
   /**
    * The durable saga consumer of group {@code group} on {@code topic} starts; the suppliers sample,
-   * from any thread, its runs resident in memory and how many of those wait (their journal holds a
-   * pending take, delay, race or all, as {@code sagaflow sagas list --status waiting} says). Called
-   * once per consumer.
+   * from any thread, its runs resident in memory and its runs that wait: resident ones whose journal
+   * holds a pending take, delay, race or all (as {@code sagaflow sagas list --status waiting} says),
+   * and evicted ones. Called once per consumer.
    */
   default void durableOpened(String topic, String group, LongSupplier resident, LongSupplier waiting) {}
 

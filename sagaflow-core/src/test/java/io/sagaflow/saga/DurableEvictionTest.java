@@ -141,6 +141,64 @@ class DurableEvictionTest {
   }
 
   @Test
+  void aRestoreLeavesWaitingSagasEvictedAndAReplySentWhileNoOwnerRanStillWakesItsSaga() {
+    String orders = topic("ORDER");
+    String request = topic("REQUEST");
+    String middle = topic("MIDDLE");
+    String replies = topic("REPLY");
+    String done = topic("DONE");
+    Saga<JsonNode> saga = (action, ctx) -> {
+      ctx.put(request, action.payload());
+      ctx.put(middle, ctx.take(replies).payload());
+      ctx.put(done, ctx.take(replies).payload());
+    };
+    // The new owner keeps resumed sagas resident for an hour: whatever is evicted there, the restore left so.
+    SagaConsumerOptions keeping = SagaConsumerOptions.of(prefix + "group")
+        .withDurable(DurableOptions.defaults().withEvictIdleAfter(Duration.ofHours(1)))
+        .withDrainTimeout(Duration.ofSeconds(5));
+    try (SagaRuntime runtime = runtime()) {
+      String early;
+      String late;
+      String second;
+      try (SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, saga, evicting())) {
+        DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
+        early = runtime.start(orders, Map.of("order", 1));
+        late = runtime.start(orders, Map.of("order", 2));
+        second = runtime.start(orders, Map.of("order", 3));
+        await().atMost(Duration.ofSeconds(30))
+            .until(() -> transactions(runtime, request).containsAll(List.of(early, late, second)));
+        reply(runtime, replies, second, "first");
+        await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, middle).contains(second));
+        // Evicted means journaled: the first two wait in their first take, the third in its second.
+        await().atMost(Duration.ofSeconds(30)).until(() -> durable.evictedSagas() == 3);
+        durable.halt(); // a crash: nothing is ended
+      }
+      reply(runtime, replies, early, "while down"); // no owner runs: only the restore's catch-up can find it
+
+      try (SagaRuntime restarted = runtime();
+          SagaConsumer consumer = restarted.consumer(orders, JsonNode.class, saga, keeping)) {
+        DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
+        await().atMost(Duration.ofSeconds(60)).until(() -> transactions(runtime, middle).contains(early));
+        // The catch-up reads the reply topic in order: the third saga's old reply (its journaled take
+        // returned it) came before the one that woke the first saga, so a wrong wake would show now.
+        await().atMost(Duration.ofSeconds(30))
+            .until(() -> durable.evictedSagas() == 2 && consumer.residentSagas() == 1);
+        assertThat(payloads(runtime, middle)).containsExactlyInAnyOrder("first", "while down");
+
+        reply(restarted, replies, late, "live"); // wakes the second through its router subscription
+        reply(restarted, replies, second, "second");
+        reply(restarted, replies, early, "last");
+        await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, middle).contains(late));
+        reply(restarted, replies, late, "late last");
+        await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).size() == 3);
+        assertThat(payloads(runtime, done)).containsExactlyInAnyOrder("second", "last", "late last");
+        assertThat(payloads(runtime, middle)).containsExactlyInAnyOrder("first", "while down", "live");
+      }
+      assertThat(transactions(runtime, request)).as("no put repeated").containsExactlyInAnyOrder(early, late, second);
+    }
+  }
+
+  @Test
   void aDelayThatOutlivesTheEvictionEndsAtItsDeadline() {
     String orders = topic("ORDER");
     String done = topic("DONE");

@@ -43,9 +43,13 @@ final class DurableObservers {
     this.timer = Objects.requireNonNull(timer, "timer");
   }
 
-  /** Registers the consumer's gauges: resident runs, and the resident runs the writer holds as waiting. */
-  void open(IntSupplier resident, JournalWriter writer) {
-    metrics.durableOpened(topic, group, resident::getAsInt, () -> writer.count(DurableObservers::waiting));
+  /**
+   * Registers the consumer's gauges: resident runs, and waiting runs: the resident runs the writer
+   * holds as waiting plus the evicted ones (an evicted run waits, or it would not be evicted).
+   */
+  void open(IntSupplier resident, IntSupplier evicted, JournalWriter writer) {
+    metrics.durableOpened(topic, group, resident::getAsInt,
+        () -> writer.count(DurableObservers::waiting) + (long) evicted.getAsInt());
     opened = true;
   }
 
@@ -130,7 +134,7 @@ final class DurableObservers {
     return kind == EffectKind.TAKE || kind == EffectKind.DELAY || kind == EffectKind.RACE || kind == EffectKind.ALL;
   }
 
-  private static boolean isCompensation(JournalEntry e) {
+  static boolean isCompensation(JournalEntry e) {
     return e.id().startsWith("compensate/") || e.id().contains("/compensate/");
   }
 }

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -235,6 +236,23 @@ final class DurableReplies implements ActionSource {
   private List<Action<?>> readHere(String transactionId, Map<TopicPartition, Long> from,
       Map<TopicPartition, Long> to) {
     List<Action<?>> found = new ArrayList<>();
+    scan(from, to, "the replies of transaction " + transactionId, (record, action) -> {
+      if (action.transactionId().equals(transactionId)) {
+        found.add(action);
+      }
+    });
+    return found;
+  }
+
+  /**
+   * Reads [{@code from}, {@code to}) of each partition (read_committed) and hands every saga action
+   * there, with its record, to {@code visitor}, in order per partition; records that are not saga
+   * actions are skipped, as the live router skips them. Runs on the calling thread, which must be a
+   * platform thread; an interrupt ends it with a {@link SagaCancelledException}. A slow cluster is
+   * waited for (a WARN every {@link #TIMEOUT}).
+   */
+  void scan(Map<TopicPartition, Long> from, Map<TopicPartition, Long> to, String what,
+      BiConsumer<ConsumerRecord<byte[], byte[]>, Action<?>> visitor) {
     Map<TopicPartition, Long> todo = new HashMap<>();
     from.forEach((tp, offset) -> {
       if (offset < to.getOrDefault(tp, 0L)) {
@@ -242,38 +260,44 @@ final class DurableReplies implements ActionSource {
       }
     });
     if (todo.isEmpty()) {
-      return found;
+      return;
     }
+    boolean cancelled = false;
     try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(cluster, "saga-reply-catch-up",
         consumerConfig)) {
       consumer.assign(todo.keySet());
       todo.forEach(consumer::seek);
       long deadline = System.nanoTime() + TIMEOUT.toNanos();
-      while (todo.keySet().stream().anyMatch(tp -> consumer.position(tp) < to.get(tp))) {
-        if (System.nanoTime() > deadline) {
-          slow("catching up with the replies of transaction " + transactionId + " on " + todo.keySet()
-              + " takes over " + TIMEOUT + "; is the cluster reachable? The saga waits");
-          deadline = System.nanoTime() + TIMEOUT.toNanos();
-        }
-        if (Thread.currentThread().isInterrupted()) {
-          throw new SagaCancelledException("cancelled while catching up with replies of " + transactionId);
-        }
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          if (r.offset() >= to.get(new TopicPartition(r.topic(), r.partition()))) {
-            continue;
+      try {
+        while (!(cancelled = Thread.interrupted())
+            && todo.keySet().stream().anyMatch(tp -> consumer.position(tp) < to.get(tp))) {
+          if (System.nanoTime() > deadline) {
+            slow("catching up with " + what + " on " + todo.keySet() + " takes over " + TIMEOUT
+                + "; is the cluster reachable? The saga waits");
+            deadline = System.nanoTime() + TIMEOUT.toNanos();
           }
-          try {
-            Action<?> action = codec.decode(r);
-            if (action.transactionId().equals(transactionId)) {
-              found.add(action);
+          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+            if (r.offset() >= to.get(new TopicPartition(r.topic(), r.partition()))) {
+              continue;
             }
-          } catch (ActionDecodingException e) {
-            // Not a saga action: the live router skips it too.
+            Action<?> action;
+            try {
+              action = codec.decode(r);
+            } catch (ActionDecodingException e) {
+              continue; // not a saga action: the live router skips it too
+            }
+            visitor.accept(r, action);
           }
         }
+      } catch (org.apache.kafka.common.errors.InterruptException e) {
+        Thread.interrupted(); // the consumer closes below; the interrupt is restored after
+        cancelled = true;
       }
     }
-    return found;
+    if (cancelled) {
+      Thread.currentThread().interrupt();
+      throw new SagaCancelledException("cancelled while catching up with " + what);
+    }
   }
 
   /** End offsets per topic read earlier, with when their read started ({@link #positionsBefore}). */
@@ -339,7 +363,7 @@ final class DurableReplies implements ActionSource {
   }
 
   /** The end (last stable) offsets of every partition of {@code topics}. */
-  private Map<TopicPartition, Long> endOffsets(Set<String> topics) {
+  Map<TopicPartition, Long> endOffsets(Set<String> topics) {
     Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
     try {
       List<String> unknown = topics.stream().filter(t -> !partitions.containsKey(t)).toList();

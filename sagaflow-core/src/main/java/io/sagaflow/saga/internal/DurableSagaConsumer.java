@@ -122,7 +122,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
       Duration idle = options.durability().evictIdleAfter();
       // Evictions exists before the runs it wakes, hence the method reference to this.
       evictions = idle == null ? null
-          : new Evictions(idle, writer, recorder, router, timer, commands::add, this::resumeEvicted);
+          : new Evictions(idle, writer, recorder, router, replies, timer, commands::add, this::resumeEvicted);
       engine = new SagaEngine(env.middleware(), writer, replies, timer, recorder, codec, env.channelCapacity(),
           evictions != null ? evictions : Activity.NONE, env.observers());
       consumer = KafkaClients.consumer(cluster, "saga-durable", consumerConfig(kafkaProperties, options));
@@ -139,7 +139,7 @@ public final class DurableSagaConsumer<P> implements SagaConsumer {
         commands::add);
     this.loop = new DurableLoop(parts, options.durability().commitInterval(), options.durability().maxWaitingSagas(),
         admin, commands, runs);
-    observers.open(runs::resident, writer);
+    observers.open(runs::resident, runs::evicted, writer);
     RuntimeException startFailure = loop.start();
     if (startFailure != null) {
       close();

@@ -7,6 +7,7 @@ import io.sagaflow.saga.internal.journal.JournalEntry;
 import io.sagaflow.saga.internal.journal.SagaJournal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -114,19 +115,25 @@ final class Evictions implements Activity {
   private final Timer timer;
   private final Consumer<Runnable> loop;
   private final Resumer resumer;
+  private final DurableReplies replies;
+  /** The runs the restore under way left evicted, for its catch-up ({@link #catchUpRestored}). */
+  private final List<RestoreCatchUp.Run> restoring = new ArrayList<>();
+  /** Catch-ups of restores still reading. */
+  private final List<RestoreCatchUp> catchUps = new ArrayList<>();
   private final Map<String, Evicted> byRun = new HashMap<>();
   private final Map<String, Evicted> byTransaction = new HashMap<>();
   private long nextSweep = System.nanoTime();
   private long evictedTotal;
   private long rebuiltTotal;
+  private long restoredTotal;
 
   /**
    * @param idle how long a run stays idle before it is evicted
    * @param loop runs a command on the consumer's loop thread (soon)
    * @param resumer rebuilds an evicted run
    */
-  Evictions(Duration idle, JournalWriter writer, JournalRecorder recorder, KafkaReplyRouter router, Timer timer,
-      Consumer<Runnable> loop, Resumer resumer) {
+  Evictions(Duration idle, JournalWriter writer, JournalRecorder recorder, KafkaReplyRouter router,
+      DurableReplies replies, Timer timer, Consumer<Runnable> loop, Resumer resumer) {
     this.idleNanos = idle.toNanos();
     // A few sweeps per idle time, at most one a second: each looks at every resident run.
     this.sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), Math.min(TimeUnit.SECONDS.toNanos(1), idleNanos / 4));
@@ -136,6 +143,7 @@ final class Evictions implements Activity {
     this.timer = timer;
     this.loop = loop;
     this.resumer = resumer;
+    this.replies = replies;
     writer.onOrphanAppend(this::orphan);
   }
 
@@ -249,14 +257,63 @@ final class Evictions implements Activity {
     e.replies = replies;
     e.stopped = run.done();
     holder[0] = e;
-    byRun.put(runKey, e);
-    byTransaction.put(transactionId, e);
+    register(e, deadline);
     evictedTotal++;
+    return true;
+  }
+
+  private void register(Evicted e, Instant deadline) {
+    byRun.put(e.runKey, e);
+    byTransaction.put(e.transactionId, e);
     if (deadline != null) {
       Duration left = Duration.between(timer.now(), deadline);
       e.deadline = timer.schedule(left.isNegative() ? Duration.ZERO : left, () -> loop.accept(() -> wake(e)));
     }
+  }
+
+  /**
+   * Leaves a run that a restore found in the journal evicted instead of resuming it (its probe
+   * stopped at a journaled wait, {@link RestoreProbe}), when a reply or a deadline can end that
+   * wait; returns whether it did. It is registered as an evicted run is (a router subscription for
+   * replies of its transaction on the topics it subscribed to, a timer for its deadline), and
+   * {@link #catchUpRestored} then looks for replies that arrived while no owner was running.
+   */
+  boolean restoreEvicted(int partition, String runKey, byte[] bytes, SagaJournal journal) {
+    Set<String> topics = journalTopics(journal);
+    Instant deadline = deadline(journal);
+    if (topics.isEmpty() && deadline == null) {
+      return false;
+    }
+    Evicted e = new Evicted(journal.transactionId(), runKey, partition, bytes);
+    e.stopped = CompletableFuture.completedFuture(null); // no thread of it runs
+    if (!topics.isEmpty()) {
+      try {
+        e.replies = router.subscribeRecords(journal.transactionId(), topics, (record, action) -> loop.accept(() -> wake(e)));
+      } catch (RuntimeException x) {
+        return false; // resumed instead: the run's own subscription says what is wrong
+      }
+      restoring.add(new RestoreCatchUp.Run(journal, topics, recorder.codec()));
+    }
+    register(e, deadline);
+    restoredTotal++;
     return true;
+  }
+
+  /** Starts the catch-up of the runs the restore of {@code partition} left evicted, if any. */
+  void catchUpRestored(int partition) {
+    if (restoring.isEmpty()) {
+      return;
+    }
+    RestoreCatchUp catchUp = new RestoreCatchUp(partition, replies, restoring,
+        transactionId -> loop.accept(() -> {
+          Evicted e = byTransaction.get(transactionId);
+          if (e != null && e.partition == partition) {
+            wake(e);
+          }
+        }));
+    restoring.clear();
+    catchUps.add(catchUp);
+    catchUp.start(() -> loop.accept(() -> catchUps.remove(catchUp)));
   }
 
   /** Rebuilds {@code e} once its old thread has ended (loop thread). */
@@ -293,6 +350,9 @@ final class Evictions implements Activity {
 
   /** Forgets the evicted runs of {@code partitions} (revoked, lost, or rebuilt from the journal). */
   void drop(Collection<Integer> partitions) {
+    List<RestoreCatchUp> stopped = catchUps.stream().filter(c -> partitions.contains(c.partition())).toList();
+    stopped.forEach(RestoreCatchUp::cancel);
+    catchUps.removeAll(stopped);
     List<Evicted> gone = byRun.values().stream().filter(e -> partitions.contains(e.partition)).toList();
     gone.forEach(this::forget);
   }
@@ -312,6 +372,11 @@ final class Evictions implements Activity {
     return evictedTotal;
   }
 
+  /** Runs a restore left evicted since the start. */
+  long restoredTotal() {
+    return restoredTotal;
+  }
+
   /** Evicted runs rebuilt since the start. */
   long rebuiltTotal() {
     return rebuiltTotal;
@@ -323,6 +388,13 @@ final class Evictions implements Activity {
    * cannot be waiting on).
    */
   private Set<String> replyTopics(SagaJournal journal) {
+    Set<String> topics = journalTopics(journal);
+    topics.retainAll(router.followedTopics());
+    return topics;
+  }
+
+  /** The reply topics {@code journal}'s run subscribed to: of its reply positions, channels and takes. */
+  private static Set<String> journalTopics(SagaJournal journal) {
     Set<String> topics = new HashSet<>();
     journal.replyPositions().forEach(p -> topics.add(p.topic()));
     for (JournalEntry e : journal.entries()) {
@@ -330,8 +402,44 @@ final class Evictions implements Activity {
         topics.addAll(List.of(e.detail().split(",")));
       }
     }
-    topics.retainAll(router.followedTopics());
     return topics;
+  }
+
+  /**
+   * Whether the run journaled as {@code journal} certainly sits blocked in a wait at its journal's
+   * end, so that a restore may leave it evicted: it is not compensating, it has pending effects
+   * that no finished effect encloses, and each of them is a take, a delay, or an all whose every
+   * branch has returned or is itself such a pending effect. A run whose last effect returned is
+   * not (it goes on live), nor is one in a race: a race's takes are not journaled, so its
+   * branches may as well be running a put or a call.
+   */
+  static boolean waitsAtEnd(SagaJournal journal) {
+    Map<String, JournalEntry> byId = new HashMap<>();
+    journal.entries().forEach(e -> byId.put(e.id(), e));
+    boolean waits = false;
+    for (JournalEntry e : journal.entries()) {
+      if (DurableObservers.isCompensation(e)) {
+        return false;
+      }
+      if (e.status() != JournalEntry.Status.PENDING || insideFinished(e.id(), byId)) {
+        continue;
+      }
+      switch (e.kind()) {
+        case TAKE, DELAY -> waits = true;
+        case ALL -> {
+          for (String key : e.detail() == null ? new String[] {""} : e.detail().split(",", -1)) {
+            JournalEntry branch = byId.get(EffectIds.branches(e.id(), false) + key);
+            if (branch == null || branch.status() == JournalEntry.Status.FAILED) {
+              return false; // a branch may be running an effect journaled only when it ends
+            }
+          }
+        }
+        default -> {
+          return false;
+        }
+      }
+    }
+    return waits;
   }
 
   /**

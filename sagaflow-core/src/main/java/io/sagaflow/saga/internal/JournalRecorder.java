@@ -2,6 +2,7 @@ package io.sagaflow.saga.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sagaflow.saga.Action;
+import io.sagaflow.saga.ActionChannelBuffer;
 import io.sagaflow.saga.ActionChannelOpen;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.All;
@@ -105,8 +106,11 @@ public final class JournalRecorder implements EffectRecorder {
     private final Map<String, JournalEntry> entries = new HashMap<>();
     private final Map<String, Integer> sizes = new HashMap<>();
     private long bytes;
+    /** Set for a probe ({@link #probe}): it performs and journals nothing. */
+    final RestoreProbe probe;
 
-    Run(SagaJournal journal) {
+    Run(SagaJournal journal, RestoreProbe probe) {
+      this.probe = probe;
       this.runKey = journal.runKey();
       this.sagaName = journal.sagaName();
       this.transactionId = journal.transactionId();
@@ -159,6 +163,9 @@ public final class JournalRecorder implements EffectRecorder {
     /** Journals {@code entry}, new or replacing the one with its id. */
     @Override
     public synchronized void put(JournalEntry entry) {
+      if (probe != null) {
+        throw probe.stop(false, entry.id()); // never reached: a probe stops before anything is journaled
+      }
       checkRoom(entry.id());
       byte[] encoded = codec.encodeEntry(entry);
       int size = encoded.length + 1;
@@ -227,11 +234,26 @@ public final class JournalRecorder implements EffectRecorder {
    * @throws IllegalStateException if a run with the same transaction id is registered
    */
   public void resume(SagaJournal journal) {
-    register(journal);
+    register(journal, null);
+  }
+
+  /**
+   * Registers a probe of the run journaled as {@code probe}'s journal (see {@link RestoreProbe}):
+   * started on the engine, it replays what the journal holds, performs and journals nothing, and
+   * stops at the first effect not journaled as returned. {@link #forget} it once its run ended.
+   *
+   * @throws IllegalStateException if a run with the same transaction id is registered
+   */
+  void probe(RestoreProbe probe) {
+    register(probe.journal(), probe);
   }
 
   private void register(SagaJournal journal) {
-    Run run = new Run(journal);
+    register(journal, null);
+  }
+
+  private void register(SagaJournal journal, RestoreProbe probe) {
+    Run run = new Run(journal, probe);
     Run other = runs.putIfAbsent(journal.transactionId(), run);
     if (other != null) {
       throw new IllegalStateException("transaction " + journal.transactionId() + " already has a journaled run ("
@@ -262,6 +284,9 @@ public final class JournalRecorder implements EffectRecorder {
   public Object record(String id, Effect<?> effect, SagaContext context, Execution execution) throws Exception {
     SagaContextImpl ctx = (SagaContextImpl) context;
     Run run = registered(ctx);
+    if (run.probe != null) {
+      return probe(run, id, effect, ctx, execution);
+    }
     EffectKind kind = kindOf(effect);
     String detail = detailOf(effect);
     JournalEntry entry = run.get(id);
@@ -285,15 +310,43 @@ public final class JournalRecorder implements EffectRecorder {
           JournalEntry.describe(kind, detail));
     }
     return switch (entry.status()) {
-      case FAILED -> {
-        Exception failure = entry.failure().rebuild();
-        if (effect instanceof Call<?>) {
-          ReplayedFailures.mark(failure);
-        }
-        throw failure;
-      }
+      case FAILED -> throw replayedFailure(entry, effect);
       case PENDING -> complete(run, entry, effect, ctx, execution);
       case RETURNED -> replay(entry, effect, ctx, execution);
+    };
+  }
+
+  private static Exception replayedFailure(JournalEntry entry, Effect<?> effect) {
+    Exception failure = entry.failure().rebuild();
+    if (effect instanceof Call<?>) {
+      ReplayedFailures.mark(failure);
+    }
+    return failure;
+  }
+
+  /**
+   * An effect of a probe ({@link RestoreProbe}): replayed when journaled as returned or failed (a
+   * channel is opened unsubscribed: nothing is delivered to a probe), otherwise the probe stops,
+   * waiting when the effect is a journaled pending take, delay or all of waits.
+   */
+  private Object probe(Run run, String id, Effect<?> effect, SagaContextImpl ctx, Execution execution)
+      throws Exception {
+    RestoreProbe probe = run.probe;
+    JournalEntry entry = run.get(id);
+    if (probe.decided() || entry == null || entry.kind() != kindOf(effect)
+        || !Objects.equals(entry.detail(), detailOf(effect))) {
+      throw probe.stop(false, id); // a divergence is reported by the resume that follows
+    }
+    return switch (entry.status()) {
+      case FAILED -> throw replayedFailure(entry, effect);
+      case PENDING -> throw probe.stop(switch (entry.kind()) {
+        case TAKE, DELAY -> true;
+        case ALL -> Evictions.waitsAtEnd(probe.journal());
+        default -> false;
+      }, id);
+      case RETURNED -> effect instanceof ActionChannelOpen<?> open
+          ? new ActionChannelImpl<>(open.pattern(), ActionChannelBuffer.bounded(1), actions)
+          : replay(entry, effect, ctx, execution);
     };
   }
 
@@ -301,7 +354,12 @@ public final class JournalRecorder implements EffectRecorder {
   @Override
   public int version(String changeId, int minSupported, int maxSupported, SagaContext context) {
     SagaContextImpl ctx = (SagaContextImpl) context;
-    return VersionMarkers.version(registered(ctx), changeId, minSupported, maxSupported, ctx, ctx.engine.timer().now());
+    Run run = registered(ctx);
+    String id = EffectIds.version(changeId);
+    if (run.probe != null && (run.probe.decided() || run.get(id) == null)) {
+      throw run.probe.stop(false, id); // a marker not journaled yet would be journaled: the resume does it
+    }
+    return VersionMarkers.version(run, changeId, minSupported, maxSupported, ctx, ctx.engine.timer().now());
   }
 
   private Run registered(SagaContextImpl ctx) {

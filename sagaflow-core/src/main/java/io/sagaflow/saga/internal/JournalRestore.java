@@ -60,10 +60,11 @@ final class JournalRestore {
     });
     for (Map.Entry<String, byte[]> e : contents.live().entrySet()) {
       skip.add(e.getKey());
-      runs.resume(tp.partition(), e.getKey(), e.getValue());
+      runs.restore(tp.partition(), e.getKey(), e.getValue());
     }
+    runs.restored(tp.partition());
     observers.restored(tp.partition(), System.nanoTime() - t0, contents.live().size());
-    LOG.info("durable sagas of {}: {} resumed from {}", tp, contents.live().size(), journalTopic);
+    LOG.info("durable sagas of {}: {} restored from {}", tp, contents.live().size(), journalTopic);
   }
 
   /**

@@ -559,7 +559,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     }
   }
 
-  private static boolean same(Action<JsonNode> a, Action<?> b) {
+  static boolean same(Action<JsonNode> a, Action<?> b) {
     if (!a.topic().equals(b.topic()) || !a.transactionId().equals(b.transactionId())
         || !Objects.equals(a.payload(), b.payload()) || !a.headers().keySet().equals(b.headers().keySet())) {
       return false;

@@ -65,6 +65,34 @@ final class ResidentRuns<P> {
   private final Evictions evictions;
   private final Consumer<Runnable> commands;
 
+  /** The most probes of restored runs running at once: each holds a replayed run in memory while it lasts. */
+  static final int CONCURRENT_PROBES = 64;
+
+  /** A restored run to probe, or being probed ({@link #restore}). */
+  private static final class Probing {
+    final int partition;
+    final String key;
+    final byte[] value;
+    SagaEngine.SagaRun run;
+
+    Probing(int partition, String key, byte[] value) {
+      this.partition = partition;
+      this.key = key;
+      this.value = value;
+    }
+  }
+
+  /** Restored runs to probe or being probed, by transaction id. */
+  private final Map<String, Probing> probing = new HashMap<>();
+  /** Transaction ids of the runs in {@link #probing} whose probe has not started. */
+  private final ArrayDeque<String> toProbe = new ArrayDeque<>();
+  /** Probes running. */
+  private int running;
+  /** Probes not decided yet, by partition: its catch-up starts when none is left. */
+  private final Map<Integer, Integer> undecided = new HashMap<>();
+  /** Partitions whose every journaled run was handed to {@link #restore}, their catch-up not started. */
+  private final Set<Integer> restoredAll = new HashSet<>();
+
   /** Resident runs by transaction id. */
   private final Map<String, Live> live = new HashMap<>();
   /** Records waiting for their transaction's resident run to end. */
@@ -119,7 +147,7 @@ final class ResidentRuns<P> {
 
   /** The runs held, resident, queued by transaction or evicted, for the backpressure limit. */
   int held() {
-    return live.size() + queued.size() + (evictions == null ? 0 : evictions.size());
+    return live.size() + queued.size() + probing.size() + (evictions == null ? 0 : evictions.size());
   }
 
   /** The partitions whose runs are known here (assigned and restored, or being restored). */
@@ -154,7 +182,8 @@ final class ResidentRuns<P> {
       counted(r, e);
       return;
     }
-    if (live.containsKey(action.transactionId()) || (evictions != null && evictions.holds(action.transactionId()))) {
+    if (live.containsKey(action.transactionId()) || probing.containsKey(action.transactionId())
+        || (evictions != null && evictions.holds(action.transactionId()))) {
       queued.computeIfAbsent(action.transactionId(), k -> new ArrayDeque<>()).add(r);
       return;
     }
@@ -162,18 +191,120 @@ final class ResidentRuns<P> {
     launch(in.runKey(), r.partition(), action, r);
   }
 
+  /**
+   * A run found in the journal by a restore. With eviction on, one whose journal holds a pending
+   * wait is probed first ({@link RestoreProbe}, at most {@link #CONCURRENT_PROBES} at once): left
+   * evicted ({@link Evictions#restoreEvicted}) when its code, replayed, stops at that wait, resumed
+   * otherwise. Every other run is resumed. {@link #restored} follows the partition's last one.
+   */
+  void restore(int partition, String key, byte[] value) {
+    if (evictions == null) {
+      resume(partition, key, value);
+      return;
+    }
+    SagaJournal journal = decoded(partition, key, value);
+    if (journal == null) {
+      return;
+    }
+    if (!DurableObservers.waiting(journal) || probing.containsKey(journal.transactionId())) {
+      resume(partition, key, journal); // it goes on live, or compensates
+      return;
+    }
+    // Only the bytes wait: a restore may hold 100,000 of them, decoded again when probed.
+    probing.put(journal.transactionId(), new Probing(partition, key, value));
+    toProbe.add(journal.transactionId());
+    undecided.merge(partition, 1, Integer::sum);
+    startProbes();
+  }
+
+  /** Every run of {@code partition} in the journal was handed to {@link #restore}. */
+  void restored(int partition) {
+    if (evictions != null) {
+      restoredAll.add(partition);
+      catchUpIfDecided(partition);
+    }
+  }
+
+  private void catchUpIfDecided(int partition) {
+    if (undecided.getOrDefault(partition, 0) == 0 && restoredAll.remove(partition)) {
+      undecided.remove(partition);
+      evictions.catchUpRestored(partition);
+    }
+  }
+
+  private void startProbes() {
+    while (running < CONCURRENT_PROBES && !toProbe.isEmpty()) {
+      String transactionId = toProbe.poll();
+      Probing p = probing.get(transactionId);
+      SagaJournal journal = p == null ? null : decoded(p.partition, p.key, p.value);
+      if (journal == null) {
+        if (p != null) {
+          probing.remove(transactionId, p);
+          undecided.merge(p.partition, -1, Integer::sum);
+          catchUpIfDecided(p.partition);
+        }
+        continue;
+      }
+      RestoreProbe probe = new RestoreProbe(journal);
+      ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
+      try {
+        recorder.probe(probe);
+      } catch (IllegalStateException x) {
+        decided(p, journal, null); // resumed: the resume reports the conflict
+        continue;
+      }
+      try {
+        p.run = engine.probe(saga, codec.convert(journal.action(), payloadType), record,
+            contextFactory.apply(record));
+      } catch (RuntimeException x) {
+        recorder.forget(transactionId);
+        decided(p, journal, null); // resumed: the resume fails it as it would have failed before
+        continue;
+      }
+      running++;
+      p.run.done().whenComplete((v, e) -> commands.accept(() -> {
+        if (probing.get(transactionId) == p) {
+          running--;
+          recorder.forget(transactionId);
+          decided(p, journal, probe);
+          startProbes();
+        }
+      }));
+    }
+  }
+
+  /** {@code p}'s probe ended ({@code probe}, or null when none ran): evicted if it waits, resumed otherwise. */
+  private void decided(Probing p, SagaJournal journal, RestoreProbe probe) {
+    probing.remove(journal.transactionId(), p);
+    undecided.merge(p.partition, -1, Integer::sum);
+    if (probe == null || !probe.waits() || !evictions.restoreEvicted(p.partition, p.key, p.value, journal)) {
+      resume(p.partition, p.key, journal);
+    }
+    catchUpIfDecided(p.partition);
+  }
+
   /** Resumes the run journaled as {@code value} under {@code key} (restored, or evicted and woken). */
   void resume(int partition, String key, byte[] value) {
-    SagaJournal journal;
+    SagaJournal journal = decoded(partition, key, value);
+    if (journal != null) {
+      resume(partition, key, journal);
+    }
+  }
+
+  /** The journal {@code value}, or null when it cannot be decoded: it is then dead-lettered. */
+  private SagaJournal decoded(int partition, String key, byte[] value) {
     try {
-      journal = recorder.codec().decode(value, journalTopic + "-" + partition + " key " + key);
+      return recorder.codec().decode(value, journalTopic + "-" + partition + " key " + key);
     } catch (JournalDecodingException x) {
       LOG.warn("saga journal record {} cannot be resumed, dead-lettered: {}", key, x.getMessage());
       writer.discard(partition, key, x.getMessage(), deadLetter(
           DurableTopics.journalRecord(journalTopic, partition, key, value), x));
       deadLetters.incrementAndGet();
-      return;
+      return null;
     }
+  }
+
+  private void resume(int partition, String key, SagaJournal journal) {
     ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
     try {
       recorder.resume(journal);
@@ -272,6 +403,24 @@ final class ResidentRuns<P> {
       q.removeIf(r -> partitions.contains(r.partition()));
       return q.isEmpty();
     });
+    probing.entrySet().removeIf(e -> {
+      Probing p = e.getValue();
+      if (!partitions.contains(p.partition)) {
+        return false;
+      }
+      if (p.run != null && !p.run.done().isDone()) {
+        p.run.cancel();
+        stopped.add(p.run);
+      }
+      if (p.run != null) {
+        recorder.forget(e.getKey());
+        running--;
+      }
+      return true;
+    });
+    toProbe.removeIf(tx -> !probing.containsKey(tx));
+    partitions.forEach(undecided::remove);
+    restoredAll.removeAll(partitions);
     partitions.forEach(known::remove);
     if (evictions != null) {
       evictions.drop(partitions);

@@ -23,6 +23,8 @@ final class RunState {
   final String topic;
   /** The run's span, the parent of its effects' spans; set before the run's thread starts. */
   io.sagaflow.tracing.Tracing.Span span = io.sagaflow.tracing.Tracing.Span.NOOP;
+  /** Whether the run is a durable restore's probe ({@link RestoreProbe}): its effects are not observed. */
+  boolean probe;
 
   RunState(ConsumerRecord<byte[], byte[]> record, Object userContext, Logger logger, String topic) {
     this.record = record;

@@ -172,11 +172,28 @@ public final class SagaEngine {
     return startReturning(saga, action, record, userContext, false);
   }
 
+  /**
+   * Starts a probe of a durable run ({@link RestoreProbe}, registered with the recorder): no span,
+   * no effect spans or metrics; it replays and stops, its outcome is the probe's.
+   */
+  <P> SagaRun probe(Saga<P> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record, Object userContext) {
+    return startReturning((a, ctx) -> {
+      saga.run(a, ctx);
+      return null;
+    }, action, record, userContext, false, true);
+  }
+
   private <P> SagaRun startReturning(ReturningSaga<P, ?> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record,
       Object userContext, boolean resumed) {
+    return startReturning(saga, action, record, userContext, resumed, false);
+  }
+
+  private <P> SagaRun startReturning(ReturningSaga<P, ?> saga, Action<P> action, ConsumerRecord<byte[], byte[]> record,
+      Object userContext, boolean resumed, boolean probe) {
     RunState run = new RunState(record, userContext, SAGA_LOG, action.topic());
+    run.probe = probe;
     // Started here, on the caller's thread: a Processor's record span is current there, the parent.
-    Tracing.Span span = resumed
+    Tracing.Span span = probe ? Tracing.Span.NOOP : resumed
         ? observers.tracing().sagaRun(action.topic(), action.transactionId(), record, true)
         : observers.tracing().sagaRun(action.topic(), action.transactionId(), record);
     run.span = span;
@@ -216,7 +233,7 @@ public final class SagaEngine {
   /** Performs {@code effect}, whose id is {@code id}, through the middleware chain; throws unchecked. */
   Object perform(Effect<?> effect, String id, SagaContextImpl ctx) {
     Objects.requireNonNull(effect, "effect");
-    if (observed) {
+    if (observed && !ctx.run.probe) {
       return performObserved(effect, id, ctx);
     }
     try {

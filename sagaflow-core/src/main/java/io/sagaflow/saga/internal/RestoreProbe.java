@@ -1,0 +1,61 @@
+package io.sagaflow.saga.internal;
+
+import io.sagaflow.saga.SagaCancelledException;
+import io.sagaflow.saga.internal.journal.SagaJournal;
+
+/**
+ * Whether a run a restore found in the journal sits in a wait at its journal's end, decided by
+ * running its code against its journal: a <em>probe</em> ({@link JournalRecorder#probe}).
+ *
+ * <p>Design. A probe replays the effects its journal holds as returned (or failed), and performs
+ * none: it stops at the first effect that is not so journaled, by throwing {@link Stop} (a
+ * {@link SagaCancelledException}, so the engine runs no compensation for it). It <b>waits</b> when
+ * that effect is a take or a delay journaled as pending, or an {@code all} journaled as pending
+ * whose branches all wait or returned ({@link Evictions#waitsAtEnd}); a run that stops anywhere else
+ * (an effect never journaled, a race, a call, a new version marker, an effect other than the
+ * journal's) or ends without stopping goes on <b>live</b>, and a restore resumes it as it resumed
+ * every run before: a divergence is then reported by that resume, with its dead letter. The first
+ * decision holds: saga code that catches the stop meets another one at its next effect.
+ *
+ * <p>So a restore leaves evicted only runs whose code, replayed, reaches a journaled wait; their
+ * determinism up to that wait is checked at the restore, as before, and after it at the wake.
+ */
+final class RestoreProbe {
+  /** Where the probe stopped, thrown from the effect it stopped at. */
+  static final class Stop extends SagaCancelledException {
+    private static final long serialVersionUID = 1L;
+
+    Stop(String message) {
+      super(message);
+    }
+  }
+
+  private final SagaJournal journal;
+  private volatile Boolean waits;
+
+  RestoreProbe(SagaJournal journal) {
+    this.journal = journal;
+  }
+
+  SagaJournal journal() {
+    return journal;
+  }
+
+  /** Decides (unless decided) and returns the exception that stops the probe at effect {@code id}. */
+  synchronized Stop stop(boolean waitsHere, String id) {
+    if (waits == null) {
+      waits = waitsHere;
+    }
+    return new Stop("restore probe of " + journal.transactionId() + " stopped at effect " + id);
+  }
+
+  /** Whether the probe stopped already. */
+  boolean decided() {
+    return waits != null;
+  }
+
+  /** Whether the run waits at its journal's end: the probe stopped at a journaled wait. */
+  boolean waits() {
+    return Boolean.TRUE.equals(waits);
+  }
+}
