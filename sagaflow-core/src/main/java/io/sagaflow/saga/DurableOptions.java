@@ -137,10 +137,11 @@ public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration 
    * <p>A rebuild costs a replay of the journal and one read of the reply topics from where they
    * stood when the saga subscribed: prefer an idle time well above the usual reply time.
    *
-   * <p>With eviction on, a partition's restore (after a crash or a rebalance) leaves the sagas
-   * its journal shows blocked in a take or a delay evicted instead of rebuilding them, and wakes
-   * those a reply arrived for meanwhile after one read of the reply topics for all of them: a new
-   * owner needs no more heap for waiting sagas than the old one did.
+   * <p>With eviction on, a partition's restore (after a crash or a rebalance) replays each waiting
+   * saga's code against its journal without performing anything; one that stops at the take or
+   * delay it waited in is left evicted instead of rebuilt, and one read of the reply topics wakes
+   * those a reply arrived for meanwhile: a new owner needs no more heap for waiting sagas than the
+   * old one did. Sagas waiting in a race are rebuilt and evicted again once idle.
    *
    * @param idle positive; {@link #DEFAULT_EVICT_IDLE_AFTER} by default
    * @throws IllegalArgumentException when not positive

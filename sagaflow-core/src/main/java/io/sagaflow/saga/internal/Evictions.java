@@ -51,6 +51,11 @@ import java.util.function.Consumer;
  * skipped; so none is lost or delivered twice. A revocation forgets the evicted runs of its
  * partitions ({@link #drop}): the next owner restores them from the journal topic.
  *
+ * <p>A <b>restore</b> registers runs as evicted directly ({@link #restoreEvicted}) when their
+ * probe ({@link RestoreProbe}) stopped at a journaled wait, with the same registration and timer,
+ * and has one {@link RestoreCatchUp} per restored partition look for the replies that arrived
+ * while no owner was running.
+ *
  * <p>Everything but the {@link Activity} callbacks, {@link #orphan} and the registration's sink
  * runs on the consumer's loop thread; those three only queue commands for it.
  */

@@ -79,6 +79,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * replies that journaled takes already consumed (read reply topics from the journaled
  * {@code ReplyPosition}s and skip those actions).
  *
+ * <p>A <b>probe</b> ({@link #probe(RestoreProbe)}) is a registration that replays and performs
+ * nothing: a restore uses it to learn whether a run waits at its journal's end ({@link
+ * RestoreProbe}).
+ *
  * <p>Version markers ({@link SagaContext#version}) are entries outside the effects' numbering;
  * {@link VersionMarkers} says how they are keyed and when an old journal gets the default version.
  *
