@@ -141,7 +141,7 @@ public record DurableOptions(String journalTopic, int maxWaitingSagas, Duration 
    * saga's code against its journal without performing anything; one that stops at the take or
    * delay it waited in is left evicted instead of rebuilt, and one read of the reply topics wakes
    * those a reply arrived for meanwhile: a new owner needs no more heap for waiting sagas than the
-   * old one did. Sagas waiting in a race are rebuilt and evicted again once idle.
+   * old one did (a wait in an {@code all} or {@code race} of takes and delays counts too).
    *
    * @param idle positive; {@link #DEFAULT_EVICT_IDLE_AFTER} by default
    * @throws IllegalArgumentException when not positive

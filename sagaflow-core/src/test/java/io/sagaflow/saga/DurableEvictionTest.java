@@ -253,4 +253,47 @@ class DurableEvictionTest {
       assertThat(payloads(runtime, done)).containsExactly("timeout");
     }
   }
+
+  @Test
+  void aRestoreLeavesSagasWaitingInARaceEvictedAndTheirReplyOrTheirDeadlineStillEndsTheRace() {
+    String orders = topic("ORDER");
+    String replies = topic("REPLY");
+    String done = topic("DONE");
+    Duration timeout = Duration.ofSeconds(6);
+    Saga<JsonNode> saga = (action, ctx) -> {
+      Map<String, Effect<?>> branches = new LinkedHashMap<>();
+      branches.put("reply", Effects.take(replies));
+      branches.put("timeout", Effects.delay(timeout));
+      ctx.put(done, ctx.race(branches).key());
+    };
+    SagaConsumerOptions keeping = SagaConsumerOptions.of(prefix + "group")
+        .withDurable(DurableOptions.defaults().withEvictIdleAfter(Duration.ofHours(1)))
+        .withDrainTimeout(Duration.ofSeconds(5));
+    try (SagaRuntime runtime = runtime()) {
+      String answered;
+      String forgotten;
+      long startedAt = System.currentTimeMillis();
+      try (SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, saga, evicting())) {
+        DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
+        answered = runtime.start(orders, Map.of("order", 1));
+        forgotten = runtime.start(orders, Map.of("order", 2));
+        await().atMost(Duration.ofSeconds(30)).until(() -> durable.evictedSagas() == 2); // journaled
+        durable.halt();
+      }
+      reply(runtime, replies, answered, "while down");
+      try (SagaRuntime restarted = runtime();
+          SagaConsumer consumer = restarted.consumer(orders, JsonNode.class, saga, keeping)) {
+        DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
+        await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).contains(answered));
+        assertThat(payloads(runtime, done)).as("the reply that came while no owner ran wins").containsExactly("reply");
+        // Not rebuilt by the restore: left evicted, with a timer for its timeout.
+        assertThat(durable.evictedSagas()).isEqualTo(1);
+        assertThat(consumer.residentSagas()).as("the answered saga ended; the other is not resident").isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).contains(forgotten));
+        assertThat(payloads(runtime, done)).containsExactlyInAnyOrder("reply", "timeout");
+        long doneAt = committed(done).stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
+        assertThat(doneAt - startedAt).as("no earlier than its timeout").isGreaterThanOrEqualTo(timeout.toMillis());
+      }
+    }
+  }
 }

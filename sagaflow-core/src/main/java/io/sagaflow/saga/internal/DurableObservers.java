@@ -134,7 +134,7 @@ final class DurableObservers {
     return kind == EffectKind.TAKE || kind == EffectKind.DELAY || kind == EffectKind.RACE || kind == EffectKind.ALL;
   }
 
-  static boolean isCompensation(JournalEntry e) {
+  private static boolean isCompensation(JournalEntry e) {
     return e.id().startsWith("compensate/") || e.id().contains("/compensate/");
   }
 }

@@ -278,13 +278,14 @@ final class Evictions implements Activity {
 
   /**
    * Leaves a run that a restore found in the journal evicted instead of resuming it (its probe
-   * stopped at a journaled wait, {@link RestoreProbe}), when a reply or a deadline can end that
-   * wait; returns whether it did. It is registered as an evicted run is (a router subscription for
+   * stopped at a journaled wait, {@link RestoreProbe}, in takes from {@code waitedTopics}), when a
+   * reply or a deadline can end that wait; returns whether it did. It is registered as an evicted run is (a router subscription for
    * replies of its transaction on the topics it subscribed to, a timer for its deadline), and
    * {@link #catchUpRestored} then looks for replies that arrived while no owner was running.
    */
-  boolean restoreEvicted(int partition, String runKey, byte[] bytes, SagaJournal journal) {
+  boolean restoreEvicted(int partition, String runKey, byte[] bytes, SagaJournal journal, Set<String> waitedTopics) {
     Set<String> topics = journalTopics(journal);
+    topics.addAll(waitedTopics);
     Instant deadline = deadline(journal);
     if (topics.isEmpty() && deadline == null) {
       return false;
@@ -408,43 +409,6 @@ final class Evictions implements Activity {
       }
     }
     return topics;
-  }
-
-  /**
-   * Whether the run journaled as {@code journal} certainly sits blocked in a wait at its journal's
-   * end, so that a restore may leave it evicted: it is not compensating, it has pending effects
-   * that no finished effect encloses, and each of them is a take, a delay, or an all whose every
-   * branch has returned or is itself such a pending effect. A run whose last effect returned is
-   * not (it goes on live), nor is one in a race: a race's takes are not journaled, so its
-   * branches may as well be running a put or a call.
-   */
-  static boolean waitsAtEnd(SagaJournal journal) {
-    Map<String, JournalEntry> byId = new HashMap<>();
-    journal.entries().forEach(e -> byId.put(e.id(), e));
-    boolean waits = false;
-    for (JournalEntry e : journal.entries()) {
-      if (DurableObservers.isCompensation(e)) {
-        return false;
-      }
-      if (e.status() != JournalEntry.Status.PENDING || insideFinished(e.id(), byId)) {
-        continue;
-      }
-      switch (e.kind()) {
-        case TAKE, DELAY -> waits = true;
-        case ALL -> {
-          for (String key : e.detail() == null ? new String[] {""} : e.detail().split(",", -1)) {
-            JournalEntry branch = byId.get(EffectIds.branches(e.id(), false) + key);
-            if (branch == null || branch.status() == JournalEntry.Status.FAILED) {
-              return false; // a branch may be running an effect journaled only when it ends
-            }
-          }
-        }
-        default -> {
-          return false;
-        }
-      }
-    }
-    return waits;
   }
 
   /**

@@ -2,6 +2,9 @@ package io.sagaflow.saga.internal;
 
 import io.sagaflow.saga.SagaCancelledException;
 import io.sagaflow.saga.internal.journal.SagaJournal;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Whether a run a restore found in the journal sits in a wait at its journal's end, decided by
@@ -10,12 +13,15 @@ import io.sagaflow.saga.internal.journal.SagaJournal;
  * <p>Design. A probe replays the effects its journal holds as returned (or failed), and performs
  * none: it stops at the first effect that is not so journaled, by throwing {@link Stop} (a
  * {@link SagaCancelledException}, so the engine runs no compensation for it). It <b>waits</b> when
- * that effect is a take or a delay journaled as pending, or an {@code all} journaled as pending
- * whose branches all wait or returned ({@link Evictions#waitsAtEnd}); a run that stops anywhere else
- * (an effect never journaled, a race, a call, a new version marker, an effect other than the
- * journal's) or ends without stopping goes on <b>live</b>, and a restore resumes it as it resumed
- * every run before: a divergence is then reported by that resume, with its dead letter. The first
- * decision holds: saga code that catches the stop meets another one at its next effect.
+ * that effect is journaled as pending and is a take, a delay with its deadline, or an {@code all}
+ * or {@code race} whose branches are all such waits (an all's may also have returned); the effect
+ * objects say what the branches are, since a race's takes are not journaled. The topics of those
+ * takes are kept ({@link #topics}) for the registration that wakes the evicted run. A run that
+ * stops anywhere else (an effect never journaled, a call, a branch that may be running a put, a new
+ * version marker, an effect other than the journal's) or ends without stopping goes on
+ * <b>live</b>, and a restore resumes it as it resumed every run before: a divergence is then
+ * reported by that resume, with its dead letter. The first decision holds: saga code that catches
+ * the stop meets another one at its next effect.
  *
  * <p>So a restore leaves evicted only runs whose code, replayed, reaches a journaled wait; their
  * determinism up to that wait is checked at the restore, as before, and after it at the wake.
@@ -32,6 +38,7 @@ final class RestoreProbe {
 
   private final SagaJournal journal;
   private volatile Boolean waits;
+  private final Set<String> topics = ConcurrentHashMap.newKeySet();
 
   RestoreProbe(SagaJournal journal) {
     this.journal = journal;
@@ -47,6 +54,16 @@ final class RestoreProbe {
       waits = waitsHere;
     }
     return new Stop("restore probe of " + journal.transactionId() + " stopped at effect " + id);
+  }
+
+  /** The wait the probe stops at takes from {@code waitedTopics}. */
+  void waitsOn(Collection<String> waitedTopics) {
+    topics.addAll(waitedTopics);
+  }
+
+  /** The topics of the takes the run waits in (once it {@link #waits}). */
+  Set<String> topics() {
+    return Set.copyOf(topics);
   }
 
   /** Whether the probe stopped already. */

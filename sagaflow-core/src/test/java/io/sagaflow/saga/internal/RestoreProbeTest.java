@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class RestoreProbeTest {
   private static final ActionCodec CODEC = ActionCodec.create();
+  private static final InputPosition INPUT = new InputPosition("orders", 0, 7);
   private final ManualTimer timer = new ManualTimer();
   private final InMemoryJournalSink sink = new InMemoryJournalSink();
 
@@ -46,15 +47,14 @@ class RestoreProbeTest {
     }, timer, recorder, CODEC, 16, Activity.NONE);
 
     SagaEngine.SagaRun begin(String tx, Saga<JsonNode> saga) {
-      InputPosition input = new InputPosition("orders", 0, 7);
       Action<JsonNode> action = Action.of("orders", tx, null);
-      recorder.begin(input.runKey(), "order", input, action, timer.now());
+      recorder.begin(INPUT.runKey(), "order", INPUT, action, timer.now());
       return engine.start(saga, action, null, null);
     }
 
     /** Probes the journal of {@code tx}'s run to its end; returns the probe. */
     RestoreProbe probe(Saga<JsonNode> saga) throws Exception {
-      SagaJournal journal = sink.journal(new InputPosition("orders", 0, 7).runKey()).orElseThrow();
+      SagaJournal journal = sink.journal(INPUT.runKey()).orElseThrow();
       RestoreProbe probe = new RestoreProbe(journal);
       recorder.probe(probe);
       SagaEngine.SagaRun run = engine.probe(saga, journal.action(), null, null);
@@ -132,7 +132,7 @@ class RestoreProbeTest {
   }
 
   @Test
-  void changedCodeOrARaceIsLeftToTheResumeAndCodeThatCatchesTheStopStillPublishesNothing() throws Exception {
+  void changedCodeIsLeftToTheResumeAndCodeThatCatchesTheStopStillPublishesNothing() throws Exception {
     Saga<JsonNode> saga = (a, ctx) -> {
       ctx.put("REQUEST", "r1");
       ctx.take("DONE");
@@ -160,15 +160,42 @@ class RestoreProbeTest {
     assertThat(caught.waits()).as("the first decision holds").isTrue();
     assertThat(second.bus.published()).isEmpty();
     assertThat(second.subscriptions).hasValue(0);
+  }
 
+  /** Runs {@code saga} until {@code tx} subscribes to {@code topic} (and {@code ready} holds), then crashes it. */
+  private void runUntilWaiting(Saga<JsonNode> saga, String topic, java.util.function.BooleanSupplier ready) {
+    Process p = new Process();
+    SagaEngine.SagaRun run = p.begin("tx-1", saga);
+    await().atMost(Duration.ofSeconds(30)).until(() -> p.bus.hasSubscriber("tx-1", topic) && ready.getAsBoolean());
+    crash(p, run, "tx-1");
+  }
+
+  @Test
+  void aRaceOrAnAllOfTakesAndJournaledDelaysWaitsAndOneWithABranchThatMayRunAnEffectDoesNot() throws Exception {
     Saga<JsonNode> racing = (a, ctx) -> {
       ctx.put("REQUEST", "r1");
       ctx.race(Branch.of("reply", Effects.take("DONE")), Branch.of("timeout", Effects.delay(Duration.ofHours(1))));
     };
-    Process third = new Process();
-    SagaEngine.SagaRun raced = third.begin("tx-1", racing);
-    await().atMost(Duration.ofSeconds(30)).until(() -> third.bus.hasSubscriber("tx-1", "DONE"));
-    crash(third, raced, "tx-1");
-    assertThat(new Process().probe(racing).waits()).as("a race's takes are not journaled: resumed").isFalse();
+    // The timeout's deadline is journaled: a restore can set its timer.
+    runUntilWaiting(racing, "DONE", () -> sink.journal(INPUT.runKey()).orElseThrow().entry("2/race/timeout") != null);
+    RestoreProbe raced = new Process().probe(racing);
+    assertThat(raced.waits()).as("a race's take is not journaled; its effect says it is a take").isTrue();
+    assertThat(raced.topics()).as("what wakes it").containsExactly("DONE");
+
+    CountDownLatch calling = new CountDownLatch(1);
+    Saga<JsonNode> callOrReply = (a, ctx) -> ctx.race(Branch.of("reply", Effects.take("DONE")),
+        Branch.of("call", Effects.call("slow", () -> {
+          calling.countDown();
+          new CountDownLatch(1).await();
+          return 1;
+        })));
+    runUntilWaiting(callOrReply, "DONE", () -> calling.getCount() == 0);
+    assertThat(new Process().probe(callOrReply).waits()).as("its call would run again, live").isFalse();
+
+    Saga<JsonNode> both = (a, ctx) -> ctx.all(List.of(Effects.put("REQUEST", 1), Effects.take("DONE")));
+    runUntilWaiting(both, "DONE", () -> sink.journal(INPUT.runKey()).orElseThrow().entry("1/all/0") != null);
+    RestoreProbe all = new Process().probe(both);
+    assertThat(all.waits()).as("its put returned, its take waits").isTrue();
+    assertThat(all.topics()).containsExactly("DONE");
   }
 }
