@@ -288,7 +288,7 @@ public final class JournalRecorder implements EffectRecorder {
   public Object record(String id, Effect<?> effect, SagaContext context, Execution execution) throws Exception {
     SagaContextImpl ctx = (SagaContextImpl) context;
     Run run = registered(ctx);
-    if (run.probe != null) {
+    if (run.probe != null || ctx.run.probe) {
       return probe(run, id, effect, ctx, execution);
     }
     EffectKind kind = kindOf(effect);
@@ -368,6 +368,10 @@ public final class JournalRecorder implements EffectRecorder {
   private Object probe(Run run, String id, Effect<?> effect, SagaContextImpl ctx, Execution execution)
       throws Exception {
     RestoreProbe probe = run.probe;
+    if (probe == null) {
+      // A probe's thread that outlived its probe (timed out, dropped): the run resumed since is not its own.
+      throw new RestoreProbe.Stop("a stopped restore probe of " + run.transactionId + " reached effect " + id);
+    }
     JournalEntry entry = run.get(id);
     if (probe.decided() || entry == null || entry.kind() != kindOf(effect)
         || !Objects.equals(entry.detail(), detailOf(effect))) {
@@ -388,6 +392,9 @@ public final class JournalRecorder implements EffectRecorder {
     SagaContextImpl ctx = (SagaContextImpl) context;
     Run run = registered(ctx);
     String id = EffectIds.version(changeId);
+    if (ctx.run.probe && run.probe == null) {
+      throw new RestoreProbe.Stop("a stopped restore probe of " + run.transactionId + " reached marker " + id);
+    }
     if (run.probe != null && (run.probe.decided() || run.get(id) == null)) {
       throw run.probe.stop(false, id); // a marker not journaled yet would be journaled: the resume does it
     }

@@ -8,6 +8,7 @@ import io.sagaflow.saga.SagaConsumer;
 import io.sagaflow.saga.internal.journal.InputPosition;
 import io.sagaflow.saga.internal.journal.JournalDecodingException;
 import io.sagaflow.saga.internal.journal.SagaJournal;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -68,12 +69,21 @@ final class ResidentRuns<P> {
   /** The most probes of restored runs running at once: each holds a replayed run in memory while it lasts. */
   static final int CONCURRENT_PROBES = 64;
 
+  /**
+   * How long a probe may run: saga code between effects is meant to be quick, but one that blocks
+   * (I/O outside a call) must not hold a probe slot, and with it the restore, for good.
+   */
+  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+
   /** A restored run to probe, or being probed ({@link #restore}). */
   private static final class Probing {
     final int partition;
     final String key;
     final byte[] value;
+    /** Set while its probe runs. */
     SagaEngine.SagaRun run;
+    SagaJournal journal;
+    Timer.Scheduled timeout;
 
     Probing(int partition, String key, byte[] value) {
       this.partition = partition;
@@ -262,8 +272,11 @@ final class ResidentRuns<P> {
         continue;
       }
       running++;
+      p.journal = journal;
+      p.timeout = timer.schedule(PROBE_TIMEOUT, () -> commands.accept(() -> probeTimedOut(transactionId, p)));
       p.run.done().whenComplete((v, e) -> commands.accept(() -> {
         if (probing.get(transactionId) == p) {
+          p.timeout.cancel();
           running--;
           recorder.forget(transactionId);
           decided(p, journal, probe);
@@ -271,6 +284,25 @@ final class ResidentRuns<P> {
         }
       }));
     }
+  }
+
+  /**
+   * {@code p}'s probe ran for {@link #PROBE_TIMEOUT}: it is stopped and the run resumed. Should its
+   * thread go on regardless, the recorder stops it at its next effect (it is no longer registered
+   * as a probe, see {@link JournalRecorder#record}).
+   */
+  private void probeTimedOut(String transactionId, Probing p) {
+    if (probing.get(transactionId) != p) {
+      return;
+    }
+    LOG.warn("the restore's probe of saga {} (transaction {}) did not reach a wait within {}; resuming it instead."
+        + " Does its code block between effects? Wrap such work in ctx.call", p.journal.sagaName(), transactionId,
+        PROBE_TIMEOUT);
+    p.run.cancel();
+    running--;
+    recorder.forget(transactionId);
+    decided(p, p.journal, null);
+    startProbes();
   }
 
   /** {@code p}'s probe ended ({@code probe}, or null when none ran): evicted if it waits, resumed otherwise. */
@@ -413,6 +445,7 @@ final class ResidentRuns<P> {
         stopped.add(p.run);
       }
       if (p.run != null) {
+        p.timeout.cancel();
         recorder.forget(e.getKey());
         running--;
       }

@@ -198,4 +198,32 @@ class RestoreProbeTest {
     assertThat(all.waits()).as("its put returned, its take waits").isTrue();
     assertThat(all.topics()).containsExactly("DONE");
   }
+
+  @Test
+  void aProbeThreadThatOutlivesItsProbePerformsNothingInTheRunResumedSince() throws Exception {
+    Saga<JsonNode> saga = (a, ctx) -> {
+      ctx.put("REQUEST", "r1");
+      ctx.take("DONE");
+    };
+    runUntilWaiting(saga, "DONE", () -> true);
+    CountDownLatch blocked = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Saga<JsonNode> blocking = (a, ctx) -> {
+      blocked.countDown();
+      release.await(); // blocks outside any effect: the restore gives up on this probe
+      ctx.put("REQUEST", "r1");
+      ctx.put("AFTER", "r2");
+    };
+    Process second = new Process();
+    SagaJournal journal = sink.journal(INPUT.runKey()).orElseThrow();
+    second.recorder.probe(new RestoreProbe(journal));
+    SagaEngine.SagaRun probe = second.engine.probe(blocking, journal.action(), null, null);
+    assertThat(blocked.await(30, TimeUnit.SECONDS)).isTrue();
+    second.recorder.forget(journal.transactionId()); // as a timed-out probe is forgotten
+    second.recorder.resume(journal); // and its run resumed
+    release.countDown();
+    assertThatThrownBy(() -> probe.done().get(30, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(RestoreProbe.Stop.class);
+    assertThat(second.bus.published()).as("not even the put the resumed run has journaled").isEmpty();
+  }
 }
