@@ -72,6 +72,16 @@ class DurableEvictionTest {
         .withDrainTimeout(Duration.ofSeconds(5));
   }
 
+  /**
+   * A new owner that keeps resumed sagas resident for an hour: whatever is evicted there, its
+   * restore left so.
+   */
+  private SagaConsumerOptions keeping() {
+    return SagaConsumerOptions.of(prefix + "group")
+        .withDurable(DurableOptions.defaults().withEvictIdleAfter(Duration.ofHours(1)))
+        .withDrainTimeout(Duration.ofSeconds(5));
+  }
+
   private static List<ConsumerRecord<byte[], byte[]>> committed(String topic) {
     return DurableTestKit.committed(kafka, topic);
   }
@@ -152,10 +162,6 @@ class DurableEvictionTest {
       ctx.put(middle, ctx.take(replies).payload());
       ctx.put(done, ctx.take(replies).payload());
     };
-    // The new owner keeps resumed sagas resident for an hour: whatever is evicted there, the restore left so.
-    SagaConsumerOptions keeping = SagaConsumerOptions.of(prefix + "group")
-        .withDurable(DurableOptions.defaults().withEvictIdleAfter(Duration.ofHours(1)))
-        .withDrainTimeout(Duration.ofSeconds(5));
     try (SagaRuntime runtime = runtime()) {
       String early;
       String late;
@@ -176,7 +182,7 @@ class DurableEvictionTest {
       reply(runtime, replies, early, "while down"); // no owner runs: only the restore's catch-up can find it
 
       try (SagaRuntime restarted = runtime();
-          SagaConsumer consumer = restarted.consumer(orders, JsonNode.class, saga, keeping)) {
+          SagaConsumer consumer = restarted.consumer(orders, JsonNode.class, saga, keeping())) {
         DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
         await().atMost(Duration.ofSeconds(60)).until(() -> transactions(runtime, middle).contains(early));
         // The catch-up reads the reply topic in order: the third saga's old reply (its journaled take
@@ -266,9 +272,6 @@ class DurableEvictionTest {
       branches.put("timeout", Effects.delay(timeout));
       ctx.put(done, ctx.race(branches).key());
     };
-    SagaConsumerOptions keeping = SagaConsumerOptions.of(prefix + "group")
-        .withDurable(DurableOptions.defaults().withEvictIdleAfter(Duration.ofHours(1)))
-        .withDrainTimeout(Duration.ofSeconds(5));
     try (SagaRuntime runtime = runtime()) {
       String answered;
       String forgotten;
@@ -282,7 +285,7 @@ class DurableEvictionTest {
       }
       reply(runtime, replies, answered, "while down");
       try (SagaRuntime restarted = runtime();
-          SagaConsumer consumer = restarted.consumer(orders, JsonNode.class, saga, keeping)) {
+          SagaConsumer consumer = restarted.consumer(orders, JsonNode.class, saga, keeping())) {
         DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
         await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, done).contains(answered));
         assertThat(payloads(runtime, done)).as("the reply that came while no owner ran wins").containsExactly("reply");
