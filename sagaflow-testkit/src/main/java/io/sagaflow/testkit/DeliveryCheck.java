@@ -81,7 +81,10 @@ public final class DeliveryCheck {
    * Reads {@code topic} up to its end as it is now and reports: for an output whose writers have
    * all stopped (closed or killed), where nothing more can arrive, so no quiet time is needed.
    * With {@code read_committed} the end is each partition's last stable offset: a transaction
-   * still open holds back what follows it (reported lost), as it would for any reader.
+   * still open holds back what follows it (reported lost), as it would for any reader. Kafka
+   * writes a transaction's commit markers a little after {@code commitTransaction} returned, so
+   * the end is taken once the last stable offset has reached the high watermark, or after {@link
+   * #SETTLE} (or {@code timeout}, if shorter) if it does not (a transaction really open).
    *
    * @throws IllegalStateException if the end is not reached within {@code timeout} (a broker that
    *     answers too slowly)
@@ -89,7 +92,7 @@ public final class DeliveryCheck {
   public static Report readToEnd(String bootstrapServers, String topic, Collection<String> expected, Duration timeout) {
     Tally tally = new Tally(expected);
     try (KafkaConsumer<byte[], byte[]> consumer = assignedFromStart(bootstrapServers, topic)) {
-      Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), timeout);
+      Map<TopicPartition, Long> end = settledEnd(bootstrapServers, consumer, timeout);
       long deadline = System.nanoTime() + timeout.toNanos();
       while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey(), timeout) < e.getValue())) {
         if (System.nanoTime() - deadline >= 0) {
@@ -102,6 +105,29 @@ public final class DeliveryCheck {
       }
     }
     return tally.report();
+  }
+
+  /** How long {@link #readToEnd} waits for the last stable offsets to reach the high watermarks. */
+  public static final Duration SETTLE = Duration.ofSeconds(2);
+
+  /** The last stable offsets of {@code consumer}'s partitions, once they reached the high watermarks or after {@link #SETTLE}. */
+  private static Map<TopicPartition, Long> settledEnd(String bootstrapServers, KafkaConsumer<byte[], byte[]> consumer,
+      Duration timeout) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    try (KafkaConsumer<byte[], byte[]> uncommitted =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      Map<TopicPartition, Long> highWatermarks = uncommitted.endOffsets(consumer.assignment(), timeout);
+      long until = System.nanoTime() + Math.min(SETTLE.toNanos(), timeout.toNanos());
+      while (true) {
+        Map<TopicPartition, Long> stable = consumer.endOffsets(consumer.assignment(), timeout);
+        if (stable.equals(highWatermarks) || System.nanoTime() - until >= 0) {
+          return stable;
+        }
+        java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
+      }
+    }
   }
 
   private static KafkaConsumer<byte[], byte[]> assignedFromStart(String bootstrapServers, String topic) {
