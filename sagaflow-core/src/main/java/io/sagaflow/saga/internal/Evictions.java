@@ -279,9 +279,10 @@ final class Evictions implements Activity {
   /**
    * Leaves a run that a restore found in the journal evicted instead of resuming it (its probe
    * stopped at a journaled wait, {@link RestoreProbe}, in takes from {@code waitedTopics}), when a
-   * reply or a deadline can end that wait; returns whether it did. It is registered as an evicted run is (a router subscription for
-   * replies of its transaction on the topics it subscribed to, a timer for its deadline), and
-   * {@link #catchUpRestored} then looks for replies that arrived while no owner was running.
+   * reply or a deadline can end that wait; returns whether it did. It is registered as an evicted
+   * run is (a router subscription for replies of its transaction on the topics it subscribed to, a
+   * timer for its deadline), and {@link #catchUpRestored} then looks for replies that arrived while
+   * no owner was running.
    */
   boolean restoreEvicted(int partition, String runKey, byte[] bytes, SagaJournal journal, Set<String> waitedTopics) {
     Set<String> topics = journalTopics(journal);

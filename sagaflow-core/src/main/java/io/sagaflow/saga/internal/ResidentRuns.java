@@ -309,7 +309,8 @@ final class ResidentRuns<P> {
   private void decided(Probing p, SagaJournal journal, RestoreProbe probe) {
     probing.remove(journal.transactionId(), p);
     undecided.merge(p.partition, -1, Integer::sum);
-    if (probe == null || !probe.waits() || !evictions.restoreEvicted(p.partition, p.key, p.value, journal, probe.topics())) {
+    if (probe == null || !probe.waits()
+        || !evictions.restoreEvicted(p.partition, p.key, p.value, journal, probe.topics())) {
       resume(p.partition, p.key, journal);
     }
     catchUpIfDecided(p.partition);
