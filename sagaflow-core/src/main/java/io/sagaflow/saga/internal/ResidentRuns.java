@@ -8,7 +8,6 @@ import io.sagaflow.saga.SagaConsumer;
 import io.sagaflow.saga.internal.journal.InputPosition;
 import io.sagaflow.saga.internal.journal.JournalDecodingException;
 import io.sagaflow.saga.internal.journal.SagaJournal;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -64,44 +63,9 @@ final class ResidentRuns<P> {
   private final SagaEngine engine;
   /** Idle-run eviction, or null when every run stays resident. */
   private final Evictions evictions;
+  /** The probes of restored runs, with eviction on; null without. */
+  private final RestoreProbes<P> probes;
   private final Consumer<Runnable> commands;
-
-  /** The most probes of restored runs running at once: each holds a replayed run in memory while it lasts. */
-  static final int CONCURRENT_PROBES = 64;
-
-  /**
-   * How long a probe may run: saga code between effects is meant to be quick, but one that blocks
-   * (I/O outside a call) must not hold a probe slot, and with it the restore, for good.
-   */
-  static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
-
-  /** A restored run to probe, or being probed ({@link #restore}). */
-  private static final class Probing {
-    final int partition;
-    final String key;
-    final byte[] value;
-    /** Set while its probe runs. */
-    SagaEngine.SagaRun run;
-    SagaJournal journal;
-    Timer.Scheduled timeout;
-
-    Probing(int partition, String key, byte[] value) {
-      this.partition = partition;
-      this.key = key;
-      this.value = value;
-    }
-  }
-
-  /** Restored runs to probe or being probed, by transaction id. */
-  private final Map<String, Probing> probing = new HashMap<>();
-  /** Transaction ids of the runs in {@link #probing} whose probe has not started. */
-  private final ArrayDeque<String> toProbe = new ArrayDeque<>();
-  /** Probes running. */
-  private int running;
-  /** Probes not decided yet, by partition: its catch-up starts when none is left. */
-  private final Map<Integer, Integer> undecided = new HashMap<>();
-  /** Partitions whose every journaled run was handed to {@link #restore}, their catch-up not started. */
-  private final Set<Integer> restoredAll = new HashSet<>();
 
   /** Resident runs by transaction id. */
   private final Map<String, Live> live = new HashMap<>();
@@ -138,6 +102,18 @@ final class ResidentRuns<P> {
     this.engine = engine;
     this.evictions = evictions;
     this.commands = commands;
+    this.probes = evictions == null ? null : new RestoreProbes<>(saga, payloadType, codec, contextFactory, engine,
+        recorder, evictions, timer, commands, new RestoreProbes.Runs() {
+          @Override
+          public SagaJournal decoded(int partition, String key, byte[] value) {
+            return ResidentRuns.this.decoded(partition, key, value);
+          }
+
+          @Override
+          public void resume(int partition, String key, SagaJournal journal) {
+            ResidentRuns.this.resume(partition, key, journal);
+          }
+        });
   }
 
   /** Any thread: the resident runs. */
@@ -157,7 +133,7 @@ final class ResidentRuns<P> {
 
   /** The runs held, resident, queued by transaction or evicted, for the backpressure limit. */
   int held() {
-    return live.size() + queued.size() + probing.size() + (evictions == null ? 0 : evictions.size());
+    return live.size() + queued.size() + (probes == null ? 0 : probes.size()) + (evictions == null ? 0 : evictions.size());
   }
 
   /** The partitions whose runs are known here (assigned and restored, or being restored). */
@@ -192,7 +168,7 @@ final class ResidentRuns<P> {
       counted(r, e);
       return;
     }
-    if (live.containsKey(action.transactionId()) || probing.containsKey(action.transactionId())
+    if (live.containsKey(action.transactionId()) || (probes != null && probes.holds(action.transactionId()))
         || (evictions != null && evictions.holds(action.transactionId()))) {
       queued.computeIfAbsent(action.transactionId(), k -> new ArrayDeque<>()).add(r);
       return;
@@ -203,12 +179,12 @@ final class ResidentRuns<P> {
 
   /**
    * A run found in the journal by a restore. With eviction on, one whose journal holds a pending
-   * wait is probed first ({@link RestoreProbe}, at most {@link #CONCURRENT_PROBES} at once): left
-   * evicted ({@link Evictions#restoreEvicted}) when its code, replayed, stops at that wait, resumed
-   * otherwise. Every other run is resumed. {@link #restored} follows the partition's last one.
+   * wait is probed first ({@link RestoreProbes}): left evicted when its code, replayed, stops at
+   * that wait, resumed otherwise. Every other run is resumed. {@link #restored} follows the
+   * partition's last one.
    */
   void restore(int partition, String key, byte[] value) {
-    if (evictions == null) {
+    if (probes == null) {
       resume(partition, key, value);
       return;
     }
@@ -216,104 +192,18 @@ final class ResidentRuns<P> {
     if (journal == null) {
       return;
     }
-    if (!DurableObservers.waiting(journal) || probing.containsKey(journal.transactionId())) {
+    if (!DurableObservers.waiting(journal) || probes.holds(journal.transactionId())) {
       resume(partition, key, journal); // it goes on live, or compensates
       return;
     }
-    // Only the bytes wait: a restore may hold 100,000 of them, decoded again when probed.
-    probing.put(journal.transactionId(), new Probing(partition, key, value));
-    toProbe.add(journal.transactionId());
-    undecided.merge(partition, 1, Integer::sum);
-    startProbes();
+    probes.add(partition, key, value, journal.transactionId());
   }
 
   /** Every run of {@code partition} in the journal was handed to {@link #restore}. */
   void restored(int partition) {
-    if (evictions != null) {
-      restoredAll.add(partition);
-      catchUpIfDecided(partition);
+    if (probes != null) {
+      probes.restored(partition);
     }
-  }
-
-  private void catchUpIfDecided(int partition) {
-    if (undecided.getOrDefault(partition, 0) == 0 && restoredAll.remove(partition)) {
-      undecided.remove(partition);
-      evictions.catchUpRestored(partition);
-    }
-  }
-
-  private void startProbes() {
-    while (running < CONCURRENT_PROBES && !toProbe.isEmpty()) {
-      String transactionId = toProbe.poll();
-      Probing p = probing.get(transactionId);
-      SagaJournal journal = p == null ? null : decoded(p.partition, p.key, p.value);
-      if (journal == null) {
-        if (p != null) {
-          probing.remove(transactionId, p);
-          undecided.merge(p.partition, -1, Integer::sum);
-          catchUpIfDecided(p.partition);
-        }
-        continue;
-      }
-      RestoreProbe probe = new RestoreProbe(journal);
-      ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
-      try {
-        recorder.probe(probe);
-      } catch (IllegalStateException x) {
-        decided(p, journal, null); // resumed: the resume reports the conflict
-        continue;
-      }
-      try {
-        p.run = engine.probe(saga, codec.convert(journal.action(), payloadType), record,
-            contextFactory.apply(record));
-      } catch (RuntimeException x) {
-        recorder.forget(transactionId);
-        decided(p, journal, null); // resumed: the resume fails it as it would have failed before
-        continue;
-      }
-      running++;
-      p.journal = journal;
-      p.timeout = timer.schedule(PROBE_TIMEOUT, () -> commands.accept(() -> probeTimedOut(transactionId, p)));
-      p.run.done().whenComplete((v, e) -> commands.accept(() -> {
-        if (probing.get(transactionId) == p) {
-          p.timeout.cancel();
-          running--;
-          recorder.forget(transactionId);
-          decided(p, journal, probe);
-          startProbes();
-        }
-      }));
-    }
-  }
-
-  /**
-   * {@code p}'s probe ran for {@link #PROBE_TIMEOUT}: it is stopped and the run resumed. Should its
-   * thread go on regardless, the recorder stops it at its next effect (it is no longer registered
-   * as a probe, see {@link JournalRecorder#record}).
-   */
-  private void probeTimedOut(String transactionId, Probing p) {
-    if (probing.get(transactionId) != p) {
-      return;
-    }
-    LOG.warn("the restore's probe of saga {} (transaction {}) did not reach a wait within {}; resuming it instead."
-        + " Does its code block between effects? Wrap such work in ctx.call", p.journal.sagaName(), transactionId,
-        PROBE_TIMEOUT);
-    p.run.cancel();
-    running--;
-    recorder.forget(transactionId);
-    decided(p, p.journal, null);
-    startProbes();
-  }
-
-  /** {@code p}'s probe ended ({@code probe}, or null when none ran): evicted if it waits, resumed otherwise. */
-  private void decided(Probing p, SagaJournal journal, RestoreProbe probe) {
-    probing.remove(journal.transactionId(), p);
-    undecided.merge(p.partition, -1, Integer::sum);
-    if (probe == null || !probe.waits()
-        || !evictions.restoreEvicted(p.partition, p.key, p.value, journal, probe.topics())) {
-      resume(p.partition, p.key, journal);
-    }
-    catchUpIfDecided(p.partition);
   }
 
   /** Resumes the run journaled as {@code value} under {@code key} (restored, or evicted and woken). */
@@ -325,7 +215,7 @@ final class ResidentRuns<P> {
   }
 
   /** The journal {@code value}, or null when it cannot be decoded: it is then dead-lettered. */
-  private SagaJournal decoded(int partition, String key, byte[] value) {
+  SagaJournal decoded(int partition, String key, byte[] value) {
     try {
       return recorder.codec().decode(value, journalTopic + "-" + partition + " key " + key);
     } catch (JournalDecodingException x) {
@@ -337,7 +227,8 @@ final class ResidentRuns<P> {
     }
   }
 
-  private void resume(int partition, String key, SagaJournal journal) {
+  /** Resumes the run journaled as {@code journal} (registers it with the recorder and the writer, starts it). */
+  void resume(int partition, String key, SagaJournal journal) {
     ConsumerRecord<byte[], byte[]> record = DurableTopics.inputRecord(journal, codec);
     try {
       recorder.resume(journal);
@@ -436,25 +327,9 @@ final class ResidentRuns<P> {
       q.removeIf(r -> partitions.contains(r.partition()));
       return q.isEmpty();
     });
-    probing.entrySet().removeIf(e -> {
-      Probing p = e.getValue();
-      if (!partitions.contains(p.partition)) {
-        return false;
-      }
-      if (p.run != null && !p.run.done().isDone()) {
-        p.run.cancel();
-        stopped.add(p.run);
-      }
-      if (p.run != null) {
-        p.timeout.cancel();
-        recorder.forget(e.getKey());
-        running--;
-      }
-      return true;
-    });
-    toProbe.removeIf(tx -> !probing.containsKey(tx));
-    partitions.forEach(undecided::remove);
-    restoredAll.removeAll(partitions);
+    if (probes != null) {
+      probes.drop(partitions, stopped);
+    }
     partitions.forEach(known::remove);
     if (evictions != null) {
       evictions.drop(partitions);
