@@ -130,7 +130,6 @@ final class Evictions implements Activity {
   private long nextSweep = System.nanoTime();
   private long evictedTotal;
   private long rebuiltTotal;
-  private long restoredTotal;
 
   /**
    * @param idle how long a run stays idle before it is evicted
@@ -302,7 +301,6 @@ final class Evictions implements Activity {
       restoring.add(new RestoreCatchUp.Run(journal, topics, recorder.codec()));
     }
     register(e, deadline);
-    restoredTotal++;
     return true;
   }
 
@@ -377,11 +375,6 @@ final class Evictions implements Activity {
   /** Runs evicted since the start. */
   long evictedTotal() {
     return evictedTotal;
-  }
-
-  /** Runs a restore left evicted since the start. */
-  long restoredTotal() {
-    return restoredTotal;
   }
 
   /** Evicted runs rebuilt since the start. */

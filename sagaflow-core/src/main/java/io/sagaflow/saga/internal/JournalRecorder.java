@@ -329,38 +329,6 @@ public final class JournalRecorder implements EffectRecorder {
   }
 
   /**
-   * Whether {@code effect}, whose entry {@code id} is pending (or, in a race, absent), is a wait
-   * that only a reply or a journaled deadline ends: a take (its topics go to {@code probe}), a
-   * delay journaled with its deadline, or an all or race whose every branch is such a wait (an
-   * all's branches may also have returned). A branch that may be running a put or a call is not.
-   */
-  private static boolean waits(Run run, Effect<?> effect, String id, RestoreProbe probe) {
-    return switch (effect) {
-      case Take<?> t -> {
-        probe.waitsOn(t.channel() != null ? t.channel().topics() : t.pattern().topics());
-        yield true;
-      }
-      case Delay<?> d -> {
-        JournalEntry e = run.get(id);
-        yield e != null && e.status() == JournalEntry.Status.PENDING && e.deadline() != null;
-      }
-      case All a -> a.effects().entrySet().stream().allMatch(b -> branchWaits(run, b.getValue(),
-          EffectIds.branches(id, false) + b.getKey(), probe, true));
-      case Race r -> r.effects().entrySet().stream().allMatch(b -> branchWaits(run, b.getValue(),
-          EffectIds.branches(id, true) + b.getKey(), probe, false));
-      default -> false;
-    };
-  }
-
-  private static boolean branchWaits(Run run, Effect<?> effect, String id, RestoreProbe probe, boolean mayHaveReturned) {
-    JournalEntry e = run.get(id);
-    if (e != null && e.status() != JournalEntry.Status.PENDING) {
-      return mayHaveReturned && e.status() == JournalEntry.Status.RETURNED;
-    }
-    return waits(run, effect, id, probe);
-  }
-
-  /**
    * An effect of a probe ({@link RestoreProbe}): replayed when journaled as returned or failed (a
    * channel is opened unsubscribed: nothing is delivered to a probe), otherwise the probe stops,
    * waiting when the effect is a journaled pending take, delay or all of waits.
@@ -379,7 +347,7 @@ public final class JournalRecorder implements EffectRecorder {
     }
     return switch (entry.status()) {
       case FAILED -> throw replayedFailure(entry, effect);
-      case PENDING -> throw probe.stop(waits(run, effect, id, probe), id);
+      case PENDING -> throw probe.stopAtPending(effect, id);
       case RETURNED -> effect instanceof ActionChannelOpen<?> open
           ? new ActionChannelImpl<>(open.pattern(), ActionChannelBuffer.bounded(1), actions)
           : replay(entry, effect, ctx, execution);

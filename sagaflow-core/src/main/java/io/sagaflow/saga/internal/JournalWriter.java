@@ -1,6 +1,5 @@
 package io.sagaflow.saga.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.sagaflow.saga.Action;
 import io.sagaflow.saga.ActionCodec;
 import io.sagaflow.saga.ActionPublisher;
@@ -15,7 +14,6 @@ import io.sagaflow.saga.internal.journal.SagaJournal;
 import io.sagaflow.tracing.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -108,7 +106,7 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     int unjournaledPuts;
     long unbalancedSince;
     /** The actions its journaled takes returned: a reply catch-up does not deliver them again. */
-    final List<Action<JsonNode>> consumed = new ArrayList<>();
+    final TakenReplies consumed = new TakenReplies();
 
     Run(SagaJournal journal, int partition, long inputOffset, boolean restored, JournalCodec codec) {
       this.runKey = journal.runKey();
@@ -544,37 +542,15 @@ public final class JournalWriter implements JournalSink, ActionPublisher {
     lock.lock();
     try {
       Run run = byTransaction.get(transactionId);
-      if (run == null) {
-        return false;
-      }
-      for (Iterator<Action<JsonNode>> it = run.consumed.iterator(); it.hasNext();) {
-        if (same(it.next(), action)) {
-          it.remove();
-          return true;
-        }
-      }
-      return false;
+      return run != null && run.consumed.crossOff(action);
     } finally {
       lock.unlock();
     }
   }
 
-  static boolean same(Action<JsonNode> a, Action<?> b) {
-    if (!a.topic().equals(b.topic()) || !a.transactionId().equals(b.transactionId())
-        || !Objects.equals(a.payload(), b.payload()) || !a.headers().keySet().equals(b.headers().keySet())) {
-      return false;
-    }
-    return a.headers().entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), b.headers().get(e.getKey())));
-  }
-
-  @SuppressWarnings("unchecked")
   private void consumed(Run run, JournalEntry e) {
-    if (run.restored && e.kind() == EffectKind.TAKE && e.status() == JournalEntry.Status.RETURNED) {
-      try {
-        run.consumed.add((Action<JsonNode>) codec.decodeResult(e));
-      } catch (RuntimeException ignored) {
-        // A take result that cannot be rebuilt fails the replay itself; nothing to excuse.
-      }
+    if (run.restored) {
+      run.consumed.add(e, codec);
     }
   }
 

@@ -1,19 +1,13 @@
 package io.sagaflow.saga.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.sagaflow.saga.Action;
 import io.sagaflow.saga.SagaCancelledException;
 import io.sagaflow.saga.SagaConsumer;
-import io.sagaflow.saga.internal.journal.EffectKind;
 import io.sagaflow.saga.internal.journal.JournalCodec;
-import io.sagaflow.saga.internal.journal.JournalEntry;
 import io.sagaflow.saga.internal.journal.ReplyPosition;
 import io.sagaflow.saga.internal.journal.SagaJournal;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,9 +25,9 @@ import org.slf4j.LoggerFactory;
  * every reply at or past the end offsets read here reaches it live. What lies before them is read
  * once for the whole restore, not once per run: each partition of the runs' reply topics from the
  * lowest journaled position among them to the end offsets. A reply of one of the runs, at or past
- * its own journaled position, that none of its journaled takes returned (each journaled take
- * excuses one equal reply, as {@link JournalWriter#consumedAlready} does) wakes it; so does a
- * partition for which its journal holds no position (its own catch-up then reads that partition
+ * its own journaled position, that none of its journaled takes returned ({@link TakenReplies}, as
+ * for {@link JournalWriter#consumedAlready}) wakes it; so does a partition for which its journal
+ * holds no position (its own catch-up then reads that partition
  * from the time of its last effect, see {@link DurableReplies}). A woken run is resumed as any
  * evicted run is, and its own catch-up delivers the reply: nothing is delivered here, so nothing
  * is delivered twice, and a needless wake costs a rebuild, no more. The read runs on a platform
@@ -50,7 +44,7 @@ final class RestoreCatchUp {
     final Set<String> topics;
     final Map<TopicPartition, Long> positions = new HashMap<>();
     /** The replies its journaled takes returned, each excusing one equal reply. */
-    final List<Action<JsonNode>> consumed = new ArrayList<>();
+    final TakenReplies consumed = new TakenReplies();
 
     Run(SagaJournal journal, Set<String> topics, JournalCodec codec) {
       this.transactionId = journal.transactionId();
@@ -58,28 +52,7 @@ final class RestoreCatchUp {
       for (ReplyPosition p : journal.replyPositions()) {
         positions.merge(new TopicPartition(p.topic(), p.partition()), p.offset(), Math::min);
       }
-      for (JournalEntry e : journal.entries()) {
-        if (e.kind() == EffectKind.TAKE && e.status() == JournalEntry.Status.RETURNED) {
-          try {
-            @SuppressWarnings("unchecked")
-            Action<JsonNode> reply = (Action<JsonNode>) codec.decodeResult(e);
-            consumed.add(reply);
-          } catch (RuntimeException ignored) {
-            // Its replay fails on it when the run is woken; excusing nothing only risks a needless wake.
-          }
-        }
-      }
-    }
-
-    /** Whether a journaled take returned {@code reply}; if so it is crossed off. */
-    private boolean excuses(Action<?> reply) {
-      for (Iterator<Action<JsonNode>> it = consumed.iterator(); it.hasNext();) {
-        if (JournalWriter.same(it.next(), reply)) {
-          it.remove();
-          return true;
-        }
-      }
-      return false;
+      journal.entries().forEach(e -> consumed.add(e, codec));
     }
   }
 
@@ -150,7 +123,7 @@ final class RestoreCatchUp {
           return;
         }
         Long position = r.positions.get(new TopicPartition(record.topic(), record.partition()));
-        if (position != null && record.offset() >= position && !r.excuses(reply)) {
+        if (position != null && record.offset() >= position && !r.consumed.crossOff(reply)) {
           waiting.remove(r.transactionId);
           wake.accept(r.transactionId);
         }

@@ -1,8 +1,13 @@
 package io.sagaflow.saga.internal;
 
+import io.sagaflow.saga.All;
+import io.sagaflow.saga.Delay;
+import io.sagaflow.saga.Effect;
+import io.sagaflow.saga.Race;
 import io.sagaflow.saga.SagaCancelledException;
+import io.sagaflow.saga.Take;
+import io.sagaflow.saga.internal.journal.JournalEntry;
 import io.sagaflow.saga.internal.journal.SagaJournal;
-import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -56,9 +61,45 @@ final class RestoreProbe {
     return new Stop("restore probe of " + journal.transactionId() + " stopped at effect " + id);
   }
 
-  /** The wait the probe stops at takes from {@code waitedTopics}. */
-  void waitsOn(Collection<String> waitedTopics) {
-    topics.addAll(waitedTopics);
+  /**
+   * Decides (unless decided) at {@code effect}, journaled as pending under {@code id}, and returns
+   * the exception that stops the probe there: the run waits when the effect is one that only a
+   * reply or a journaled deadline ends ({@link #waits}).
+   */
+  Stop stopAtPending(Effect<?> effect, String id) {
+    return stop(waits(effect, id), id);
+  }
+
+  /**
+   * Whether {@code effect}, whose entry {@code id} is pending (or, in a race, absent), is a wait
+   * that only a reply or a journaled deadline ends: a take (its topics are kept), a delay journaled
+   * with its deadline, or an all or race whose every branch is such a wait (an all's branches may
+   * also have returned). A branch that may be running a put or a call is not.
+   */
+  private boolean waits(Effect<?> effect, String id) {
+    return switch (effect) {
+      case Take<?> t -> {
+        topics.addAll(t.channel() != null ? t.channel().topics() : t.pattern().topics());
+        yield true;
+      }
+      case Delay<?> d -> {
+        JournalEntry e = journal.entry(id);
+        yield e != null && e.status() == JournalEntry.Status.PENDING && e.deadline() != null;
+      }
+      case All a -> a.effects().entrySet().stream()
+          .allMatch(b -> branchWaits(b.getValue(), EffectIds.branches(id, false) + b.getKey(), true));
+      case Race r -> r.effects().entrySet().stream()
+          .allMatch(b -> branchWaits(b.getValue(), EffectIds.branches(id, true) + b.getKey(), false));
+      default -> false;
+    };
+  }
+
+  private boolean branchWaits(Effect<?> effect, String id, boolean mayHaveReturned) {
+    JournalEntry e = journal.entry(id);
+    if (e != null && e.status() != JournalEntry.Status.PENDING) {
+      return mayHaveReturned && e.status() == JournalEntry.Status.RETURNED;
+    }
+    return waits(effect, id);
   }
 
   /** The topics of the takes the run waits in (once it {@link #waits}). */
