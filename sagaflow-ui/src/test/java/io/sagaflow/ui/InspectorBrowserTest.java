@@ -211,9 +211,13 @@ class InspectorBrowserTest {
 
     open("#/sagas");
     browser.findElement(By.id("search-tx")).sendKeys(pineappleTx);
+    // Filtered before the click: unfiltered, the first kitchen row may be another order's.
+    await("the pineapple order's runs, again").atMost(WAIT).ignoreExceptions().until(() ->
+        attrs("#sagas-table tbody tr", "data-tx").equals(List.of(pineappleTx, pineappleTx)));
     click("#sagas-table tr[data-saga='" + PizzaTopics.CREATE_BEGIN + "']");
     await("the kitchen's timeline").atMost(WAIT).ignoreExceptions()
         .until(() -> attrs("#timeline li.effect", "data-id").equals(List.of("1", "2", "3")));
+    assertThat(text("#saga-tx")).isEqualTo(pineappleTx);
     assertThat(attrs("#timeline li[data-id='2']", "data-kind")).containsExactly("call");
     assertThat(attrs("#timeline li[data-id='2']", "data-status")).containsExactly("failed");
     assertThat(text("#timeline li[data-id='2'] pre.error"))
