@@ -6,6 +6,7 @@ import io.sagaflow.saga.DurableOptions;
 import io.sagaflow.saga.Saga;
 import io.sagaflow.saga.SagaConsumer;
 import io.sagaflow.saga.SagaConsumerOptions;
+import io.sagaflow.saga.SagaMetrics;
 import io.sagaflow.saga.SagaOptions;
 import io.sagaflow.saga.SagaRuntime;
 import io.sagaflow.saga.Sagas;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
  * saga (put a request, take its reply, put a second request, take its reply, put the output) until
  * its standard input closes. It prints {@code READY} once it owns partitions, and answers a
  * {@code HEAP} line on standard input with {@code HEAP <mb>}: the heap in use after a full GC, and
- * a {@code RESIDENT} line with {@code RESIDENT <resident sagas> <evicted sagas>}, and a {@code JIT} line
+ * a {@code BREAKDOWN} line with {@code BREAKDOWN} lines ({@link Segments}: its sagas' segments and its journal
+ * transactions since the last such line) and {@code BREAKDOWN END}, a {@code RESIDENT} line with {@code RESIDENT <resident sagas> <evicted sagas>}, and a {@code JIT} line
  * with {@code JIT <milliseconds of JIT compilation so far>} (-1 where the JVM does not tell).
  * In {@code --waiting} mode the saga puts its output and then waits on a take that is never answered.
  */
@@ -59,6 +61,10 @@ public final class DurableBenchChild implements Callable<Integer> {
       description = "Evict sagas idle this long, in ms; -1 keeps every saga resident")
   long evictIdleAfterMs;
 
+  @Option(names = "--commit-interval-ms", defaultValue = "-1",
+      description = "DurableOptions.commitInterval in ms; -1 for the library's default")
+  long commitIntervalMs;
+
   private DurableBenchChild() {}
 
   public static void main(String[] args) {
@@ -79,13 +85,31 @@ public final class DurableBenchChild implements Callable<Integer> {
       };
     }
     return (action, ctx) -> {
+      long started = System.nanoTime();
       ActionChannel<Integer> replies = ctx.actionChannel(ActionPattern.of(reply, Integer.class));
       ctx.put(request, action.payload());
       ctx.take(replies);
+      long first = System.nanoTime();
       ctx.put(request, action.payload());
       ctx.take(replies);
+      long second = System.nanoTime();
       ctx.put(out, action.payload());
+      // Stamps of the live run only: a saga replayed after a restore records what its replay took.
+      SEGMENTS.add("saga-start->reply-1", first - started);
+      SEGMENTS.add("reply-1->reply-2", second - first);
     };
+  }
+
+  /** Where the time of this JVM's sagas went since the last {@code BREAKDOWN} command. */
+  static final Segments SEGMENTS = new Segments();
+
+  /** Records each journal transaction's duration (and size) in {@link #SEGMENTS}. */
+  private static final class TransactionTimes implements SagaMetrics {
+    @Override
+    public void journalTransaction(String topic, String group, long nanos, int records, boolean failed) {
+      SEGMENTS.add("journal-transaction", nanos);
+      SEGMENTS.count("journal-transaction-records", records);
+    }
   }
 
   @Override
@@ -93,12 +117,16 @@ public final class DurableBenchChild implements Callable<Integer> {
     SagaConsumerOptions options = SagaConsumerOptions.of(group).withMaxInFlight(maxInFlight);
     if (durable) {
       DurableOptions durability = DurableOptions.defaults().withMaxWaitingSagas(maxWaiting);
+      if (commitIntervalMs > 0) {
+        durability = durability.withCommitInterval(Duration.ofMillis(commitIntervalMs));
+      }
       options = options.withDurable(evictIdleAfterMs < 0 ? durability.withoutEviction()
           : durability.withEvictIdleAfter(Duration.ofMillis(evictIdleAfterMs)));
     }
     try (SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults().withoutTimeout()
             .withKafkaProperty("bootstrap.servers", bootstrapServers)
-            .withKafkaProperty("client.id", "bench-durable-child"));
+            .withKafkaProperty("client.id", "bench-durable-child")
+            .withMetrics(new TransactionTimes()));
         SagaConsumer consumer = runtime.consumer(prefix + "-in", Integer.class, saga(prefix, waiting), options)) {
       try {
         Assignments.await(consumer, Duration.ofSeconds(60), "durable-bench-child: the saga consumer");
@@ -116,6 +144,10 @@ public final class DurableBenchChild implements Callable<Integer> {
           System.out.flush();
         } else if (line.equals("JIT")) {
           System.out.println("JIT " + JitWarmUp.thisJvmMillis());
+          System.out.flush();
+        } else if (line.equals("BREAKDOWN")) {
+          SEGMENTS.drain().forEach(System.out::println);
+          System.out.println("BREAKDOWN END");
           System.out.flush();
         } else if (line.equals("RESIDENT")) {
           int evicted = consumer instanceof io.sagaflow.saga.internal.DurableSagaConsumer<?> d ? d.evictedSagas() : 0;

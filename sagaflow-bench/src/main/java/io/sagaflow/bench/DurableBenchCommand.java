@@ -98,6 +98,16 @@ final class DurableBenchCommand implements Callable<Integer> {
   @Option(names = "--paced-seconds", defaultValue = "10", description = "Length of the paced run (default ${DEFAULT-VALUE})")
   int pacedSeconds;
 
+  @Option(names = "--breakdown", description = "After each paced run of Sagaflow, print where the time of a saga went "
+      + "(BREAKDOWN lines: percentiles of the saga's segments between its replies, measured inside it, and of its "
+      + "journal transactions' durations and sizes)")
+  boolean breakdown;
+
+  @Option(names = "--commit-interval", converter = io.sagaflow.cli.DurationConverter.class,
+      description = "The durable saga consumer's DurableOptions.commitInterval (default: the library's, "
+          + "DurableOptions.defaults())")
+  Duration commitInterval;
+
   @Option(names = "--waiting", defaultValue = "100000",
       description = "Sagas left waiting in the heap scenario, 0 to skip it (default ${DEFAULT-VALUE})")
   int waiting;
@@ -221,6 +231,11 @@ final class DurableBenchCommand implements Callable<Integer> {
       return null;
     }
 
+    /** BREAKDOWN lines of what the system measured since the last call (see {@link Segments}); none by default. */
+    default List<String> breakdown() throws Exception {
+      return List.of();
+    }
+
     @Override
     void close();
   }
@@ -300,8 +315,14 @@ final class DurableBenchCommand implements Callable<Integer> {
           warmUp(system, load, deployment); // of the fresh processes
         }
         load.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
+        deployment.breakdown(); // forgets the warm-up's
         Measured paced = load.paced(rate, pacedSeconds, timeoutSeconds);
         print(system, pacedName, paced);
+        if (breakdown) {
+          for (String line : deployment.breakdown()) {
+            out.println(line.replaceFirst("BREAKDOWN ", "BREAKDOWN system=" + system + " scenario=" + pacedName + " "));
+          }
+        }
         if (paced.missing() == 0) {
           figures[1] = paced.percentile(0.99);
         } else {
@@ -372,6 +393,11 @@ final class DurableBenchCommand implements Callable<Integer> {
     }
   }
 
+  /** The options of every {@link DurableBenchChild} this run starts. */
+  private List<String> childOptions() {
+    return commitInterval == null ? List.of() : List.of("--commit-interval-ms=" + commitInterval.toMillis());
+  }
+
   /** Sagaflow's saga consumer in a child JVM, the echo participant in this one. */
   private Deployment startSagaflow(String bootstrap, EmbeddedKafka kafka, String prefix, boolean durable)
       throws Exception {
@@ -380,7 +406,7 @@ final class DurableBenchCommand implements Callable<Integer> {
     DurableChildProcess child = null;
     try {
       child = DurableChildProcess.start(bootstrap, prefix, durable, false, childHeap,
-          io.sagaflow.saga.DurableOptions.DEFAULT_EVICT_IDLE_AFTER.toMillis());
+          io.sagaflow.saga.DurableOptions.DEFAULT_EVICT_IDLE_AFTER.toMillis(), childOptions());
       echo.awaitAssigned();
       child.awaitReady(Duration.ofSeconds(90));
     } catch (Exception | Error e) {
@@ -400,6 +426,11 @@ final class DurableBenchCommand implements Callable<Integer> {
       @Override
       public JitWarmUp.CompileClock jitClock() {
         return started::jitMillis;
+      }
+
+      @Override
+      public List<String> breakdown() throws Exception {
+        return started.breakdown();
       }
 
       @Override
@@ -461,7 +492,7 @@ final class DurableBenchCommand implements Callable<Integer> {
     createTopics(kafka, bootstrap, prefix);
     long evictMs = evictIdleAfter.isZero() ? -1 : evictIdleAfter.toMillis();
     int restored;
-    try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs);
+    try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs, childOptions());
         DurableLoad sagas = new DurableLoad(bootstrap, prefix, codec, child::failure)) {
       child.awaitReady(Duration.ofSeconds(90));
       Measured started = sagas.saturated(waiting, timeoutSeconds);
@@ -495,7 +526,7 @@ final class DurableBenchCommand implements Callable<Integer> {
   private void restoreScenario(String bootstrap, String prefix, int sagas, long evictMs, BenchOutcome outcome)
       throws Exception {
     long t0 = System.nanoTime();
-    try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs)) {
+    try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs, childOptions())) {
       child.awaitReady(Duration.ofSeconds(90));
       int[] held = child.resident();
       long until = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();

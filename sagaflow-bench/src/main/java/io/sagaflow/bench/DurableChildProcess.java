@@ -26,8 +26,13 @@ final class DurableChildProcess implements AutoCloseable {
     this.lines = ChildLauncher.outputLines(process, "bench-durable-child-out");
   }
 
+  /**
+   * Starts a child.
+   *
+   * @param options more options of {@link DurableBenchChild} (for example {@code --commit-interval-ms=8})
+   */
   static DurableChildProcess start(String bootstrap, String prefix, boolean durable, boolean waiting, String heap,
-      long evictIdleAfterMs) throws IOException {
+      long evictIdleAfterMs, List<String> options) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(ChildLauncher.javaCommand());
     if (Runtime.version().feature() >= 24) {
@@ -45,6 +50,7 @@ final class DurableChildProcess implements AutoCloseable {
       command.add("--waiting");
     }
     command.add("--evict-idle-after-ms=" + evictIdleAfterMs);
+    command.addAll(options);
     Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     return new DurableChildProcess(p);
   }
@@ -71,6 +77,21 @@ final class DurableChildProcess implements AutoCloseable {
     }
     String[] parts = line.substring(9).trim().split(" ");
     return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+  }
+
+  /** The child's {@code BREAKDOWN} lines since the last call (see {@link DurableBenchChild}). */
+  List<String> breakdown() throws IOException, InterruptedException {
+    stdin.write("BREAKDOWN\n");
+    stdin.flush();
+    List<String> result = new ArrayList<>();
+    for (String line = lines.poll(60, TimeUnit.SECONDS); !"BREAKDOWN END".equals(line);
+        line = lines.poll(60, TimeUnit.SECONDS)) {
+      if (line == null || !line.startsWith("BREAKDOWN ")) {
+        throw new IllegalStateException("the saga consumer's JVM did not report its breakdown: " + line);
+      }
+      result.add(line);
+    }
+    return result;
   }
 
   long heapMb() throws IOException, InterruptedException {
