@@ -28,8 +28,9 @@ import picocli.CommandLine.Option;
  * saga (put a request, take its reply, put a second request, take its reply, put the output) until
  * its standard input closes. It prints {@code READY} once it owns partitions, and answers a
  * {@code HEAP} line on standard input with {@code HEAP <mb>}: the heap in use after a full GC, and
- * a {@code BREAKDOWN} line with {@code BREAKDOWN} lines ({@link Segments}: its sagas' segments and its journal
- * transactions since the last such line) and {@code BREAKDOWN END}, a {@code RESIDENT} line with {@code RESIDENT <resident sagas> <evicted sagas>}, and a {@code JIT} line
+ * a {@code BREAKDOWN} line with {@code BREAKDOWN} lines ({@link Segments}: its sagas' segments and
+ * its journal transactions since the last such line) and {@code BREAKDOWN END}, a {@code RESIDENT}
+ * line with {@code RESIDENT <resident sagas> <evicted sagas>}, and a {@code JIT} line
  * with {@code JIT <milliseconds of JIT compilation so far>} (-1 where the JVM does not tell).
  * In {@code --waiting} mode the saga puts its output and then waits on a take that is never answered.
  */
@@ -72,8 +73,17 @@ public final class DurableBenchChild implements Callable<Integer> {
     Runtime.getRuntime().halt(code);
   }
 
-  /** The three-step saga of the benchmark (or, waiting, a put followed by a take that is never answered). */
-  static Saga<Integer> saga(String prefix, boolean waiting) {
+  @Option(names = "--breakdown", description = "Measure the sagas' segments and journal transactions (BREAKDOWN)")
+  boolean breakdown;
+
+  /** Where the time of this JVM's sagas went since the last {@code BREAKDOWN} command ({@code --breakdown}). */
+  private final Segments segments = new Segments();
+
+  /**
+   * The three-step saga of the benchmark (or, waiting, a put followed by a take that is never
+   * answered), recording its segments in {@code segments} unless that is null.
+   */
+  static Saga<Integer> saga(String prefix, boolean waiting, Segments segments) {
     String request = prefix + "-req";
     String reply = prefix + "-reply";
     String out = prefix + "-out";
@@ -94,21 +104,19 @@ public final class DurableBenchChild implements Callable<Integer> {
       ctx.take(replies);
       long second = System.nanoTime();
       ctx.put(out, action.payload());
-      // Stamps of the live run only: a saga replayed after a restore records what its replay took.
-      SEGMENTS.add("saga-start->reply-1", first - started);
-      SEGMENTS.add("reply-1->reply-2", second - first);
+      if (segments != null) { // a saga replayed after a restore would record what its replay took: none here
+        segments.add("saga-start->reply-1", first - started);
+        segments.add("reply-1->reply-2", second - first);
+      }
     };
   }
 
-  /** Where the time of this JVM's sagas went since the last {@code BREAKDOWN} command. */
-  static final Segments SEGMENTS = new Segments();
-
-  /** Records each journal transaction's duration (and size) in {@link #SEGMENTS}. */
-  private static final class TransactionTimes implements SagaMetrics {
+  /** Records each journal transaction's duration and size. */
+  private record TransactionTimes(Segments segments) implements SagaMetrics {
     @Override
     public void journalTransaction(String topic, String group, long nanos, int records, boolean failed) {
-      SEGMENTS.add("journal-transaction", nanos);
-      SEGMENTS.count("journal-transaction-records", records);
+      segments.add("journal-transaction", nanos);
+      segments.count("journal-transaction-records", records);
     }
   }
 
@@ -126,8 +134,9 @@ public final class DurableBenchChild implements Callable<Integer> {
     try (SagaRuntime runtime = Sagas.runtime(SagaOptions.defaults().withoutTimeout()
             .withKafkaProperty("bootstrap.servers", bootstrapServers)
             .withKafkaProperty("client.id", "bench-durable-child")
-            .withMetrics(new TransactionTimes()));
-        SagaConsumer consumer = runtime.consumer(prefix + "-in", Integer.class, saga(prefix, waiting), options)) {
+            .withMetrics(breakdown ? new TransactionTimes(segments) : SagaMetrics.none()));
+        SagaConsumer consumer = runtime.consumer(prefix + "-in", Integer.class,
+            saga(prefix, waiting, breakdown ? segments : null), options)) {
       try {
         Assignments.await(consumer, Duration.ofSeconds(60), "durable-bench-child: the saga consumer");
       } catch (IllegalStateException e) {
@@ -146,7 +155,7 @@ public final class DurableBenchChild implements Callable<Integer> {
           System.out.println("JIT " + JitWarmUp.thisJvmMillis());
           System.out.flush();
         } else if (line.equals("BREAKDOWN")) {
-          SEGMENTS.drain().forEach(System.out::println);
+          segments.drain().forEach(System.out::println);
           System.out.println("BREAKDOWN END");
           System.out.flush();
         } else if (line.equals("RESIDENT")) {

@@ -315,7 +315,9 @@ final class DurableBenchCommand implements Callable<Integer> {
           warmUp(system, load, deployment); // of the fresh processes
         }
         load.paced(rate, Math.min(5, pacedSeconds), timeoutSeconds); // warm-up at the paced load
-        deployment.breakdown(); // forgets the warm-up's
+        if (breakdown) {
+          deployment.breakdown(); // forgets the warm-up's
+        }
         Measured paced = load.paced(rate, pacedSeconds, timeoutSeconds);
         print(system, pacedName, paced);
         if (breakdown) {
@@ -395,7 +397,14 @@ final class DurableBenchCommand implements Callable<Integer> {
 
   /** The options of every {@link DurableBenchChild} this run starts. */
   private List<String> childOptions() {
-    return commitInterval == null ? List.of() : List.of("--commit-interval-ms=" + commitInterval.toMillis());
+    List<String> options = new ArrayList<>();
+    if (commitInterval != null) {
+      options.add("--commit-interval-ms=" + commitInterval.toMillis());
+    }
+    if (breakdown) {
+      options.add("--breakdown");
+    }
+    return options;
   }
 
   /** Sagaflow's saga consumer in a child JVM, the echo participant in this one. */
@@ -492,7 +501,8 @@ final class DurableBenchCommand implements Callable<Integer> {
     createTopics(kafka, bootstrap, prefix);
     long evictMs = evictIdleAfter.isZero() ? -1 : evictIdleAfter.toMillis();
     int restored;
-    try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs, childOptions());
+    try (DurableChildProcess child =
+            DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs, childOptions());
         DurableLoad sagas = new DurableLoad(bootstrap, prefix, codec, child::failure)) {
       child.awaitReady(Duration.ofSeconds(90));
       Measured started = sagas.saturated(waiting, timeoutSeconds);
@@ -526,7 +536,8 @@ final class DurableBenchCommand implements Callable<Integer> {
   private void restoreScenario(String bootstrap, String prefix, int sagas, long evictMs, BenchOutcome outcome)
       throws Exception {
     long t0 = System.nanoTime();
-    try (DurableChildProcess child = DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs, childOptions())) {
+    try (DurableChildProcess child =
+        DurableChildProcess.start(bootstrap, prefix, true, true, childHeap, evictMs, childOptions())) {
       child.awaitReady(Duration.ofSeconds(90));
       int[] held = child.resident();
       long until = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();

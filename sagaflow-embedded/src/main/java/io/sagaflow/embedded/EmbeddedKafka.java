@@ -19,8 +19,10 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * A real Apache Kafka cluster in KRaft mode, running in this JVM and listening on 127.0.0.1 only.
@@ -348,20 +350,54 @@ public final class EmbeddedKafka implements AutoCloseable {
         .count());
   }
 
-  /** Creates a topic (doing nothing if it exists) with the cluster's default replication. */
+  /**
+   * Creates a topic (doing nothing if it exists) with the cluster's default replication, and waits
+   * (up to 30 s) until a broker reports a leader for each of its partitions.
+   *
+   * <p>The wait matters to a producer that writes right away: the controller answers once the topic
+   * is in the metadata log, before the brokers have applied it. An idempotent producer's first
+   * request can then fail with {@code NOT_LEADER_OR_FOLLOWER} while its second, sent a moment
+   * later, is appended; the first is then refused with {@code OUT_OF_ORDER_SEQUENCE_NUMBER} until
+   * {@code delivery.timeout.ms} expires it (KAFKA-15591, fixed in Kafka 4.5).
+   */
   public void createTopic(String topic, int partitions) {
     try (Admin admin = Admin.create(clientProperties())) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) Math.min(3, options.brokers()))))
-          .all().get(30, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause(), e.getCause());
+      try {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) Math.min(3, options.brokers()))))
+            .all().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof TopicExistsException)) {
+          throw e;
+        }
       }
+      awaitLeaders(admin, topic, System.nanoTime() + TimeUnit.SECONDS.toNanos(30));
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create topic " + topic + ": " + e.getCause(), e.getCause());
     } catch (Exception e) {
       if (e instanceof InterruptedException) {
         Thread.currentThread().interrupt();
       }
       throw new IllegalStateException("cannot create topic " + topic + ": " + e, e);
+    }
+  }
+
+  private static void awaitLeaders(Admin admin, String topic, long deadline) throws Exception {
+    while (true) {
+      try {
+        TopicDescription d =
+            admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+        if (d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("topic " + topic + " has partitions without a leader after 30 s");
+      }
+      TimeUnit.MILLISECONDS.sleep(10);
     }
   }
 
