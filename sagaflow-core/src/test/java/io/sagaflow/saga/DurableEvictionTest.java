@@ -57,8 +57,12 @@ class DurableEvictionTest {
   }
 
   private String topic(String name) {
+    return topic(name, 1);
+  }
+
+  private String topic(String name, int partitions) {
     String t = prefix + name;
-    kafka.createTopic(t, 1);
+    kafka.createTopic(t, partitions);
     return t;
   }
 
@@ -201,6 +205,52 @@ class DurableEvictionTest {
         assertThat(payloads(runtime, middle)).containsExactlyInAnyOrder("first", "while down", "live");
       }
       assertThat(transactions(runtime, request)).as("no put repeated").containsExactlyInAnyOrder(early, late, second);
+    }
+  }
+
+  @Test
+  void aRestoreOfSeveralPartitionsAtOnceWakesEverySagaAReplyArrivedForWhileNoOwnerRan() {
+    String orders = topic("ORDER", 3);
+    String request = topic("REQUEST");
+    String middle = topic("MIDDLE");
+    String replies = topic("REPLY");
+    java.util.concurrent.atomic.AtomicBoolean restarted = new java.util.concurrent.atomic.AtomicBoolean();
+    Saga<JsonNode> saga = (action, ctx) -> {
+      if (restarted.get() && action.payload().get("order").asInt() == 0) {
+        // A slow saga (its code takes 2 s before its first effect): its partition's restore decides
+        // last, after the other partitions' catch-ups started with runs of theirs decided meanwhile.
+        Thread.sleep(2_000);
+      }
+      ctx.put(request, action.payload());
+      ctx.put(middle, ctx.take(replies).payload());
+    };
+    int sagas = 24; // spread over the 3 input partitions by their transaction ids
+    try (SagaRuntime runtime = runtime()) {
+      List<String> started = new java.util.ArrayList<>();
+      try (SagaConsumer consumer = runtime.consumer(orders, JsonNode.class, saga, evicting())) {
+        DurableSagaConsumer<?> durable = (DurableSagaConsumer<?>) consumer;
+        for (int i = 0; i < sagas; i++) {
+          started.add(runtime.start(orders, Map.of("order", i)));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> transactions(runtime, request).containsAll(started));
+        await().atMost(Duration.ofSeconds(30)).until(() -> durable.evictedSagas() == sagas);
+        durable.halt(); // a crash: nothing is ended
+      }
+      assertThat(committed(orders).stream().map(ConsumerRecord::partition).distinct().count())
+          .as("the sagas start on every input partition").isEqualTo(3);
+      for (String tx : started) {
+        reply(runtime, replies, tx, "while down"); // no owner runs: only the restore's catch-ups can find them
+      }
+
+      restarted.set(true);
+      try (SagaRuntime again = runtime();
+          SagaConsumer consumer = again.consumer(orders, JsonNode.class, saga, keeping())) {
+        // One new owner restores the three partitions at once, each with a catch-up of its own.
+        await().atMost(Duration.ofSeconds(60)).until(() -> transactions(runtime, middle).size() == sagas);
+        assertThat(transactions(runtime, middle)).containsExactlyInAnyOrderElementsOf(started);
+        await().atMost(Duration.ofSeconds(30)).until(() -> consumer.residentSagas() == 0);
+      }
+      assertThat(transactions(runtime, request)).as("no put repeated").containsExactlyInAnyOrderElementsOf(started);
     }
   }
 

@@ -121,15 +121,17 @@ final class Evictions implements Activity {
   private final Consumer<Runnable> loop;
   private final Resumer resumer;
   private final DurableReplies replies;
-  /** The runs the restore under way left evicted, for its catch-up ({@link #catchUpRestored}). */
-  private final List<RestoreCatchUp.Run> restoring = new ArrayList<>();
+  /**
+   * The runs the restores under way left evicted, by input partition, for each partition's catch-up
+   * ({@link #catchUpRestored}): partitions restored at once decide in any order, and a catch-up wakes
+   * only runs of its own partition.
+   */
+  private final Map<Integer, List<RestoreCatchUp.Run>> restoring = new HashMap<>();
   /** Catch-ups of restores still reading. */
   private final List<RestoreCatchUp> catchUps = new ArrayList<>();
   private final Map<String, Evicted> byRun = new HashMap<>();
   private final Map<String, Evicted> byTransaction = new HashMap<>();
   private long nextSweep = System.nanoTime();
-  private long evictedTotal;
-  private long rebuiltTotal;
 
   /**
    * @param idle how long a run stays idle before it is evicted
@@ -262,7 +264,6 @@ final class Evictions implements Activity {
     e.stopped = run.done();
     holder[0] = e;
     register(e, deadline);
-    evictedTotal++;
     return true;
   }
 
@@ -298,7 +299,8 @@ final class Evictions implements Activity {
       } catch (RuntimeException x) {
         return false; // resumed instead: the run's own subscription says what is wrong
       }
-      restoring.add(new RestoreCatchUp.Run(journal, topics, recorder.codec()));
+      restoring.computeIfAbsent(partition, p -> new ArrayList<>())
+          .add(new RestoreCatchUp.Run(journal, topics, recorder.codec()));
     }
     register(e, deadline);
     return true;
@@ -306,17 +308,17 @@ final class Evictions implements Activity {
 
   /** Starts the catch-up of the runs the restore of {@code partition} left evicted, if any. */
   void catchUpRestored(int partition) {
-    if (restoring.isEmpty()) {
+    List<RestoreCatchUp.Run> runs = restoring.remove(partition);
+    if (runs == null) {
       return;
     }
-    RestoreCatchUp catchUp = new RestoreCatchUp(partition, replies, restoring,
+    RestoreCatchUp catchUp = new RestoreCatchUp(partition, replies, runs,
         transactionId -> loop.accept(() -> {
           Evicted e = byTransaction.get(transactionId);
           if (e != null && e.partition == partition) {
             wake(e);
           }
         }));
-    restoring.clear();
     catchUps.add(catchUp);
     catchUp.start(() -> loop.accept(() -> catchUps.remove(catchUp)));
   }
@@ -338,7 +340,6 @@ final class Evictions implements Activity {
       return;
     }
     forget(e);
-    rebuiltTotal++;
     resumer.resume(e.partition, e.runKey, e.journal);
   }
 
@@ -358,6 +359,7 @@ final class Evictions implements Activity {
     List<RestoreCatchUp> stopped = catchUps.stream().filter(c -> partitions.contains(c.partition())).toList();
     stopped.forEach(RestoreCatchUp::cancel);
     catchUps.removeAll(stopped);
+    partitions.forEach(restoring::remove);
     List<Evicted> gone = byRun.values().stream().filter(e -> partitions.contains(e.partition)).toList();
     gone.forEach(this::forget);
   }
@@ -370,16 +372,6 @@ final class Evictions implements Activity {
   /** The runs evicted now. */
   int size() {
     return byRun.size();
-  }
-
-  /** Runs evicted since the start. */
-  long evictedTotal() {
-    return evictedTotal;
-  }
-
-  /** Evicted runs rebuilt since the start. */
-  long rebuiltTotal() {
-    return rebuiltTotal;
   }
 
   /**
